@@ -1,0 +1,167 @@
+//! The configuration: which model serves which role, how tasks are routed, where metrics go.
+//!
+//! The file format is documented in `config/multi_model.yaml`, which is also embedded as
+//! the built-in default. Loading is `discover` (find the file) → `parse` (YAML to the raw
+//! schema, positioned errors) → `resolve` (defaults, inference, validation).
+
+mod api_key;
+mod discovery;
+mod error;
+mod parse;
+mod provider_kind;
+mod resolve;
+mod schema;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use serde::Serialize;
+
+use crate::role::{Role, TaskType};
+
+pub use api_key::{ApiKey, Availability, Environment, ProcessEnv};
+pub use discovery::{ConfigSearch, discover};
+pub use error::{ConfigError, SourcePos};
+pub use provider_kind::ProviderKind;
+
+/// The embedded default configuration: the documented file itself.
+pub const DEFAULT_YAML: &str = include_str!("../../config/multi_model.yaml");
+
+/// Where the effective configuration came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "path", rename_all = "snake_case")]
+pub enum ConfigSource {
+    File(PathBuf),
+    BuiltIn,
+}
+
+impl fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigSource::File(path) => write!(f, "{}", path.display()),
+            ConfigSource::BuiltIn => f.write_str("built-in defaults"),
+        }
+    }
+}
+
+/// The effective configuration, every default applied and every value validated.
+#[derive(Clone, Debug, Serialize)]
+pub struct Config {
+    pub source: ConfigSource,
+    pub agents: Agents,
+    pub routing: RoutingConfig,
+    pub performance: PerformanceConfig,
+}
+
+/// One agent per role; a role left out of the file keeps its built-in agent.
+#[derive(Clone, Debug, Serialize)]
+pub struct Agents {
+    pub sisyphus: AgentConfig,
+    pub hephaestus: AgentConfig,
+    pub oracle: AgentConfig,
+    pub librarian: AgentConfig,
+}
+
+impl Agents {
+    pub fn get(&self, role: Role) -> &AgentConfig {
+        match role {
+            Role::Sisyphus => &self.sisyphus,
+            Role::Hephaestus => &self.hephaestus,
+            Role::Oracle => &self.oracle,
+            Role::Librarian => &self.librarian,
+        }
+    }
+}
+
+/// The model that serves a role, and how to reach it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AgentConfig {
+    pub model: String,
+    pub provider: ProviderKind,
+    /// Base URL without a trailing slash; the provider appends its paths.
+    pub api_base: String,
+    /// The environment variable holding the key; `None` for endpoints that need none.
+    pub api_key_env: Option<String>,
+    pub max_tokens: u64,
+    /// Sent only when set: several current models reject any non-default value.
+    pub temperature: Option<f64>,
+    /// Roles tried, in order, when this one fails. Not transitive: this list is the chain.
+    pub fallback: Vec<Role>,
+    /// Longest wait for the first byte and between streamed chunks.
+    pub timeout_seconds: u64,
+    /// The model's context window, which bounds the prompt plus `max_tokens`.
+    pub context_tokens: u64,
+}
+
+/// How tasks find their role.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RoutingConfig {
+    pub auto_classify: bool,
+    pub allow_manual_override: bool,
+    pub enable_fallback: bool,
+    /// The last resort after a role's fallback chain (the original skill's "primary model").
+    pub primary: Role,
+    /// Routing cues per task type that replace the router's built-in ones.
+    pub keywords: Keywords,
+}
+
+/// Routing cues the configuration sets per task type; `None` keeps the router's built-in
+/// cues for that type, a list replaces them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Keywords {
+    pub planning: Option<Vec<Cue>>,
+    pub coding: Option<Vec<Cue>>,
+    pub review: Option<Vec<Cue>>,
+    pub search: Option<Vec<Cue>>,
+}
+
+impl Keywords {
+    pub fn get(&self, task: TaskType) -> Option<&[Cue]> {
+        match task {
+            TaskType::Planning => self.planning.as_deref(),
+            TaskType::Coding => self.coding.as_deref(),
+            TaskType::Review => self.review.as_deref(),
+            TaskType::Search => self.search.as_deref(),
+        }
+    }
+}
+
+/// A word or phrase that points a task at a task type, with how strongly it does.
+/// In a phrase, `...` stands for up to four words ("is this ... safe").
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Cue {
+    pub text: String,
+    pub weight: f64,
+}
+
+/// Metrics recording.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PerformanceConfig {
+    pub track_metrics: bool,
+    /// Relative paths are relative to the workspace root.
+    pub metrics_file: PathBuf,
+}
+
+impl Config {
+    /// The built-in defaults (the embedded `config/multi_model.yaml`).
+    pub fn builtin() -> &'static Config {
+        static BUILTIN: OnceLock<Config> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            let raw = parse::parse(DEFAULT_YAML, "<built-in>")
+                .expect("the embedded default configuration parses (unit-tested)");
+            resolve::resolve(raw, "<built-in>", None, ConfigSource::BuiltIn)
+                .expect("the embedded default configuration is valid (unit-tested)")
+        })
+    }
+
+    /// Parses and validates configuration text. `origin` names it in errors.
+    pub fn from_yaml(text: &str, source: ConfigSource) -> Result<Config, ConfigError> {
+        let origin = source.to_string();
+        let raw = parse::parse(text, &origin)?;
+        resolve::resolve(raw, &origin, Some(Config::builtin()), source)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,73 @@
+//! The configuration file exactly as written: every key optional, every value with its
+//! source position so that validation can point at it. `resolve` turns this into `Config`.
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    #[serde(default)]
+    pub agents: RawAgents,
+    #[serde(default)]
+    pub routing: RawRouting,
+    #[serde(default)]
+    pub performance: RawPerformance,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAgents {
+    pub sisyphus: Option<Spanned<RawAgent>>,
+    pub hephaestus: Option<Spanned<RawAgent>>,
+    pub oracle: Option<Spanned<RawAgent>>,
+    pub librarian: Option<Spanned<RawAgent>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAgent {
+    pub model: Option<Spanned<String>>,
+    pub provider: Option<Spanned<String>>,
+    pub api_key_env: Option<Spanned<String>>,
+    pub api_base: Option<Spanned<String>>,
+    pub max_tokens: Option<Spanned<i64>>,
+    pub temperature: Option<Spanned<f64>>,
+    pub fallback: Option<Spanned<Vec<Spanned<String>>>>,
+    pub timeout_seconds: Option<Spanned<i64>>,
+    pub context_tokens: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRouting {
+    pub auto_classify: Option<bool>,
+    pub allow_manual_override: Option<bool>,
+    pub enable_fallback: Option<bool>,
+    pub primary: Option<Spanned<String>>,
+    pub keywords: Option<RawKeywords>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawKeywords {
+    pub planning: Option<Vec<Spanned<RawCue>>>,
+    pub coding: Option<Vec<Spanned<RawCue>>>,
+    pub review: Option<Vec<Spanned<RawCue>>>,
+    pub search: Option<Vec<Spanned<RawCue>>>,
+}
+
+/// A routing cue: a word or phrase (weight 1, phrases 2), or one with an explicit weight.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawCue {
+    Plain(String),
+    Weighted { cue: String, weight: f64 },
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPerformance {
+    pub track_metrics: Option<bool>,
+    pub metrics_file: Option<Spanned<String>>,
+}

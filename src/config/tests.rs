@@ -1,0 +1,352 @@
+//! The configuration file as a user meets it: what parses, what each mistake reports.
+
+use super::*;
+
+const ORIGINAL: &str = r#"
+agents:
+  sisyphus:
+    model: gemini-1.5-pro
+    api_key_env: GEMINI_API_KEY
+    max_tokens: 8192
+    temperature: 0.7
+  hephaestus:
+    model: qwen2.5-coder:32b
+    api_base: "http://localhost:11434"
+    max_tokens: 32768
+    temperature: 0.3
+  oracle:
+    model: claude-3-5-sonnet-20241022
+    api_key_env: ANTHROPIC_API_KEY
+    max_tokens: 8192
+    temperature: 0.5
+  librarian:
+    model: gpt-4o-mini
+    api_key_env: OPENAI_API_KEY
+    max_tokens: 16384
+    temperature: 0.3
+routing:
+  auto_classify: true
+  allow_manual_override: true
+  enable_fallback: true
+performance:
+  track_metrics: true
+  metrics_file: ".agent/multi_model_metrics.json"
+"#;
+
+fn load(yaml: &str) -> Result<Config, ConfigError> {
+    Config::from_yaml(yaml, ConfigSource::File("cfg.yaml".into()))
+}
+
+fn error(yaml: &str) -> String {
+    load(yaml).unwrap_err().to_string()
+}
+
+fn with_oracle(lines: &str) -> String {
+    format!("agents:\n  oracle:\n    model: claude-sonnet-5\n{lines}")
+}
+
+#[test]
+fn the_original_skill_configuration_loads() {
+    let config = load(ORIGINAL).unwrap();
+    let agents = &config.agents;
+    assert_eq!(agents.sisyphus.provider, ProviderKind::Gemini);
+    assert_eq!(agents.hephaestus.provider, ProviderKind::Ollama);
+    assert_eq!(agents.hephaestus.api_base, "http://localhost:11434");
+    assert_eq!(agents.hephaestus.max_tokens, 32768);
+    assert_eq!(agents.oracle.provider, ProviderKind::Anthropic);
+    assert_eq!(agents.oracle.temperature, Some(0.5));
+    assert_eq!(agents.librarian.provider, ProviderKind::OpenAi);
+    assert_eq!(
+        agents.librarian.api_key_env.as_deref(),
+        Some("OPENAI_API_KEY")
+    );
+    assert_eq!(
+        config.performance.metrics_file,
+        PathBuf::from(".agent/multi_model_metrics.json")
+    );
+}
+
+#[test]
+fn the_short_form_takes_defaults_for_everything_else() {
+    let config = load("agents:\n  oracle:\n    model: claude-sonnet-5\n").unwrap();
+    let oracle = &config.agents.oracle;
+    assert_eq!(oracle.provider, ProviderKind::Anthropic);
+    assert_eq!(oracle.api_base, "https://api.anthropic.com");
+    assert_eq!(oracle.api_key_env.as_deref(), Some("ANTHROPIC_API_KEY"));
+    assert_eq!(oracle.temperature, None);
+    assert_eq!(oracle.fallback, [Role::Sisyphus]);
+    assert_eq!(config.agents.sisyphus, Config::builtin().agents.sisyphus);
+    assert!(config.routing.enable_fallback);
+    assert_eq!(config.routing.primary, Role::Sisyphus);
+}
+
+#[test]
+fn a_self_hosted_openai_compatible_server_needs_no_key() {
+    let config = load("agents:\n  librarian:\n    model: Qwen/Qwen2.5-Coder-7B\n    api_base: http://localhost:8000/v1/\n").unwrap();
+    let librarian = &config.agents.librarian;
+    assert_eq!(librarian.provider, ProviderKind::OpenAi);
+    assert_eq!(librarian.api_base, "http://localhost:8000/v1");
+    assert_eq!(librarian.api_key_env, None);
+}
+
+#[test]
+fn explicit_provider_beats_inference() {
+    let config = load(&with_oracle(
+        "    provider: openai\n    api_base: https://openrouter.ai/api/v1\n",
+    ))
+    .unwrap();
+    assert_eq!(config.agents.oracle.provider, ProviderKind::OpenAi);
+}
+
+#[test]
+fn unknown_agent_key_suggests_the_nearest() {
+    assert_eq!(
+        error(&with_oracle("    max_token: 10\n")),
+        "cfg.yaml:4:5: unknown key `agents.oracle.max_token`; did you mean `max_tokens`?"
+    );
+}
+
+#[test]
+fn unknown_role_under_agents_suggests_the_nearest() {
+    assert_eq!(
+        error("agents:\n  oracel:\n    model: x\n"),
+        "cfg.yaml:2:3: unknown key `agents.oracel`; did you mean `oracle`?"
+    );
+}
+
+#[test]
+fn wrong_type_reports_position_and_key() {
+    let err = error(&with_oracle("    temperature: warm\n"));
+    assert!(
+        err.starts_with("cfg.yaml:4:18: `agents.oracle.temperature`:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn temperature_above_the_provider_range_is_rejected() {
+    let err = error(&with_oracle("    temperature: 1.5\n"));
+    assert!(
+        err.starts_with("cfg.yaml:4:18: `agents.oracle.temperature`: 1.5 is outside 0.0–1.0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn negative_temperature_is_rejected() {
+    let err = error("agents:\n  librarian:\n    model: gpt-5.4-mini\n    temperature: -0.1\n");
+    assert!(
+        err.contains("`agents.librarian.temperature`: -0.1 is outside"),
+        "{err}"
+    );
+}
+
+#[test]
+fn zero_max_tokens_is_rejected() {
+    let err = error(&with_oracle("    max_tokens: 0\n"));
+    assert!(
+        err.starts_with("cfg.yaml:4:17: `agents.oracle.max_tokens`: 0 is outside 1–"),
+        "{err}"
+    );
+}
+
+#[test]
+fn max_tokens_beyond_the_context_window_is_rejected() {
+    let err = error(&with_oracle(
+        "    context_tokens: 8000\n    max_tokens: 9000\n",
+    ));
+    assert!(
+        err.contains("`agents.oracle.max_tokens`: 9000 is outside 1–8000"),
+        "{err}"
+    );
+}
+
+#[test]
+fn zero_timeout_is_rejected() {
+    let err = error(&with_oracle("    timeout_seconds: 0\n"));
+    assert!(err.contains("`agents.oracle.timeout_seconds`"), "{err}");
+}
+
+#[test]
+fn unknown_provider_suggests_the_nearest() {
+    assert_eq!(
+        error(&with_oracle("    provider: antropic\n")),
+        "cfg.yaml:4:15: `agents.oracle.provider`: unknown provider `antropic` (expected openai, anthropic, gemini or ollama); did you mean `anthropic`?"
+    );
+}
+
+#[test]
+fn unrecognisable_model_without_provider_asks_for_one() {
+    let err = error("agents:\n  oracle:\n    model: my-finetune\n");
+    assert!(
+        err.starts_with("cfg.yaml:3:12: `agents.oracle.model`: cannot tell which provider"),
+        "{err}"
+    );
+}
+
+#[test]
+fn agent_without_model_is_rejected() {
+    let err = error("agents:\n  oracle:\n    temperature: 0.2\n");
+    assert!(
+        err.starts_with("cfg.yaml:3:5: `agents.oracle`: missing required key `model`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_role_in_fallback_suggests_the_nearest() {
+    assert_eq!(
+        error(&with_oracle("    fallback: [sisyphos]\n")),
+        "cfg.yaml:4:16: `agents.oracle.fallback`: unknown role `sisyphos` (expected sisyphus, hephaestus, oracle or librarian); did you mean `sisyphus`?"
+    );
+}
+
+#[test]
+fn a_role_falling_back_to_itself_is_a_cycle() {
+    let err = error(&with_oracle("    fallback: [sisyphus, oracle]\n"));
+    assert_eq!(
+        err,
+        "cfg.yaml:4:26: `agents.oracle.fallback`: fallback cycle: oracle falls back to itself"
+    );
+}
+
+#[test]
+fn a_role_listed_twice_in_a_chain_is_rejected() {
+    let err = error(&with_oracle(
+        "    fallback:\n      - sisyphus\n      - sisyphus\n",
+    ));
+    assert!(
+        err.starts_with("cfg.yaml:6:9: `agents.oracle.fallback`:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn mutual_fallback_between_two_roles_is_allowed() {
+    // The original chains: sisyphus → oracle and oracle → sisyphus. Chains are not
+    // followed transitively, so this is two finite chains, not a loop.
+    let config = load("agents:\n  sisyphus:\n    model: gemini-3.1-pro-preview\n    fallback: [oracle]\n  oracle:\n    model: claude-sonnet-5\n    fallback: [sisyphus]\n").unwrap();
+    assert_eq!(config.agents.oracle.fallback, [Role::Sisyphus]);
+}
+
+#[test]
+fn unknown_primary_role_is_rejected() {
+    let err = error("routing:\n  primary: zeus\n");
+    assert!(
+        err.starts_with("cfg.yaml:2:12: `routing.primary`: unknown role `zeus`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_key_pasted_into_api_key_env_is_rejected_without_echoing_it() {
+    let secret = "sk-ant-api03-abcdefghijklmnop";
+    let err = error(&with_oracle(&format!("    api_key_env: {secret}\n")));
+    assert!(
+        err.contains("`agents.oracle.api_key_env`: must be the NAME of an environment variable"),
+        "{err}"
+    );
+    assert!(!err.contains("abcdefgh"), "{err}");
+}
+
+#[test]
+fn api_base_must_be_an_http_url() {
+    let err = error(&with_oracle("    api_base: localhost:8080\n"));
+    assert!(
+        err.contains("`agents.oracle.api_base`: `localhost:8080` is not an http(s) URL"),
+        "{err}"
+    );
+}
+
+#[test]
+fn yaml_syntax_errors_are_positioned() {
+    let err = error("agents:\n  oracle:\n    model: [claude\n");
+    assert!(err.starts_with("cfg.yaml:3:"), "{err}");
+}
+
+#[test]
+fn tabs_for_indentation_are_a_positioned_syntax_error() {
+    let err = error("agents:\n\toracle:\n");
+    assert!(err.starts_with("cfg.yaml:2:"), "{err}");
+}
+
+#[test]
+fn an_empty_file_is_reported_as_empty() {
+    assert!(error("").contains("configuration file is empty"));
+}
+
+#[test]
+fn configured_keywords_are_validated() {
+    let err = error("routing:\n  keywords:\n    review:\n      - {cue: audit, weight: 0}\n");
+    assert!(
+        err.starts_with("cfg.yaml:4:9: `routing.keywords.review`: weight 0 is outside"),
+        "{err}"
+    );
+}
+
+#[test]
+fn configured_keywords_accept_words_phrases_and_weights() {
+    let config = load(
+        "routing:\n  keywords:\n    review: [audit, \"is this ... safe\", {cue: cve, weight: 3}]\n",
+    )
+    .unwrap();
+    let review = config.routing.keywords.review.unwrap();
+    let weights: Vec<f64> = review.iter().map(|cue| cue.weight).collect();
+    assert_eq!(weights, [1.0, 2.0, 3.0]);
+    assert_eq!(config.routing.keywords.planning, None);
+}
+
+#[test]
+fn one_missing_key_leaves_the_other_roles_available() {
+    let config = load(ORIGINAL).unwrap();
+    let env = |name: &str| (name != "ANTHROPIC_API_KEY").then(|| "key-value".to_string());
+    for role in Role::ALL {
+        let available = matches!(
+            config.agents.get(role).availability(&env),
+            Availability::Available { .. }
+        );
+        assert_eq!(available, role != Role::Oracle, "{role}");
+    }
+}
+
+#[test]
+fn the_embedded_defaults_are_valid() {
+    let raw = parse::parse(DEFAULT_YAML, "<built-in>").unwrap();
+    resolve::resolve(raw, "<built-in>", None, ConfigSource::BuiltIn).unwrap();
+}
+
+#[test]
+fn the_defaults_keep_the_original_fallback_chains() {
+    let agents = &Config::builtin().agents;
+    assert_eq!(agents.sisyphus.fallback, [Role::Oracle]);
+    assert_eq!(agents.hephaestus.fallback, [Role::Sisyphus]);
+    assert_eq!(agents.oracle.fallback, [Role::Sisyphus]);
+    assert_eq!(agents.librarian.fallback, [Role::Sisyphus]);
+}
+
+#[test]
+fn the_defaults_use_each_provider() {
+    let agents = &Config::builtin().agents;
+    let providers: Vec<_> = Role::ALL.iter().map(|r| agents.get(*r).provider).collect();
+    for kind in ProviderKind::ALL {
+        assert!(providers.contains(&kind), "{kind} unused: {providers:?}");
+    }
+}
+
+#[test]
+fn the_defaults_name_no_retired_model() {
+    let retired = [
+        "gemini-1.5-pro",
+        "claude-3-5-sonnet-20241022",
+        "gpt-4o-mini",
+        "gemini-2.5-pro",
+        "gpt-5-mini",
+    ];
+    for role in Role::ALL {
+        let model = &Config::builtin().agents.get(role).model;
+        assert!(
+            !retired.contains(&model.as_str()),
+            "{role} uses retired {model}"
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! multi-model: four specialist AI roles behind one language server and command line.
+//!
+//! The library is the core (configuration, routing, and what later issues add); the binary's
+//! two faces, `cli` and the language server, translate between their world and this one.
+
+pub mod cli;
+pub mod config;
+pub mod role;
+pub mod router;

@@ -1,0 +1,352 @@
+//! Task routing: which role should handle a task description.
+//!
+//! Classification scores each task type by the cues found in the text: a cue is a word
+//! (matched through its stem, so inflections count) or a phrase (`...` skips up to four
+//! words). Two rules make the scores read like intent rather than a word count: the task
+//! type of the first cue gets a bonus (the opening verb of an imperative states what is
+//! wanted), and cues inside a later clause ("... that creates users") count half. Ties
+//! go to the more careful role: review, planning, search, then coding.
+//!
+//! A cue may start with `^` to match only at the start of a sentence: questions show
+//! their kind in their first word ("where ...", "does ... ?").
+
+mod default_cues;
+mod tokens;
+
+use serde::Serialize;
+
+use crate::config::{Config, Keywords};
+use crate::role::{Role, TaskType};
+use tokens::{Token, tokenize};
+
+const LEAD_BONUS: f64 = 0.5;
+const SUBCLAUSE_FACTOR: f64 = 0.5;
+const MAX_GAP: usize = 4;
+const CLAUSE_MARKERS: &[&str] = &[
+    "that", "which", "so", "because", "since", "when", "while", "if",
+];
+/// Tie-break order: a wrongly skipped review costs more than a wrongly added one.
+const TIE_ORDER: [TaskType; 4] = [
+    TaskType::Review,
+    TaskType::Planning,
+    TaskType::Search,
+    TaskType::Coding,
+];
+
+/// Classifies task descriptions with a fixed set of cues.
+pub struct Router {
+    cues: Vec<CompiledCue>,
+}
+
+struct CompiledCue {
+    task_type: TaskType,
+    text: String,
+    weight: f64,
+    pattern: Vec<Part>,
+}
+
+#[derive(Clone, PartialEq)]
+enum Part {
+    Stem(String),
+    /// `...`: up to `MAX_GAP` words.
+    Gap,
+    /// `^`: the start of a sentence.
+    SentenceStart,
+}
+
+/// One cue found in a task.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evidence {
+    pub task_type: TaskType,
+    /// The cue as configured.
+    pub cue: String,
+    /// The words of the task that matched it.
+    pub matched: String,
+    /// What it added to the score (after the lead bonus and clause discount).
+    pub weight: f64,
+}
+
+/// The router's verdict on a task description.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Classification {
+    pub task_type: TaskType,
+    /// 0 when nothing matched; near 1 when strong cues agree and none disagree.
+    pub confidence: f64,
+    /// The score of every task type, in `TaskType::ALL` order.
+    pub scores: Vec<(TaskType, f64)>,
+    /// Every cue found, in the order they appear in the task.
+    pub evidence: Vec<Evidence>,
+}
+
+impl Classification {
+    /// A one-line explanation naming the words that decided.
+    pub fn reasoning(&self) -> String {
+        let words = |task: TaskType| -> Vec<String> {
+            self.evidence
+                .iter()
+                .filter(|e| e.task_type == task)
+                .map(|e| format!("\"{}\"", e.matched))
+                .collect()
+        };
+        let decided = words(self.task_type);
+        if decided.is_empty() {
+            return format!(
+                "no planning, review or search cues found; {} is the default",
+                self.task_type
+            );
+        }
+        let mut line = format!(
+            "{} task ({}), confidence {:.2}",
+            self.task_type,
+            decided.join(", "),
+            self.confidence
+        );
+        let others: Vec<String> = self
+            .scores
+            .iter()
+            .filter(|(task, score)| *task != self.task_type && 0.0 < *score)
+            .map(|(task, _)| format!("{task} ({})", words(*task).join(", ")))
+            .collect();
+        if !others.is_empty() {
+            line.push_str(&format!("; outweighed {}", others.join(", ")));
+        }
+        line
+    }
+}
+
+impl Router {
+    /// A router with the configured cues, and the built-in ones for task types the
+    /// configuration leaves alone.
+    pub fn new(keywords: &Keywords) -> Router {
+        let mut cues = Vec::new();
+        for task_type in TaskType::ALL {
+            let configured = keywords.get(task_type).map(|cues| {
+                cues.iter()
+                    .map(|cue| (cue.text.clone(), cue.weight))
+                    .collect::<Vec<_>>()
+            });
+            let list = configured.unwrap_or_else(|| {
+                default_cues::default_cues(task_type)
+                    .iter()
+                    .map(|(text, weight)| (text.to_string(), *weight))
+                    .collect()
+            });
+            for (text, weight) in list {
+                let pattern = compile(&text);
+                if !pattern.is_empty() {
+                    cues.push(CompiledCue {
+                        task_type,
+                        text,
+                        weight,
+                        pattern,
+                    });
+                }
+            }
+        }
+        Router { cues }
+    }
+
+    /// The effective cues per task type, for display.
+    pub fn cues(&self, task_type: TaskType) -> Vec<(&str, f64)> {
+        self.cues
+            .iter()
+            .filter(|cue| cue.task_type == task_type)
+            .map(|cue| (cue.text.as_str(), cue.weight))
+            .collect()
+    }
+
+    /// Classifies a task description.
+    pub fn classify(&self, task: &str) -> Classification {
+        let tokens = tokenize(task);
+        let mut found: Vec<(usize, usize, &CompiledCue)> = self
+            .cues
+            .iter()
+            .filter_map(|cue| find(&cue.pattern, &tokens).map(|(start, end)| (start, end, cue)))
+            .collect();
+        found.sort_by_key(|(start, end, _)| (*start, *end));
+
+        let subclause_from = found.first().and_then(|(first, _, _)| {
+            (first + 1..tokens.len()).find(|&i| CLAUSE_MARKERS.contains(&tokens[i].word.as_str()))
+        });
+        let lead = found.first().map(|(_, _, cue)| cue.task_type);
+
+        let mut evidence = Vec::new();
+        for (start, end, cue) in &found {
+            let mut weight = cue.weight;
+            if subclause_from.is_some_and(|from| from < *start) {
+                weight *= SUBCLAUSE_FACTOR;
+            }
+            evidence.push(Evidence {
+                task_type: cue.task_type,
+                cue: cue.text.clone(),
+                matched: tokens[*start..*end]
+                    .iter()
+                    .map(|t| t.word.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                weight,
+            });
+        }
+
+        let score = |task: TaskType| -> f64 {
+            let sum: f64 = evidence
+                .iter()
+                .filter(|e| e.task_type == task)
+                .map(|e| e.weight)
+                .sum();
+            if lead == Some(task) {
+                sum + LEAD_BONUS
+            } else {
+                sum
+            }
+        };
+        let scores: Vec<(TaskType, f64)> = TaskType::ALL.iter().map(|&t| (t, score(t))).collect();
+        let total: f64 = scores.iter().map(|(_, s)| s).sum();
+
+        let mut winner = TaskType::Coding;
+        let mut best = 0.0;
+        for task in TIE_ORDER {
+            let s = score(task);
+            if best < s {
+                winner = task;
+                best = s;
+            }
+        }
+        // Share of the evidence, damped when the evidence itself is thin (one weak word).
+        let confidence = if total == 0.0 {
+            0.0
+        } else {
+            (best / total) * (best / 2.0).min(1.0)
+        };
+
+        Classification {
+            task_type: winner,
+            confidence: (confidence * 100.0).round() / 100.0,
+            scores,
+            evidence,
+        }
+    }
+}
+
+/// How a task was routed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum Decision {
+    /// The user named the role.
+    Manual,
+    /// The router classified the task.
+    Classified(Classification),
+    /// Auto-classification is off; the primary role takes every task.
+    Primary,
+}
+
+/// The role, and the model that will serve it, for a task.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Route {
+    pub role: Role,
+    pub model: String,
+    pub decision: Decision,
+    pub reasoning: String,
+}
+
+/// Why a task could not be routed.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum RouteError {
+    #[error(
+        "manual routing to {role} is disabled (routing.allow_manual_override: false in {config}); leave out the role to auto-route"
+    )]
+    ManualOverrideDisabled { role: Role, config: String },
+    #[error("the task description is empty; describe what you want done")]
+    EmptyTask,
+}
+
+/// Routes a task: to `manual` when given (and allowed), else by classification.
+pub fn route(config: &Config, task: &str, manual: Option<Role>) -> Result<Route, RouteError> {
+    if task.trim().is_empty() {
+        return Err(RouteError::EmptyTask);
+    }
+    let (role, decision, reasoning) = match manual {
+        Some(role) if !config.routing.allow_manual_override => {
+            return Err(RouteError::ManualOverrideDisabled {
+                role,
+                config: config.source.to_string(),
+            });
+        }
+        Some(role) => (
+            role,
+            Decision::Manual,
+            format!("{role} was chosen explicitly"),
+        ),
+        None if !config.routing.auto_classify => {
+            let role = config.routing.primary;
+            (
+                role,
+                Decision::Primary,
+                format!("auto-classification is off; {role} is the primary role"),
+            )
+        }
+        None => {
+            let classification = Router::new(&config.routing.keywords).classify(task);
+            let reasoning = classification.reasoning();
+            (
+                classification.task_type.role(),
+                Decision::Classified(classification),
+                reasoning,
+            )
+        }
+    };
+    Ok(Route {
+        role,
+        model: config.agents.get(role).model.clone(),
+        decision,
+        reasoning,
+    })
+}
+
+fn compile(text: &str) -> Vec<Part> {
+    let mut parts = Vec::new();
+    for word in text.split_whitespace() {
+        if word == "..." {
+            parts.push(Part::Gap);
+            continue;
+        }
+        if word == "^" {
+            parts.push(Part::SentenceStart);
+            continue;
+        }
+        parts.extend(
+            tokenize(word)
+                .into_iter()
+                .filter(|t| !t.is_identifier())
+                .map(|t| Part::Stem(t.stem)),
+        );
+    }
+    parts
+}
+
+/// The first place `pattern` matches, as a token range.
+fn find(pattern: &[Part], tokens: &[Token]) -> Option<(usize, usize)> {
+    (0..tokens.len()).find_map(|start| match_at(pattern, tokens, start).map(|end| (start, end)))
+}
+
+fn match_at(pattern: &[Part], tokens: &[Token], at: usize) -> Option<usize> {
+    match pattern.split_first() {
+        None => Some(at),
+        Some((Part::Gap, rest)) => (0..=MAX_GAP)
+            .take_while(|skip| at + skip <= tokens.len())
+            .find_map(|skip| match_at(rest, tokens, at + skip)),
+        Some((Part::SentenceStart, rest)) => match tokens.get(at) {
+            Some(token) if token.sentence_start => match_at(rest, tokens, at),
+            _ => None,
+        },
+        Some((Part::Stem(stem), rest)) => match tokens.get(at) {
+            Some(token) if !token.is_identifier() && token.stem == *stem => {
+                match_at(rest, tokens, at + 1)
+            }
+            _ => None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;
