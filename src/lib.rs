@@ -5,5 +5,6 @@
 
 pub mod cli;
 pub mod config;
+pub mod request;
 pub mod role;
 pub mod router;

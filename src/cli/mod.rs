@@ -1,5 +1,80 @@
+//! The command line: parses argv, calls the core, prints. It owns no logic of its own.
+
+mod args;
+mod config_check;
+mod route;
+mod run;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::Parser;
+
+use crate::config::{Config, ConfigSearch, ProcessEnv, discover};
+use args::{Cli, Command, ConfigCommand};
+
+/// Exit codes, documented in the README.
+pub(crate) mod exit {
+    pub const FAILURE: u8 = 1;
+    pub const USAGE: u8 = 2;
+}
+
+/// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Some(Command::Route(args)) => {
+            load_config(&cli).and_then(|config| route::run(&config, args))
+        }
+        Some(Command::Config {
+            command: ConfigCommand::Check(args),
+        }) => config_check::run(&cli, args),
+        Some(Command::Serve(_)) => Err(Failure::not_built(
+            "the language server (`multi-model serve`) is not built yet; it arrives with the language-server issue",
+        )),
+        None => run::run(&cli),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// A command that did not succeed: what to tell the user, and the exit code.
+pub(crate) struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    pub fn usage(message: impl ToString) -> Failure {
+        Failure {
+            message: message.to_string(),
+            code: exit::USAGE,
+        }
+    }
+
+    pub fn not_built(message: impl ToString) -> Failure {
+        Failure {
+            message: message.to_string(),
+            code: exit::FAILURE,
+        }
+    }
+}
+
+fn workspace() -> Option<PathBuf> {
+    std::env::current_dir().ok()
+}
+
+pub(crate) fn load_config(cli: &Cli) -> Result<Config, Failure> {
+    let workspace = workspace();
+    let search = ConfigSearch {
+        explicit: cli.config.as_deref(),
+        workspace: workspace.as_deref(),
+        env: &ProcessEnv,
+    };
+    discover(&search).map_err(Failure::usage)
 }

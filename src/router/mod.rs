@@ -158,11 +158,23 @@ impl Router {
     /// Classifies a task description.
     pub fn classify(&self, task: &str) -> Classification {
         let tokens = tokenize(task);
-        let mut found: Vec<(usize, usize, &CompiledCue)> = self
+        let mut candidates: Vec<(usize, usize, &CompiledCue)> = self
             .cues
             .iter()
             .filter_map(|cue| find(&cue.pattern, &tokens).map(|(start, end)| (start, end, cue)))
             .collect();
+        // Words count once per task type: "quick fix" is not also "fix", and
+        // "vulnerabilities" is not both "vulnerability" and "vulnerable".
+        candidates.sort_by(|a, b| b.2.weight.total_cmp(&a.2.weight));
+        let mut found: Vec<(usize, usize, &CompiledCue)> = Vec::new();
+        for (start, end, cue) in candidates {
+            let overlaps = found
+                .iter()
+                .any(|(s, e, other)| other.task_type == cue.task_type && start < *e && *s < end);
+            if !overlaps {
+                found.push((start, end, cue));
+            }
+        }
         found.sort_by_key(|(start, end, _)| (*start, *end));
 
         let subclause_from = found.first().and_then(|(first, _, _)| {
@@ -201,7 +213,7 @@ impl Router {
             }
         };
         let scores: Vec<(TaskType, f64)> = TaskType::ALL.iter().map(|&t| (t, score(t))).collect();
-        let total: f64 = scores.iter().map(|(_, s)| s).sum();
+        let total = scores.iter().fold(0.0, |sum, (_, s)| sum + s);
 
         let mut winner = TaskType::Coding;
         let mut best = 0.0;

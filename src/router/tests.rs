@@ -242,3 +242,10 @@ fn the_route_names_the_model_of_the_chosen_role() {
     assert_eq!(route.role, Role::Sisyphus);
     assert_eq!(route.model, Config::builtin().agents.sisyphus.model);
 }
+
+#[test]
+fn a_word_counts_once_per_task_type() {
+    let c = classify("quick fix for vulnerabilities");
+    let cues: Vec<&str> = c.evidence.iter().map(|e| e.cue.as_str()).collect();
+    assert_eq!(cues, ["quick fix", "vulnerability"]);
+}

@@ -1,0 +1,172 @@
+//! The command-line grammar (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::request::{Depth, PipelineKind};
+use crate::role::Role;
+
+const EXAMPLES: &str = "\
+Examples:
+  multi-model route --task \"Review authentication logic for vulnerabilities\"
+  multi-model route --task \"add retries to fetch_user\" --role oracle --json
+  multi-model config check
+  multi-model --role oracle --task \"Audit the login flow\" --files 'src/**/*.py'
+  multi-model --pipeline feature --name user-auth --description \"JWT login\"
+  multi-model serve            # language server on stdio, for editors
+
+Configuration is read from --config, else ./config/multi_model.yaml, else
+$XDG_CONFIG_HOME/multi-model/config.yaml, else the built-in defaults.";
+
+/// Four specialist AI roles — Sisyphus (plans), Hephaestus (codes), Oracle (reviews),
+/// Librarian (finds) — each on the model that suits it.
+#[derive(Debug, Parser)]
+#[command(name = "multi-model", version, about, after_help = EXAMPLES, args_conflicts_with_subcommands = true)]
+pub(crate) struct Cli {
+    /// Configuration file (skips discovery).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Show which role (and model) a task goes to, and why.
+    Route(RouteArgs),
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Run the language server on stdio (for editors).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RouteArgs {
+    /// The task, in your own words.
+    #[arg(long)]
+    pub task: String,
+    /// Route to this role instead of classifying (if routing.allow_manual_override).
+    #[arg(long, value_enum)]
+    pub role: Option<RoleArg>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Show the resolved configuration and which roles are usable.
+    Check(ConfigCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConfigCheckArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Accepted and ignored: stdio is the only transport (editors' clients pass it).
+    #[arg(long)]
+    pub stdio: bool,
+}
+
+/// Running a role or a pipeline directly (no subcommand).
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Run this role on --task.
+    #[arg(long, value_enum, conflicts_with = "pipeline", requires = "task")]
+    pub role: Option<RoleArg>,
+    /// The task, in your own words (routed automatically without --role).
+    #[arg(long, conflicts_with = "pipeline")]
+    pub task: Option<String>,
+    /// Extra context for the task.
+    #[arg(long, conflicts_with = "pipeline")]
+    pub context: Option<String>,
+    /// A file holding the specification (Hephaestus implements against it).
+    #[arg(long, value_name = "FILE", conflicts_with = "pipeline")]
+    pub spec_file: Option<PathBuf>,
+    /// Files to work on, as glob patterns (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub files: Vec<String>,
+    /// How widely the Librarian searches.
+    #[arg(long, value_enum, conflicts_with = "pipeline")]
+    pub search_depth: Option<DepthArg>,
+
+    /// Run a pipeline of roles.
+    #[arg(long, value_enum)]
+    pub pipeline: Option<PipelineArg>,
+    /// Feature name (feature pipeline).
+    #[arg(long, requires = "pipeline", conflicts_with = "task")]
+    pub name: Option<String>,
+    /// What the feature or bug is about.
+    #[arg(long, requires = "pipeline", conflicts_with = "task")]
+    pub description: Option<String>,
+    /// Bug tracker id (bugfix pipeline).
+    #[arg(long, requires = "pipeline", conflicts_with = "task")]
+    pub bug_id: Option<String>,
+    /// How deep the pipeline's review and search go.
+    #[arg(long, value_enum, requires = "pipeline", conflicts_with = "task")]
+    pub depth: Option<DepthArg>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum RoleArg {
+    Sisyphus,
+    Hephaestus,
+    Oracle,
+    Librarian,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::Sisyphus => Role::Sisyphus,
+            RoleArg::Hephaestus => Role::Hephaestus,
+            RoleArg::Oracle => Role::Oracle,
+            RoleArg::Librarian => Role::Librarian,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum DepthArg {
+    Quick,
+    Comprehensive,
+}
+
+impl From<DepthArg> for Depth {
+    fn from(depth: DepthArg) -> Depth {
+        match depth {
+            DepthArg::Quick => Depth::Quick,
+            DepthArg::Comprehensive => Depth::Comprehensive,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum PipelineArg {
+    Feature,
+    Bugfix,
+    Review,
+}
+
+impl From<PipelineArg> for PipelineKind {
+    fn from(kind: PipelineArg) -> PipelineKind {
+        match kind {
+            PipelineArg::Feature => PipelineKind::Feature,
+            PipelineArg::Bugfix => PipelineKind::Bugfix,
+            PipelineArg::Review => PipelineKind::Review,
+        }
+    }
+}

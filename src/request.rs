@@ -1,0 +1,282 @@
+//! What a user can ask for — one role on a task, or a pipeline — checked before any work
+//! starts, so that both faces reject the same mistakes with the same words.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use globset::Glob;
+use serde::Serialize;
+
+use crate::role::Role;
+
+/// How widely the Librarian (or a review pipeline) searches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Depth {
+    /// The nearest matches only.
+    #[default]
+    Quick,
+    /// The whole workspace.
+    Comprehensive,
+}
+
+/// The original skill's pipelines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PipelineKind {
+    /// Sisyphus plans → Hephaestus implements → Oracle reviews → Librarian documents.
+    Feature,
+    /// Sisyphus analyses → Oracle verifies → Hephaestus fixes → Oracle verifies.
+    Bugfix,
+    /// Librarian finds similar code → Oracle reviews → Sisyphus assesses architecture.
+    Review,
+}
+
+impl fmt::Display for PipelineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PipelineKind::Feature => "feature",
+            PipelineKind::Bugfix => "bugfix",
+            PipelineKind::Review => "review",
+        })
+    }
+}
+
+/// One task for one role (or for the router to assign).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TaskRequest {
+    /// `None`: let the router choose.
+    pub role: Option<Role>,
+    pub task: String,
+    pub context: Option<String>,
+    /// The specification text, read from `--spec-file`.
+    pub spec: Option<String>,
+    pub files: Vec<String>,
+    pub depth: Depth,
+}
+
+/// A pipeline run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PipelineRequest {
+    pub kind: PipelineKind,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub bug_id: Option<String>,
+    pub files: Vec<String>,
+    pub depth: Depth,
+}
+
+/// Why a request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("the task is empty; say what you want done")]
+    EmptyTask,
+    #[error("cannot read spec file {path}: {source}")]
+    SpecUnreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("spec file {path} is empty")]
+    SpecEmpty { path: PathBuf },
+    #[error("invalid file pattern `{pattern}`: {reason}")]
+    BadGlob { pattern: String, reason: String },
+    #[error("the {kind} pipeline needs {needs}")]
+    MissingPipelineInput {
+        kind: PipelineKind,
+        needs: &'static str,
+    },
+}
+
+impl TaskRequest {
+    /// Checks a task request; reads the spec file if one is named.
+    pub fn new(
+        role: Option<Role>,
+        task: String,
+        context: Option<String>,
+        spec_file: Option<&Path>,
+        files: Vec<String>,
+        depth: Depth,
+    ) -> Result<TaskRequest, RequestError> {
+        if task.trim().is_empty() {
+            return Err(RequestError::EmptyTask);
+        }
+        check_globs(&files)?;
+        let spec = spec_file.map(read_spec).transpose()?;
+        Ok(TaskRequest {
+            role,
+            task,
+            context,
+            spec,
+            files,
+            depth,
+        })
+    }
+}
+
+impl PipelineRequest {
+    /// Checks that the pipeline has what its first step needs.
+    pub fn new(
+        kind: PipelineKind,
+        name: Option<String>,
+        description: Option<String>,
+        bug_id: Option<String>,
+        files: Vec<String>,
+        depth: Depth,
+    ) -> Result<PipelineRequest, RequestError> {
+        check_globs(&files)?;
+        let given = |value: &Option<String>| value.as_ref().is_some_and(|v| !v.trim().is_empty());
+        let missing = match kind {
+            PipelineKind::Feature if !given(&name) && !given(&description) => {
+                Some("--name or --description")
+            }
+            PipelineKind::Bugfix if !given(&bug_id) && !given(&description) => {
+                Some("--bug-id or --description")
+            }
+            PipelineKind::Review if files.is_empty() => Some("--files (what to review)"),
+            _ => None,
+        };
+        if let Some(needs) = missing {
+            return Err(RequestError::MissingPipelineInput { kind, needs });
+        }
+        Ok(PipelineRequest {
+            kind,
+            name,
+            description,
+            bug_id,
+            files,
+            depth,
+        })
+    }
+}
+
+fn check_globs(patterns: &[String]) -> Result<(), RequestError> {
+    for pattern in patterns {
+        if pattern.trim().is_empty() {
+            return Err(RequestError::BadGlob {
+                pattern: pattern.clone(),
+                reason: "empty pattern".into(),
+            });
+        }
+        Glob::new(pattern).map_err(|err| RequestError::BadGlob {
+            pattern: pattern.clone(),
+            reason: err.kind().to_string(),
+        })?;
+    }
+    Ok(())
+}
+
+fn read_spec(path: &Path) -> Result<String, RequestError> {
+    let text = std::fs::read_to_string(path).map_err(|source| RequestError::SpecUnreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if text.trim().is_empty() {
+        return Err(RequestError::SpecEmpty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(files: &[&str]) -> Result<TaskRequest, RequestError> {
+        let files = files.iter().map(|f| f.to_string()).collect();
+        TaskRequest::new(None, "do it".into(), None, None, files, Depth::Quick)
+    }
+
+    #[test]
+    fn blank_task_is_refused() {
+        let err =
+            TaskRequest::new(None, " \n".into(), None, None, vec![], Depth::Quick).unwrap_err();
+        assert!(matches!(err, RequestError::EmptyTask));
+    }
+
+    #[test]
+    fn valid_globs_are_accepted() {
+        assert!(task(&["src/**/*.py", "tests/test_*.py"]).is_ok());
+    }
+
+    #[test]
+    fn malformed_glob_is_refused_with_the_reason() {
+        let err = task(&["src/[a-"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("invalid file pattern `src/[a-`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn missing_spec_file_is_named() {
+        let err = TaskRequest::new(
+            None,
+            "x".into(),
+            None,
+            Some(Path::new("/no/such/spec.md")),
+            vec![],
+            Depth::Quick,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("/no/such/spec.md"), "{err}");
+    }
+
+    #[test]
+    fn spec_file_text_is_carried() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spec.md");
+        std::fs::write(&path, "UserAuth: login(user, password)").unwrap();
+        let request =
+            TaskRequest::new(None, "x".into(), None, Some(&path), vec![], Depth::Quick).unwrap();
+        assert_eq!(
+            request.spec.as_deref(),
+            Some("UserAuth: login(user, password)")
+        );
+    }
+
+    #[test]
+    fn feature_pipeline_needs_a_name_or_description() {
+        let err = PipelineRequest::new(
+            PipelineKind::Feature,
+            None,
+            None,
+            None,
+            vec![],
+            Depth::Quick,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the feature pipeline needs --name or --description"
+        );
+    }
+
+    #[test]
+    fn bugfix_pipeline_accepts_a_bug_id() {
+        let request = PipelineRequest::new(
+            PipelineKind::Bugfix,
+            None,
+            None,
+            Some("BUG-42".into()),
+            vec![],
+            Depth::Quick,
+        );
+        assert!(request.is_ok());
+    }
+
+    #[test]
+    fn review_pipeline_needs_files() {
+        let err = PipelineRequest::new(
+            PipelineKind::Review,
+            None,
+            Some("x".into()),
+            None,
+            vec![],
+            Depth::Quick,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("--files"), "{err}");
+    }
+}
