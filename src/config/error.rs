@@ -40,6 +40,9 @@ pub enum ConfigError {
         suggestion: Option<String>,
     },
 
+    #[error("{at}: `{key}` appears twice; keep one")]
+    DuplicateKey { at: SourcePos, key: String },
+
     #[error("{at}: `{key}`: {message}")]
     WrongType {
         at: SourcePos,

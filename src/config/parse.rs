@@ -64,6 +64,16 @@ fn classify(err: &serde_saphyr::Error, key_path: String, origin: &str) -> Config
             suggestion: closest(field, candidates),
         };
     }
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let name = rest.split(',').next().unwrap_or(rest).trim();
+        let parent = key.trim_end_matches('?').trim_end_matches('.');
+        let key = if parent.is_empty() || parent == "." {
+            name.to_string()
+        } else {
+            format!("{parent}.{name}")
+        };
+        return ConfigError::DuplicateKey { at, key };
+    }
     if matches!(inner, serde_saphyr::Error::ExternalMessage { .. }) || key == "." || key.is_empty()
     {
         return ConfigError::Syntax { at, message };

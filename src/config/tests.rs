@@ -259,6 +259,14 @@ fn api_base_must_be_an_http_url() {
 }
 
 #[test]
+fn a_key_given_twice_is_rejected() {
+    assert_eq!(
+        error("agents:\n  oracle:\n    model: a\n  oracle:\n    model: b\n"),
+        "cfg.yaml:4:3: `agents.oracle` appears twice; keep one"
+    );
+}
+
+#[test]
 fn yaml_syntax_errors_are_positioned() {
     let err = error("agents:\n  oracle:\n    model: [claude\n");
     assert!(err.starts_with("cfg.yaml:3:"), "{err}");
