@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod providers;
 pub mod request;
 pub mod role;
 pub mod router;

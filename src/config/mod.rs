@@ -88,8 +88,13 @@ pub struct AgentConfig {
     pub temperature: Option<f64>,
     /// Roles tried, in order, when this one fails. Not transitive: this list is the chain.
     pub fallback: Vec<Role>,
-    /// Longest wait for the first byte and between streamed chunks.
+    /// Longest wait between two chunks of a response.
     pub timeout_seconds: u64,
+    /// Longest wait for the response to start (connecting included): long prompts and
+    /// thinking models take a while before the first byte.
+    pub first_byte_timeout_seconds: u64,
+    /// Longest wait for the TCP/TLS connection.
+    pub connect_timeout_seconds: u64,
     /// The model's context window, which bounds the prompt plus `max_tokens`.
     pub context_tokens: u64,
 }

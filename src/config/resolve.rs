@@ -15,6 +15,8 @@ use crate::role::Role;
 
 const DEFAULT_MAX_TOKENS: u64 = 8192;
 const DEFAULT_TIMEOUT_SECONDS: u64 = 120;
+const DEFAULT_FIRST_BYTE_TIMEOUT_SECONDS: u64 = 300;
+const DEFAULT_CONNECT_TIMEOUT_SECONDS: u64 = 10;
 const MAX_TIMEOUT_SECONDS: i64 = 3600;
 const MIN_CONTEXT_TOKENS: i64 = 1024;
 const MAX_CONTEXT_TOKENS: i64 = 100_000_000;
@@ -199,6 +201,19 @@ impl Ctx<'_> {
             Some(n) => self.int_in(n, &key("timeout_seconds"), 1, MAX_TIMEOUT_SECONDS)?,
             None => DEFAULT_TIMEOUT_SECONDS,
         };
+        let first_byte_timeout_seconds = match &raw.first_byte_timeout_seconds {
+            Some(n) => self.int_in(
+                n,
+                &key("first_byte_timeout_seconds"),
+                1,
+                MAX_TIMEOUT_SECONDS,
+            )?,
+            None => DEFAULT_FIRST_BYTE_TIMEOUT_SECONDS,
+        };
+        let connect_timeout_seconds = match &raw.connect_timeout_seconds {
+            Some(n) => self.int_in(n, &key("connect_timeout_seconds"), 1, 300)?,
+            None => DEFAULT_CONNECT_TIMEOUT_SECONDS,
+        };
 
         let temperature = match raw.temperature {
             Some(t) => {
@@ -232,6 +247,8 @@ impl Ctx<'_> {
             temperature,
             fallback,
             timeout_seconds,
+            first_byte_timeout_seconds,
+            connect_timeout_seconds,
             context_tokens,
         })
     }

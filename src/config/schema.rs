@@ -35,6 +35,8 @@ pub(super) struct RawAgent {
     pub temperature: Option<Spanned<f64>>,
     pub fallback: Option<Spanned<Vec<Spanned<String>>>>,
     pub timeout_seconds: Option<Spanned<i64>>,
+    pub first_byte_timeout_seconds: Option<Spanned<i64>>,
+    pub connect_timeout_seconds: Option<Spanned<i64>>,
     pub context_tokens: Option<Spanned<i64>>,
 }
 
