@@ -1,0 +1,25 @@
+//! Test support shared by the integration tests.
+
+#![allow(dead_code)]
+
+pub mod mock;
+
+use multi_model::config::{AgentConfig, ApiKey, Config, ConfigSource};
+use multi_model::providers::ProviderClient;
+
+/// The key the provider tests send; it must never show up anywhere.
+pub const TEST_KEY: &str = "test-key-7f3a9c2e51d8b604";
+
+/// An agent of `provider` pointed at the mock, with the given extra YAML lines.
+pub fn agent(provider: &str, base: &str, model: &str, extra: &str) -> AgentConfig {
+    let yaml = format!(
+        "agents:\n  oracle:\n    model: \"{model}\"\n    provider: {provider}\n    api_base: \"{base}\"\n    api_key_env: TEST_API_KEY\n{extra}"
+    );
+    let config = Config::from_yaml(&yaml, ConfigSource::File("test.yaml".into())).unwrap();
+    config.agents.oracle
+}
+
+/// A client for `agent` that sends `TEST_KEY`.
+pub fn client(agent: &AgentConfig) -> ProviderClient {
+    ProviderClient::new(agent, Some(ApiKey::new(TEST_KEY.to_string()))).unwrap()
+}
