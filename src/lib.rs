@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod providers;
 pub mod request;
 pub mod role;

@@ -12,6 +12,7 @@ Examples:
   multi-model route --task \"Review authentication logic for vulnerabilities\"
   multi-model route --task \"add retries to fetch_user\" --role oracle --json
   multi-model config check
+  multi-model doctor           # keys, endpoints, models: exit 0 only if all roles work
   multi-model --role oracle --task \"Audit the login flow\" --files 'src/**/*.py'
   multi-model --pipeline feature --name user-auth --description \"JWT login\"
   multi-model serve            # language server on stdio, for editors
@@ -44,8 +45,17 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Check each role: key present, endpoint reachable, model listed (exit 0 only if all are usable).
+    Doctor(DoctorArgs),
     /// Run the language server on stdio (for editors).
     Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DoctorArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 
 mod args;
 mod config_check;
+mod doctor;
 mod route;
 mod run;
 
@@ -29,6 +30,9 @@ pub fn run() -> ExitCode {
         Some(Command::Config {
             command: ConfigCommand::Check(args),
         }) => config_check::run(&cli, args),
+        Some(Command::Doctor(args)) => {
+            load_config(&cli).and_then(|config| doctor::run(&config, args))
+        }
         Some(Command::Serve(_)) => Err(Failure::not_built(
             "the language server (`multi-model serve`) is not built yet; it arrives with the language-server issue",
         )),

@@ -51,7 +51,11 @@ impl Reply {
     }
 
     pub fn sse(body: &str) -> Reply {
-        Reply::new(200, "text/event-stream; charset=utf-8", body.as_bytes().to_vec())
+        Reply::new(
+            200,
+            "text/event-stream; charset=utf-8",
+            body.as_bytes().to_vec(),
+        )
     }
 
     pub fn ndjson(body: &str) -> Reply {
@@ -136,7 +140,9 @@ pub struct MockServer {
 impl MockServer {
     pub async fn start() -> MockServer {
         let shared = Arc::new(Shared::default());
-        let app = axum::Router::new().fallback(handle).with_state(shared.clone());
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move {
@@ -148,7 +154,13 @@ impl MockServer {
     /// Answers `method path` with `reply` (queued after earlier replies for the same route).
     pub fn on(&self, method: &str, path: &str, reply: Reply) -> &MockServer {
         let key = format!("{method} {path}");
-        self.shared.replies.lock().unwrap().entry(key).or_default().push(reply);
+        self.shared
+            .replies
+            .lock()
+            .unwrap()
+            .entry(key)
+            .or_default()
+            .push(reply);
         self
     }
 
@@ -176,8 +188,14 @@ impl MockServer {
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
-    let uri = parts.uri.path_and_query().map(|p| p.to_string()).unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let uri = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
     shared.requests.lock().unwrap().push(Recorded {
         method: parts.method.clone(),
         uri,
@@ -203,7 +221,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
 
     let guard = HangUpGuard {
         shared: shared.clone(),
-        finished: false,
+        finished: reply.chunks.is_empty() && !reply.stall,
     };
     let state = (reply.chunks.into_iter(), guard, true);
     let between = reply.delay_between;
@@ -213,15 +231,20 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             tokio::time::sleep(between).await;
         }
         match chunks.next() {
-            Some(chunk) => Some((Ok::<_, std::io::Error>(Bytes::from(chunk)), (chunks, guard, false))),
+            Some(chunk) => {
+                // The last byte handed over finishes the reply, even if the client then
+                // closes without reading the end of the chunked body.
+                guard.finished = chunks.len() == 0 && !stall;
+                Some((
+                    Ok::<_, std::io::Error>(Bytes::from(chunk)),
+                    (chunks, guard, false),
+                ))
+            }
             None if stall => {
                 std::future::pending::<()>().await;
                 None
             }
-            None => {
-                guard.finished = true;
-                None
-            }
+            None => None,
         }
     });
     let mut response = Response::builder().status(reply.status);
