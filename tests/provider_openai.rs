@@ -36,7 +36,10 @@ fn usage_chunk() -> String {
 
 /// role chunk → content chunks → finish chunk → usage chunk → [DONE] (providers.md §1.4).
 fn full_stream(pieces: &[&str]) -> String {
-    let mut body = chunk(json!({"role": "assistant", "content": "", "refusal": null}), None);
+    let mut body = chunk(
+        json!({"role": "assistant", "content": "", "refusal": null}),
+        None,
+    );
     for piece in pieces {
         body.push_str(&chunk(json!({"content": piece}), None));
     }
@@ -57,7 +60,9 @@ async fn setup(reply: Reply, extra: &str) -> (MockServer, multi_model::providers
 fn request() -> ChatRequest {
     ChatRequest {
         system: Some("You are terse.".into()),
-        messages: vec![multi_model::providers::Message::user("Complete: fn add(a: i32, b: i32) -> i32 {")],
+        messages: vec![multi_model::providers::Message::user(
+            "Complete: fn add(a: i32, b: i32) -> i32 {",
+        )],
         max_tokens: 256,
         temperature: None,
         stop: vec![],
@@ -70,7 +75,13 @@ async fn streamed_text_usage_and_finish_arrive() {
     let (_mock, client) = setup(Reply::sse(&full_stream(&["    a", " + b", "\n}"])), "").await;
     let done = client.stream_collect(&request()).await.unwrap();
     assert_eq!(done.text, "    a + b\n}");
-    assert_eq!(done.usage, Some(Usage { input_tokens: 41, output_tokens: 7 }));
+    assert_eq!(
+        done.usage,
+        Some(Usage {
+            input_tokens: 41,
+            output_tokens: 7
+        })
+    );
     assert_eq!(done.finish, FinishReason::Stop);
 }
 
@@ -79,17 +90,26 @@ async fn the_request_follows_the_wire_format() {
     let (mock, client) = setup(Reply::sse(&full_stream(&["x"])), "").await;
     client.stream_collect(&request()).await.unwrap();
     let sent = mock.only_request();
-    assert_eq!(sent.header_values("authorization"), [format!("Bearer {TEST_KEY}")]);
+    assert_eq!(
+        sent.header_values("authorization"),
+        [format!("Bearer {TEST_KEY}")]
+    );
     let body = sent.body();
     assert_eq!(body["model"], "gpt-5.4-mini");
-    assert_eq!(body["messages"][0], json!({"role": "system", "content": "You are terse."}));
+    assert_eq!(
+        body["messages"][0],
+        json!({"role": "system", "content": "You are terse."})
+    );
     assert_eq!(body["messages"][1]["role"], "user");
     assert_eq!(body["stream"], true);
     assert_eq!(body["stream_options"], json!({"include_usage": true}));
     // A compatible server (not api.openai.com) gets the legacy field name.
     assert_eq!(body["max_tokens"], 256);
     assert!(body.get("max_completion_tokens").is_none());
-    assert!(body.get("temperature").is_none(), "temperature sent though unset: {body}");
+    assert!(
+        body.get("temperature").is_none(),
+        "temperature sent though unset: {body}"
+    );
     assert!(body.get("stop").is_none());
 }
 
@@ -124,7 +144,10 @@ async fn usage_chunks_recorded_without_the_usage_key_still_parse() {
 async fn a_stream_without_done_but_with_a_finish_is_complete() {
     let body = full_stream(&["fine"]).replace("data: [DONE]\n\n", "");
     let (_mock, client) = setup(Reply::sse(&body), "").await;
-    assert_eq!(client.stream_collect(&request()).await.unwrap().text, "fine");
+    assert_eq!(
+        client.stream_collect(&request()).await.unwrap().text,
+        "fine"
+    );
 }
 
 #[tokio::test]
@@ -144,7 +167,10 @@ async fn a_mid_stream_error_after_200_is_reported_after_the_text_before_it() {
     body.push_str("data: {\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n");
     let (_mock, client) = setup(Reply::sse(&body), "").await;
     let mut events = client.stream(&request()).await.unwrap();
-    assert_eq!(events.next().await.unwrap().unwrap(), StreamEvent::Text("par".into()));
+    assert_eq!(
+        events.next().await.unwrap().unwrap(),
+        StreamEvent::Text("par".into())
+    );
     let err = events.next().await.unwrap().unwrap_err();
     assert!(matches!(err, ProviderError::InStream { .. }), "{err}");
     assert_eq!(err.class(), ErrorClass::Transient);
@@ -160,19 +186,31 @@ async fn rate_limits_are_transient_with_the_servers_delay() {
     let err = client.stream_collect(&request()).await.unwrap_err();
     assert_eq!(err.class(), ErrorClass::Transient);
     assert_eq!(err.retry_after(), Some(Duration::from_millis(1200)));
-    assert!(err.to_string().contains("HTTP 429 (rate_limit_exceeded)"), "{err}");
+    assert!(
+        err.to_string().contains("HTTP 429 (rate_limit_exceeded)"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn exhausted_quota_is_unavailable_not_retried() {
-    let reply = Reply::json(429, &json!({"error": {"message": "You exceeded your current quota", "type": "insufficient_quota", "param": null, "code": "insufficient_quota"}}));
+    let reply = Reply::json(
+        429,
+        &json!({"error": {"message": "You exceeded your current quota", "type": "insufficient_quota", "param": null, "code": "insufficient_quota"}}),
+    );
     let (_mock, client) = setup(reply, "").await;
-    assert_eq!(client.stream_collect(&request()).await.unwrap_err().class(), ErrorClass::Unavailable);
+    assert_eq!(
+        client.stream_collect(&request()).await.unwrap_err().class(),
+        ErrorClass::Unavailable
+    );
 }
 
 #[tokio::test]
 async fn a_rejected_key_is_unavailable_and_never_echoed() {
-    let reply = Reply::json(401, &json!({"error": {"message": format!("Incorrect API key provided: {TEST_KEY}."), "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}));
+    let reply = Reply::json(
+        401,
+        &json!({"error": {"message": format!("Incorrect API key provided: {TEST_KEY}."), "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}),
+    );
     let (_mock, client) = setup(reply, "").await;
     let err = client.stream_collect(&request()).await.unwrap_err();
     assert_eq!(err.class(), ErrorClass::Unavailable);
@@ -182,14 +220,23 @@ async fn a_rejected_key_is_unavailable_and_never_echoed() {
 
 #[tokio::test]
 async fn an_unknown_model_is_unavailable() {
-    let reply = Reply::json(404, &json!({"error": {"message": "The model `gpt-x` does not exist or you do not have access to it.", "type": "invalid_request_error", "param": null, "code": "model_not_found"}}));
+    let reply = Reply::json(
+        404,
+        &json!({"error": {"message": "The model `gpt-x` does not exist or you do not have access to it.", "type": "invalid_request_error", "param": null, "code": "model_not_found"}}),
+    );
     let (_mock, client) = setup(reply, "").await;
-    assert_eq!(client.stream_collect(&request()).await.unwrap_err().class(), ErrorClass::Unavailable);
+    assert_eq!(
+        client.stream_collect(&request()).await.unwrap_err().class(),
+        ErrorClass::Unavailable
+    );
 }
 
 #[tokio::test]
 async fn a_context_overflow_is_a_request_error_marked_as_overflow() {
-    let reply = Reply::json(400, &json!({"error": {"message": "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.", "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}}));
+    let reply = Reply::json(
+        400,
+        &json!({"error": {"message": "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.", "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}}),
+    );
     let (_mock, client) = setup(reply, "").await;
     let err = client.stream_collect(&request()).await.unwrap_err();
     assert_eq!(err.class(), ErrorClass::Request);
@@ -198,7 +245,11 @@ async fn a_context_overflow_is_a_request_error_marked_as_overflow() {
 
 #[tokio::test]
 async fn a_gateway_html_error_body_still_gives_a_message() {
-    let reply = Reply::raw(502, "text/html", "<html><body><h1>502 Bad Gateway</h1></body></html>");
+    let reply = Reply::raw(
+        502,
+        "text/html",
+        "<html><body><h1>502 Bad Gateway</h1></body></html>",
+    );
     let (_mock, client) = setup(reply, "").await;
     let err = client.stream_collect(&request()).await.unwrap_err();
     assert_eq!(err.class(), ErrorClass::Transient);
@@ -207,7 +258,10 @@ async fn a_gateway_html_error_body_still_gives_a_message() {
 
 #[tokio::test]
 async fn compat_servers_integer_error_codes_are_read() {
-    let reply = Reply::json(400, &json!({"error": {"message": "bad", "type": "BadRequestError", "param": null, "code": 400}}));
+    let reply = Reply::json(
+        400,
+        &json!({"error": {"message": "bad", "type": "BadRequestError", "param": null, "code": 400}}),
+    );
     let (_mock, client) = setup(reply, "").await;
     let err = client.stream_collect(&request()).await.unwrap_err();
     assert!(err.to_string().contains("(400): bad"), "{err}");
@@ -216,22 +270,38 @@ async fn compat_servers_integer_error_codes_are_read() {
 #[tokio::test]
 async fn structured_output_uses_strict_json_schema_and_is_validated() {
     let answer = r#"{"new_text":"let count = 0;","explanation":null}"#;
-    let (mock, client) = setup(Reply::sse(&full_stream(&[&answer[..10], &answer[10..]])), "").await;
+    let (mock, client) = setup(
+        Reply::sse(&full_stream(&[&answer[..10], &answer[10..]])),
+        "",
+    )
+    .await;
     let mut request = request();
     let schema = json!({"type": "object", "properties": {"new_text": {"type": "string"}, "explanation": {"type": ["string", "null"]}}, "required": ["new_text", "explanation"], "additionalProperties": false});
-    request.schema = Some(OutputSchema { name: "code_edit".into(), schema: schema.clone() });
+    request.schema = Some(OutputSchema {
+        name: "code_edit".into(),
+        schema: schema.clone(),
+    });
     let done = client.stream_collect(&request).await.unwrap();
     assert_eq!(done.json.unwrap()["new_text"], "let count = 0;");
     let sent = mock.only_request().body.unwrap();
-    assert_eq!(sent["response_format"], json!({"type": "json_schema", "json_schema": {"name": "code_edit", "strict": true, "schema": schema}}));
+    assert_eq!(
+        sent["response_format"],
+        json!({"type": "json_schema", "json_schema": {"name": "code_edit", "strict": true, "schema": schema}})
+    );
 }
 
 #[tokio::test]
 async fn structured_output_that_breaks_the_schema_is_invalid_output() {
     let (_mock, client) = setup(Reply::sse(&full_stream(&[r#"{"wrong": 1}"#])), "").await;
     let mut request = request();
-    request.schema = Some(OutputSchema { name: "edit".into(), schema: json!({"type": "object", "required": ["new_text"]}) });
-    assert_eq!(client.stream_collect(&request).await.unwrap_err().class(), ErrorClass::InvalidOutput);
+    request.schema = Some(OutputSchema {
+        name: "edit".into(),
+        schema: json!({"type": "object", "required": ["new_text"]}),
+    });
+    assert_eq!(
+        client.stream_collect(&request).await.unwrap_err().class(),
+        ErrorClass::InvalidOutput
+    );
 }
 
 #[tokio::test]
@@ -245,10 +315,19 @@ async fn a_non_streaming_call_gives_the_same_completion() {
     let (mock, client) = setup(Reply::json(200, &body), "").await;
     let done = client.complete(&request()).await.unwrap();
     assert_eq!(done.text, "    a + b\n}");
-    assert_eq!(done.usage, Some(Usage { input_tokens: 41, output_tokens: 7 }));
+    assert_eq!(
+        done.usage,
+        Some(Usage {
+            input_tokens: 41,
+            output_tokens: 7
+        })
+    );
     let sent = mock.only_request().body.unwrap();
     assert_eq!(sent["stream"], false);
-    assert!(sent.get("stream_options").is_none(), "stream_options is only allowed with stream: {sent}");
+    assert!(
+        sent.get("stream_options").is_none(),
+        "stream_options is only allowed with stream: {sent}"
+    );
 }
 
 #[tokio::test]
@@ -276,7 +355,48 @@ async fn model_lists_are_read() {
         {"id": "gpt-5.4-mini", "object": "model", "created": 1773705600, "owned_by": "system", "shutdown_date": null},
         {"id": "gpt-5.5", "object": "model", "created": 1773705600, "owned_by": "system"}
     ]})));
-    let client = client(&agent("openai", &format!("{}/v1", mock.url), "gpt-5.4-mini", ""));
-    assert_eq!(client.list_models().await.unwrap(), ["gpt-5.4-mini", "gpt-5.5"]);
-    assert_eq!(mock.only_request().header_values("authorization"), [format!("Bearer {TEST_KEY}")]);
+    let client = client(&agent(
+        "openai",
+        &format!("{}/v1", mock.url),
+        "gpt-5.4-mini",
+        "",
+    ));
+    assert_eq!(
+        client.list_models().await.unwrap(),
+        ["gpt-5.4-mini", "gpt-5.5"]
+    );
+    assert_eq!(
+        mock.only_request().header_values("authorization"),
+        [format!("Bearer {TEST_KEY}")]
+    );
+}
+
+#[tokio::test]
+async fn a_server_without_json_schema_support_gets_the_schema_in_the_prompt() {
+    // llama-cpp-python's answer to response_format json_schema (tests/real_server/observed).
+    let rejected = Reply::json(
+        500,
+        &json!({"error": {"message": "1 validation error: response_format.type: Input should be 'text' or 'json_object'", "type": "internal_server_error", "param": null, "code": null}}),
+    );
+    let fenced = "Sure:\n```json\n{\"new_text\": \"ok\"}\n```";
+    let mock = MockServer::start().await;
+    mock.on("POST", PATH, rejected)
+        .on("POST", PATH, Reply::sse(&full_stream(&[fenced])));
+    let client = client(&agent("openai", &format!("{}/v1", mock.url), "smollm2", ""));
+    let mut request = request();
+    request.schema = Some(OutputSchema {
+        name: "edit".into(),
+        schema: json!({"type": "object", "required": ["new_text"]}),
+    });
+    let done = client.stream_collect(&request).await.unwrap();
+    assert_eq!(done.json.unwrap()["new_text"], "ok");
+    let retry = mock.requests().pop().unwrap().body.unwrap();
+    assert!(retry.get("response_format").is_none(), "{retry}");
+    assert!(
+        retry["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("JSON Schema"),
+        "{retry}"
+    );
 }

@@ -160,7 +160,7 @@ impl Provider for Anthropic {
         let mut url = format!("{}/v1/models?limit=1000", self.base);
         if let Some(after) = page {
             url.push_str("&after_id=");
-            url.push_str(after);
+            url.extend(url::form_urlencoded::byte_serialize(after.as_bytes()));
         }
         HttpCall {
             method: Method::GET,

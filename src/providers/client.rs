@@ -93,7 +93,13 @@ impl ProviderClient {
 
     /// Starts a streamed call; the events follow as they arrive.
     pub async fn stream(&self, request: &ChatRequest) -> Result<EventStream, ProviderError> {
-        let response = self.send(self.provider.chat(request, true)).await?;
+        let response = match self.send(self.provider.chat(request, true)).await {
+            Err(err) if request.schema.is_some() && schema_mode_rejected(&err) => {
+                self.send(self.provider.chat(&without_native_schema(request), true))
+                    .await?
+            }
+            other => other?,
+        };
         let state = StreamState {
             body: response.bytes_stream().boxed(),
             frames: FrameDecoder::new(self.provider.framing()),
@@ -117,7 +123,13 @@ impl ProviderClient {
 
     /// A non-streaming call: the same events, from one response body.
     pub async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
-        let response = self.send(self.provider.chat(request, false)).await?;
+        let response = match self.send(self.provider.chat(request, false)).await {
+            Err(err) if request.schema.is_some() && schema_mode_rejected(&err) => {
+                self.send(self.provider.chat(&without_native_schema(request), false))
+                    .await?
+            }
+            other => other?,
+        };
         let body = read_body(response, self.timeouts.idle)
             .await
             .map_err(|e| self.scrub(e))?;
@@ -190,6 +202,45 @@ impl ProviderClient {
             None => error,
         }
     }
+}
+
+/// Whether a server refused the native structured-output mode itself (llama-cpp-python
+/// answers 500 "type must be 'text' or 'json_object'" to `json_schema`).
+fn schema_mode_rejected(error: &ProviderError) -> bool {
+    let ProviderError::Status {
+        status, message, ..
+    } = error
+    else {
+        return false;
+    };
+    let message = message.to_ascii_lowercase();
+    *status != 429
+        && (400..600).contains(status)
+        && [
+            "response_format",
+            "json_schema",
+            "json_object",
+            "responsejsonschema",
+        ]
+        .iter()
+        .any(|word| message.contains(word))
+}
+
+/// The same request asking for the JSON in the prompt instead; the answer is still
+/// extracted and validated against the schema.
+fn without_native_schema(request: &ChatRequest) -> ChatRequest {
+    let mut plain = request.clone();
+    if let Some(schema) = plain.schema.take() {
+        let instruction = format!(
+            "Answer with a single JSON value and nothing else. It must match this JSON Schema:\n{}",
+            schema.schema
+        );
+        plain.system = Some(match plain.system {
+            Some(system) => format!("{system}\n\n{instruction}"),
+            None => instruction,
+        });
+    }
+    plain
 }
 
 /// Collects a stream into one answer; with a schema, the answer must parse and validate.

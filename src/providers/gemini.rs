@@ -131,8 +131,9 @@ impl Provider for Gemini {
     fn models(&self, page: Option<&str>) -> HttpCall {
         let mut url = format!("{}/models?pageSize=1000", self.base);
         if let Some(token) = page {
+            // Tokens are base64: a raw `+` would reach the server as a space.
             url.push_str("&pageToken=");
-            url.push_str(token);
+            url.extend(url::form_urlencoded::byte_serialize(token.as_bytes()));
         }
         HttpCall {
             method: Method::GET,

@@ -9,6 +9,8 @@
 #   LOGFILE  server stdout/stderr               (default /tmp/llama_server.log)
 #   PYTHON   python interpreter                 (default python3)
 #   WAIT_SECS how long to wait for readiness    (default 120)
+#   LLAMA_SERVER_ARGS extra args appended to the server command line, e.g.
+#            "--model_alias smollm2 --verbose False" (default: none)
 #
 # stdout: exactly two lines, usable with eval:
 #   BASE_URL=http://127.0.0.1:PORT/v1
@@ -24,6 +26,7 @@ PIDFILE="${PIDFILE:-/tmp/llama_server.pid}"
 LOGFILE="${LOGFILE:-/tmp/llama_server.log}"
 PYTHON="${PYTHON:-python3}"
 WAIT_SECS="${WAIT_SECS:-120}"
+read -r -a EXTRA_ARGS <<<"${LLAMA_SERVER_ARGS:-}"
 BASE="http://127.0.0.1:${PORT}"
 
 log() { echo "[start_llama_server] $*" >&2; }
@@ -72,6 +75,7 @@ nohup "$PYTHON" -m llama_cpp.server \
   --host 127.0.0.1 \
   --port "$PORT" \
   --n_ctx 2048 \
+  ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"} \
   >"$LOGFILE" 2>&1 </dev/null &
 SERVER_PID=$!
 echo "$SERVER_PID" >"$PIDFILE"
