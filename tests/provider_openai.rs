@@ -371,32 +371,84 @@ async fn model_lists_are_read() {
     );
 }
 
-#[tokio::test]
-async fn a_server_without_json_schema_support_gets_the_schema_in_the_prompt() {
-    // llama-cpp-python's answer to response_format json_schema (tests/real_server/observed).
-    let rejected = Reply::json(
+fn json_schema_rejected() -> Reply {
+    // llama-cpp-python's answer to response_format json_schema (tests/real_server/observed/c.txt).
+    Reply::json(
         500,
         &json!({"error": {"message": "1 validation error: response_format.type: Input should be 'text' or 'json_object'", "type": "internal_server_error", "param": null, "code": null}}),
-    );
-    let fenced = "Sure:\n```json\n{\"new_text\": \"ok\"}\n```";
-    let mock = MockServer::start().await;
-    mock.on("POST", PATH, rejected)
-        .on("POST", PATH, Reply::sse(&full_stream(&[fenced])));
-    let client = client(&agent("openai", &format!("{}/v1", mock.url), "smollm2", ""));
+    )
+}
+
+fn edit_request() -> ChatRequest {
     let mut request = request();
     request.schema = Some(OutputSchema {
         name: "edit".into(),
         schema: json!({"type": "object", "required": ["new_text"]}),
     });
-    let done = client.stream_collect(&request).await.unwrap();
+    request
+}
+
+#[tokio::test]
+async fn a_server_refusing_json_schema_is_asked_in_json_object_mode_with_the_schema() {
+    let mock = MockServer::start().await;
+    mock.on("POST", PATH, json_schema_rejected()).on(
+        "POST",
+        PATH,
+        Reply::sse(&full_stream(&[r#"{"new_text": "ok"}"#])),
+    );
+    let client = client(&agent("openai", &format!("{}/v1", mock.url), "smollm2", ""));
+    let done = client.stream_collect(&edit_request()).await.unwrap();
     assert_eq!(done.json.unwrap()["new_text"], "ok");
     let retry = mock.requests().pop().unwrap().body.unwrap();
-    assert!(retry.get("response_format").is_none(), "{retry}");
+    assert_eq!(retry["response_format"]["type"], "json_object");
+    assert_eq!(
+        retry["response_format"]["schema"]["required"],
+        json!(["new_text"])
+    );
     assert!(
         retry["messages"][0]["content"]
             .as_str()
             .unwrap()
             .contains("JSON Schema"),
         "{retry}"
+    );
+}
+
+#[tokio::test]
+async fn a_server_refusing_both_schema_modes_gets_the_schema_in_the_prompt_only() {
+    let fenced = "Sure:\n```json\n{\"new_text\": \"ok\"}\n```";
+    let mock = MockServer::start().await;
+    mock.on("POST", PATH, json_schema_rejected())
+        .on("POST", PATH, json_schema_rejected())
+        .on("POST", PATH, Reply::sse(&full_stream(&[fenced])));
+    let client = client(&agent("openai", &format!("{}/v1", mock.url), "smollm2", ""));
+    let done = client.stream_collect(&edit_request()).await.unwrap();
+    assert_eq!(done.json.unwrap()["new_text"], "ok");
+    let requests = mock.requests();
+    assert_eq!(requests.len(), 3);
+    let last = requests[2].body.clone().unwrap();
+    assert!(last.get("response_format").is_none(), "{last}");
+}
+
+#[tokio::test]
+async fn the_schema_mode_that_worked_is_used_directly_next_time() {
+    let mock = MockServer::start().await;
+    mock.on("POST", PATH, json_schema_rejected()).on(
+        "POST",
+        PATH,
+        Reply::sse(&full_stream(&[r#"{"new_text": "ok"}"#])),
+    );
+    let client = client(&agent("openai", &format!("{}/v1", mock.url), "smollm2", ""));
+    client.stream_collect(&edit_request()).await.unwrap();
+    client.stream_collect(&edit_request()).await.unwrap();
+    let requests = mock.requests();
+    assert_eq!(
+        requests.len(),
+        3,
+        "the second call should not try json_schema again"
+    );
+    assert_eq!(
+        requests[2].body.as_ref().unwrap()["response_format"]["type"],
+        "json_object"
     );
 }

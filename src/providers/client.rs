@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -74,7 +75,14 @@ pub struct ProviderClient {
     timeouts: Timeouts,
     /// Kept to scrub it from any error text a server might echo.
     key: Option<ApiKey>,
+    /// How this endpoint accepts structured output: `SCHEMA_NATIVE`, `SCHEMA_FALLBACK`
+    /// (the provider's second way) or `SCHEMA_PROMPT` (the schema in the prompt only).
+    schema_mode: AtomicU8,
 }
+
+const SCHEMA_NATIVE: u8 = 0;
+const SCHEMA_FALLBACK: u8 = 1;
+const SCHEMA_PROMPT: u8 = 2;
 
 impl ProviderClient {
     pub fn new(agent: &AgentConfig, key: Option<ApiKey>) -> Result<ProviderClient, ProviderError> {
@@ -84,6 +92,7 @@ impl ProviderClient {
             provider: provider_for(agent, key.clone()),
             timeouts,
             key,
+            schema_mode: AtomicU8::new(SCHEMA_NATIVE),
         })
     }
 
@@ -93,13 +102,7 @@ impl ProviderClient {
 
     /// Starts a streamed call; the events follow as they arrive.
     pub async fn stream(&self, request: &ChatRequest) -> Result<EventStream, ProviderError> {
-        let response = match self.send(self.provider.chat(request, true)).await {
-            Err(err) if request.schema.is_some() && schema_mode_rejected(&err) => {
-                self.send(self.provider.chat(&without_native_schema(request), true))
-                    .await?
-            }
-            other => other?,
-        };
+        let response = self.send_chat(request, true).await?;
         let state = StreamState {
             body: response.bytes_stream().boxed(),
             frames: FrameDecoder::new(self.provider.framing()),
@@ -123,13 +126,7 @@ impl ProviderClient {
 
     /// A non-streaming call: the same events, from one response body.
     pub async fn complete(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
-        let response = match self.send(self.provider.chat(request, false)).await {
-            Err(err) if request.schema.is_some() && schema_mode_rejected(&err) => {
-                self.send(self.provider.chat(&without_native_schema(request), false))
-                    .await?
-            }
-            other => other?,
-        };
+        let response = self.send_chat(request, false).await?;
         let body = read_body(response, self.timeouts.idle)
             .await
             .map_err(|e| self.scrub(e))?;
@@ -164,6 +161,39 @@ impl ProviderClient {
             }
         }
         Ok(ids)
+    }
+
+    /// Sends a chat call. A server that refuses the native structured-output mode is asked
+    /// again in the provider's fallback mode, then with the schema in the prompt only.
+    /// The mode that worked is remembered, so a server is asked the wrong way only once.
+    async fn send_chat(
+        &self,
+        request: &ChatRequest,
+        stream: bool,
+    ) -> Result<reqwest::Response, ProviderError> {
+        let Some(schema) = &request.schema else {
+            return self.send(self.provider.chat(request, stream)).await;
+        };
+        let in_prompt = without_native_schema(request);
+        let mut mode = self.schema_mode.load(Ordering::Relaxed);
+        loop {
+            let call = match mode {
+                SCHEMA_NATIVE => Some(self.provider.chat(request, stream)),
+                SCHEMA_FALLBACK => self.provider.chat_json_fallback(&in_prompt, schema, stream),
+                _ => Some(self.provider.chat(&in_prompt, stream)),
+            };
+            let Some(call) = call else {
+                mode += 1;
+                continue;
+            };
+            match self.send(call).await {
+                Err(error) if mode < SCHEMA_PROMPT && schema_mode_rejected(&error) => mode += 1,
+                other => {
+                    self.schema_mode.store(mode, Ordering::Relaxed);
+                    return other;
+                }
+            }
+        }
     }
 
     async fn send(&self, call: HttpCall) -> Result<reqwest::Response, ProviderError> {

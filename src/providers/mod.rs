@@ -76,6 +76,17 @@ pub trait Provider: Send + Sync {
     fn model(&self) -> &str;
     /// The chat call, streaming or not.
     fn chat(&self, request: &ChatRequest, stream: bool) -> HttpCall;
+    /// A second way to ask for structured output, for servers that refuse the native one
+    /// (llama.cpp's `json_object` with a `schema`). `request` already asks for the JSON in
+    /// its prompt. `None`: the prompt alone must do.
+    fn chat_json_fallback(
+        &self,
+        _request: &ChatRequest,
+        _schema: &OutputSchema,
+        _stream: bool,
+    ) -> Option<HttpCall> {
+        None
+    }
     fn framing(&self) -> Framing;
     fn decoder(&self) -> Box<dyn StreamDecoder>;
     /// The events of a whole non-streaming response body.

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::error::{ErrorClass, ProviderError};
 use super::event::{FinishReason, StreamEvent, Usage};
 use super::framing::{Frame, Framing};
-use super::request::{ChatRequest, Speaker};
+use super::request::{ChatRequest, OutputSchema, Speaker};
 use super::wire::{ErrorParts, code_text, frame_json, json, status_error};
 use super::{HttpCall, ModelPage, Provider, StreamDecoder};
 use crate::config::{ApiKey, ProviderKind};
@@ -93,6 +93,19 @@ impl Provider for OpenAi {
             headers: self.headers(),
             body: Some(body),
         }
+    }
+
+    fn chat_json_fallback(
+        &self,
+        request: &ChatRequest,
+        schema: &OutputSchema,
+        stream: bool,
+    ) -> Option<HttpCall> {
+        let mut call = self.chat(request, stream);
+        if let Some(body) = &mut call.body {
+            body["response_format"] = json!({"type": "json_object", "schema": schema.schema});
+        }
+        Some(call)
     }
 
     fn framing(&self) -> Framing {
