@@ -6,7 +6,11 @@
 pub mod cli;
 pub mod config;
 pub mod doctor;
+pub mod metrics;
+pub mod orchestrator;
 pub mod providers;
 pub mod request;
 pub mod role;
+pub mod roles;
 pub mod router;
+pub mod workspace;

@@ -218,51 +218,86 @@ fn config_check_reports_a_missing_explicit_file() {
         .stderr(contains("nowhere.yaml: cannot read configuration file"));
 }
 
+/// A configuration whose every model sits on a port where nothing listens.
+fn unreachable_config(ws: &TempDir) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let agent = |name: &str| {
+        format!(
+            "  {name}: {{ model: \"m:1\", provider: ollama, api_base: \"http://127.0.0.1:{port}\", connect_timeout_seconds: 1 }}\n"
+        )
+    };
+    let yaml = format!(
+        "agents:\n{}{}{}{}",
+        agent("sisyphus"),
+        agent("hephaestus"),
+        agent("oracle"),
+        agent("librarian")
+    );
+    write(&ws.path().join("config/multi_model.yaml"), &yaml);
+}
+
 #[test]
-fn running_a_role_says_it_is_not_built_and_fails() {
+fn a_role_whose_models_are_all_unreachable_fails_listing_every_attempt() {
+    let ws = TempDir::new().unwrap();
+    unreachable_config(&ws);
+    cli(&ws)
+        .args(["--role", "oracle", "--task", "Audit the login flow"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty())
+        .stderr(contains("oracle failed on every model it may use"))
+        .stderr(contains(
+            "oracle (m:1): Transient: cannot reach the endpoint",
+        ))
+        .stderr(contains("sisyphus (m:1): Transient"));
+}
+
+#[test]
+fn a_role_without_its_key_says_which_variable_to_set() {
+    let ws = TempDir::new().unwrap();
+    write(
+        &ws.path().join("config/multi_model.yaml"),
+        "agents:\n  oracle: { model: claude-sonnet-5, fallback: [] }\nrouting:\n  enable_fallback: false\n",
+    );
+    cli(&ws)
+        .args(["--role", "oracle", "--task", "Audit the login flow"])
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "environment variable ANTHROPIC_API_KEY is not set",
+        ));
+}
+
+#[test]
+fn running_a_task_without_a_role_routes_it_first() {
+    let ws = TempDir::new().unwrap();
+    unreachable_config(&ws);
+    cli(&ws)
+        .args(["--task", "where is parse_config used?"])
+        .assert()
+        .code(1)
+        .stderr(contains("Auto-routing to librarian"));
+}
+
+#[test]
+fn files_matching_nothing_are_a_usage_error() {
     let ws = TempDir::new().unwrap();
     cli(&ws)
         .args([
             "--role",
             "oracle",
             "--task",
-            "Audit the login flow",
+            "audit",
             "--files",
             "src/**/*.py",
         ])
         .assert()
-        .code(1)
-        .stdout(predicate::str::is_empty())
-        .stderr(contains("running roles is not built yet"))
-        .stderr(contains("nothing was sent to any model"));
-}
-
-#[test]
-fn running_a_task_without_a_role_routes_it_first() {
-    let ws = TempDir::new().unwrap();
-    cli(&ws)
-        .args(["--task", "where is parse_config used?"])
-        .assert()
-        .code(1)
-        .stderr(contains("would go to librarian on gpt-5.4-mini"));
-}
-
-#[test]
-fn running_a_pipeline_says_it_is_not_built_and_fails() {
-    let ws = TempDir::new().unwrap();
-    cli(&ws)
-        .args([
-            "--pipeline",
-            "feature",
-            "--name",
-            "user-auth",
-            "--description",
-            "JWT login",
-        ])
-        .assert()
-        .code(1)
-        .stdout(predicate::str::is_empty())
-        .stderr(contains("running pipelines is not built yet"));
+        .code(2)
+        .stderr(contains("no file under"));
 }
 
 #[test]

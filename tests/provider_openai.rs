@@ -280,6 +280,7 @@ async fn structured_output_uses_strict_json_schema_and_is_validated() {
     request.schema = Some(OutputSchema {
         name: "code_edit".into(),
         schema: schema.clone(),
+        accept: None,
     });
     let done = client.stream_collect(&request).await.unwrap();
     assert_eq!(done.json.unwrap()["new_text"], "let count = 0;");
@@ -297,6 +298,7 @@ async fn structured_output_that_breaks_the_schema_is_invalid_output() {
     request.schema = Some(OutputSchema {
         name: "edit".into(),
         schema: json!({"type": "object", "required": ["new_text"]}),
+        accept: None,
     });
     assert_eq!(
         client.stream_collect(&request).await.unwrap_err().class(),
@@ -384,6 +386,7 @@ fn edit_request() -> ChatRequest {
     request.schema = Some(OutputSchema {
         name: "edit".into(),
         schema: json!({"type": "object", "required": ["new_text"]}),
+        accept: None,
     });
     request
 }

@@ -31,6 +31,7 @@ fn request(schema: bool) -> ChatRequest {
         request.schema = Some(OutputSchema {
             name: "greeting".into(),
             schema: json!({"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"], "additionalProperties": false}),
+            accept: None,
         });
     }
     request

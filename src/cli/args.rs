@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use jiff::Timestamp;
 
+use crate::metrics::parse_since;
 use crate::request::{Depth, PipelineKind};
 use crate::role::Role;
 
@@ -13,6 +15,7 @@ Examples:
   multi-model route --task \"add retries to fetch_user\" --role oracle --json
   multi-model config check
   multi-model doctor           # keys, endpoints, models: exit 0 only if all roles work
+  multi-model metrics --since 2026-11-24
   multi-model --role oracle --task \"Audit the login flow\" --files 'src/**/*.py'
   multi-model --pipeline feature --name user-auth --description \"JWT login\"
   multi-model serve            # language server on stdio, for editors
@@ -47,6 +50,8 @@ pub(crate) enum Command {
     },
     /// Check each role: key present, endpoint reachable, model listed (exit 0 only if all are usable).
     Doctor(DoctorArgs),
+    /// Report recorded performance: per role, per model, fallbacks, cost.
+    Metrics(MetricsArgs),
     /// Run the language server on stdio (for editors).
     Serve(ServeArgs),
 }
@@ -56,6 +61,17 @@ pub(crate) struct DoctorArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MetricsArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Count only attempts from then on: a date (2026-11-24, midnight UTC) or an RFC 3339
+    /// timestamp (2026-11-24T09:30:00Z).
+    #[arg(long, value_name = "DATE", value_parser = parse_since)]
+    pub since: Option<Timestamp>,
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +141,17 @@ pub(crate) struct RunArgs {
     /// Bug tracker id (bugfix pipeline).
     #[arg(long, requires = "pipeline", conflicts_with = "task")]
     pub bug_id: Option<String>,
+    /// Where the pipeline writes its outputs (default .agent/runs/<time>-<pipeline>-<name>).
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "pipeline",
+        conflicts_with = "task"
+    )]
+    pub out: Option<PathBuf>,
+    /// Write into an existing run directory.
+    #[arg(long, requires = "pipeline", conflicts_with = "task")]
+    pub force: bool,
     /// How deep the pipeline's review and search go.
     #[arg(long, value_enum, requires = "pipeline", conflicts_with = "task")]
     pub depth: Option<DepthArg>,

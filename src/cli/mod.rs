@@ -3,6 +3,7 @@
 mod args;
 mod config_check;
 mod doctor;
+mod metrics;
 mod route;
 mod run;
 
@@ -18,6 +19,8 @@ use args::{Cli, Command, ConfigCommand};
 pub(crate) mod exit {
     pub const FAILURE: u8 = 1;
     pub const USAGE: u8 = 2;
+    /// Ctrl-C: the conventional 128 + SIGINT.
+    pub const CANCELLED: u8 = 130;
 }
 
 /// Runs the command line and returns the process exit code.
@@ -32,6 +35,9 @@ pub fn run() -> ExitCode {
         }) => config_check::run(&cli, args),
         Some(Command::Doctor(args)) => {
             load_config(&cli).and_then(|config| doctor::run(&config, args))
+        }
+        Some(Command::Metrics(args)) => {
+            load_config(&cli).and_then(|config| metrics::run(&config, args))
         }
         Some(Command::Serve(_)) => Err(Failure::not_built(
             "the language server (`multi-model serve`) is not built yet; it arrives with the language-server issue",

@@ -1,14 +1,25 @@
-//! `multi-model --role ... --task ...` and `multi-model --pipeline ...`.
-//!
-//! The requests are parsed and checked now; executing them arrives with the orchestration
-//! issue. Until then this says so plainly and exits non-zero, without pretending.
+//! `multi-model --role ... --task ...` and `multi-model --pipeline ...`: the orchestrator,
+//! with progress on stderr, the answer on stdout, and Ctrl-C cancelling cleanly.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::CommandFactory;
+use tokio_util::sync::CancellationToken;
 
 use super::args::{Cli, RunArgs};
-use super::{Failure, load_config};
+use super::{Failure, exit, load_config, workspace};
+use crate::config::{Config, ProcessEnv};
+use crate::metrics::MetricsFile;
+use crate::orchestrator::{
+    Event, ExecuteError, MetricsRecorder, Observer, Orchestrator, RunDir, new_job_id, run_pipeline,
+};
 use crate::request::{PipelineRequest, TaskRequest};
+use crate::role::Role;
+use crate::roles::{ContextPiece, RoleInput, RoleOutput};
 use crate::router::route;
+use crate::workspace::{budget_chars, collect};
 
 pub(super) fn run(cli: &Cli) -> Result<(), Failure> {
     let args: &RunArgs = &cli.run;
@@ -22,11 +33,8 @@ pub(super) fn run(cli: &Cli) -> Result<(), Failure> {
             args.depth.map(Into::into).unwrap_or_default(),
         )
         .map_err(Failure::usage)?;
-        load_config(cli)?;
-        return Err(Failure::not_built(format!(
-            "running pipelines is not built yet (it arrives with the orchestration issue); the {} pipeline request is valid, and nothing was sent to any model",
-            request.kind
-        )));
+        let config = load_config(cli)?;
+        return runtime()?.block_on(pipeline(config, request, args));
     }
 
     let Some(task) = &args.task else {
@@ -45,9 +53,214 @@ pub(super) fn run(cli: &Cli) -> Result<(), Failure> {
     )
     .map_err(Failure::usage)?;
     let config = load_config(cli)?;
-    let route = route(&config, &request.task, request.role).map_err(Failure::usage)?;
-    Err(Failure::not_built(format!(
-        "running roles is not built yet (it arrives with the orchestration issue); this task would go to {} on {}, and nothing was sent to any model",
-        route.role, route.model
-    )))
+    runtime()?.block_on(single(config, request))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|err| Failure {
+            message: format!("cannot start the async runtime: {err}"),
+            code: exit::FAILURE,
+        })
+}
+
+/// Runs one role on one task.
+async fn single(config: Config, request: TaskRequest) -> Result<(), Failure> {
+    let routed = route(&config, &request.task, request.role).map_err(Failure::usage)?;
+    let role = routed.role;
+    eprintln!(
+        "{} {role} ({}): {}",
+        if request.role.is_some() {
+            "Manual routing to"
+        } else {
+            "Auto-routing to"
+        },
+        routed.model,
+        routed.reasoning
+    );
+    let root = workspace().unwrap_or_else(|| PathBuf::from("."));
+    let mut context = files(&root, &request.files, &config, role)?;
+    if let Some(extra) = &request.context {
+        context.push(ContextPiece {
+            label: "context given with --context".into(),
+            text: extra.clone(),
+            first_line: 1,
+        });
+    }
+    let input = RoleInput {
+        task: request.task.clone(),
+        context,
+        spec: request.spec.clone(),
+        notes: Vec::new(),
+    };
+
+    // Only code is worth watching arrive; structured answers are JSON until rendered.
+    let stream_code = role == Role::Hephaestus && std::io::stdout().is_terminal();
+    let observer = CliObserver {
+        stream_text: stream_code,
+    };
+    let (orchestrator, recorder) = orchestrator(&config, &root);
+    let cancel = cancel_on_ctrl_c();
+    let result = orchestrator
+        .execute(role, &input, &new_job_id(), &cancel, &observer)
+        .await;
+    report_metrics_failures(recorder.as_deref());
+    let served = result.map_err(execute_failure)?;
+    if served.served_by != role {
+        eprintln!(
+            "(answered by {}'s model {} after fallback)",
+            served.served_by, served.model
+        );
+    }
+    match &served.output {
+        RoleOutput::Code(_) if stream_code => println!(),
+        RoleOutput::Code(code) => print!("{}", code.joined()),
+        other => print!("{}", other.to_markdown()),
+    }
+    let _ = std::io::stdout().flush();
+    Ok(())
+}
+
+/// Runs a pipeline into a fresh run directory.
+async fn pipeline(config: Config, request: PipelineRequest, args: &RunArgs) -> Result<(), Failure> {
+    let root = workspace().unwrap_or_else(|| PathBuf::from("."));
+    // The pipeline starts with Sisyphus (feature, bugfix) or Librarian (review): pack for
+    // the smaller of the windows it will meet.
+    let context = if request.files.is_empty() {
+        Vec::new()
+    } else {
+        files(&root, &request.files, &config, Role::Oracle)?
+    };
+    let name = request
+        .name
+        .clone()
+        .or_else(|| request.bug_id.clone())
+        .unwrap_or_else(|| "run".into());
+    let stamp = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string();
+    let path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| RunDir::default_path(&root, &request.kind.to_string(), &name, &stamp));
+    let dir = RunDir::create(path, args.force).map_err(Failure::usage)?;
+    eprintln!("Run directory: {}", dir.path().display());
+
+    let observer = CliObserver { stream_text: false };
+    let (orchestrator, recorder) = orchestrator(&config, &root);
+    let cancel = cancel_on_ctrl_c();
+    let result = run_pipeline(
+        &orchestrator,
+        &request,
+        context,
+        &dir,
+        &new_job_id(),
+        &cancel,
+        &observer,
+    )
+    .await;
+    report_metrics_failures(recorder.as_deref());
+    match result {
+        Ok(report) => {
+            println!("{}", dir.path().join("summary.md").display());
+            eprintln!(
+                "{} pipeline finished: {} files in {}",
+                report.kind,
+                report.files.len(),
+                dir.path().display()
+            );
+            Ok(())
+        }
+        Err(err) if err.is_cancelled() => Err(Failure {
+            message: format!("cancelled; finished steps are in {}", dir.path().display()),
+            code: exit::CANCELLED,
+        }),
+        Err(err) => Err(Failure {
+            message: format!("{err}\nfinished steps are in {}", dir.path().display()),
+            code: exit::FAILURE,
+        }),
+    }
+}
+
+fn files(
+    root: &Path,
+    patterns: &[String],
+    config: &Config,
+    role: Role,
+) -> Result<Vec<ContextPiece>, Failure> {
+    if patterns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let collected =
+        collect(root, patterns, budget_chars(config.agents.get(role))).map_err(Failure::usage)?;
+    for (path, why) in &collected.skipped {
+        eprintln!("skipped {}: {why}", path.display());
+    }
+    Ok(collected.pieces)
+}
+
+fn orchestrator(config: &Config, root: &Path) -> (Orchestrator, Option<Arc<MetricsRecorder>>) {
+    let orchestrator = Orchestrator::new(config.clone(), Arc::new(ProcessEnv));
+    if !config.performance.track_metrics {
+        return (orchestrator, None);
+    }
+    let file = MetricsFile::in_workspace(&config.performance, root);
+    let recorder = Arc::new(MetricsRecorder::new(file, config.pricing.clone()));
+    (orchestrator.with_recorder(recorder.clone()), Some(recorder))
+}
+
+fn report_metrics_failures(recorder: Option<&MetricsRecorder>) {
+    if let Some(failure) = recorder.and_then(|r| r.failures().into_iter().next()) {
+        eprintln!("warning: metrics not recorded: {failure}");
+    }
+}
+
+/// A token cancelled by the first Ctrl-C: requests are aborted and the job unwinds.
+fn cancel_on_ctrl_c() -> CancellationToken {
+    let cancel = CancellationToken::new();
+    let token = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ncancelling…");
+            token.cancel();
+        }
+    });
+    cancel
+}
+
+fn execute_failure(err: ExecuteError) -> Failure {
+    match err {
+        ExecuteError::Cancelled => Failure {
+            message: "cancelled".into(),
+            code: exit::CANCELLED,
+        },
+        other => Failure {
+            message: other.to_string(),
+            code: exit::FAILURE,
+        },
+    }
+}
+
+/// Progress to stderr; answer text to stdout only when asked to stream it.
+struct CliObserver {
+    stream_text: bool,
+}
+
+impl Observer for CliObserver {
+    fn event(&self, event: Event) {
+        match event {
+            Event::Text(piece) if self.stream_text => {
+                print!("{piece}");
+                let _ = std::io::stdout().flush();
+            }
+            Event::Text(_) => {}
+            Event::Discarded { .. } if self.stream_text => {
+                eprintln!("\n[the text above is discarded: {event}]");
+            }
+            other => eprintln!("{other}"),
+        }
+    }
 }

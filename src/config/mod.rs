@@ -1,4 +1,5 @@
-//! The configuration: which model serves which role, how tasks are routed, where metrics go.
+//! The configuration: which model serves which role, how tasks are routed, where metrics go,
+//! and what each model costs.
 //!
 //! The file format is documented in `config/multi_model.yaml`, which is also embedded as
 //! the built-in default. Loading is `discover` (find the file) → `parse` (YAML to the raw
@@ -12,6 +13,7 @@ mod provider_kind;
 mod resolve;
 mod schema;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -52,6 +54,9 @@ pub struct Config {
     pub agents: Agents,
     pub routing: RoutingConfig,
     pub performance: PerformanceConfig,
+    /// Model id → price. A model not listed has no known price; its cost is reported as
+    /// unknown rather than guessed.
+    pub pricing: BTreeMap<String, ModelPrice>,
 }
 
 /// One agent per role; a role left out of the file keeps its built-in agent.
@@ -146,6 +151,13 @@ pub struct PerformanceConfig {
     pub track_metrics: bool,
     /// Relative paths are relative to the workspace root.
     pub metrics_file: PathBuf,
+}
+
+/// What a model costs, in USD per million tokens (finite, never negative).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ModelPrice {
+    pub input_per_million: f64,
+    pub output_per_million: f64,
 }
 
 impl Config {

@@ -6,10 +6,10 @@ use serde_saphyr::Spanned;
 
 use super::error::{ConfigError, SourcePos, closest};
 use super::parse::pos;
-use super::schema::{RawAgent, RawConfig, RawCue, RawKeywords};
+use super::schema::{RawAgent, RawConfig, RawCue, RawKeywords, RawPrice};
 use super::{
-    AgentConfig, Agents, Config, ConfigSource, Cue, Keywords, PerformanceConfig, ProviderKind,
-    RoutingConfig,
+    AgentConfig, Agents, Config, ConfigSource, Cue, Keywords, ModelPrice, PerformanceConfig,
+    ProviderKind, RoutingConfig,
 };
 use crate::role::Role;
 
@@ -80,11 +80,20 @@ pub(super) fn resolve(
         metrics_file,
     };
 
+    // Prices extend the base's: a file that prices one model keeps the built-in prices of
+    // the others (and may override them).
+    let mut pricing = base.map(|base| base.pricing.clone()).unwrap_or_default();
+    for (model, price) in raw.pricing.unwrap_or_default() {
+        let (model, price) = ctx.price(&model, price)?;
+        pricing.insert(model, price);
+    }
+
     Ok(Config {
         source,
         agents,
         routing,
         performance,
+        pricing,
     })
 }
 
@@ -315,6 +324,49 @@ impl Ctx<'_> {
             chain.push(next);
         }
         Ok(chain)
+    }
+
+    fn price(
+        &self,
+        model: &str,
+        raw: Spanned<RawPrice>,
+    ) -> Result<(String, ModelPrice), ConfigError> {
+        let model = model.trim();
+        if model.is_empty() {
+            return Err(ConfigError::Invalid {
+                at: self.at(&raw),
+                key: "pricing".into(),
+                message: "a price needs a model id as its key".into(),
+            });
+        }
+        let prefix = format!("pricing.{model}");
+        let price_at = self.at(&raw);
+        let per_million =
+            |value: Option<Spanned<f64>>, field: &'static str| -> Result<f64, ConfigError> {
+                let Some(value) = value else {
+                    return Err(ConfigError::MissingKey {
+                        at: price_at.clone(),
+                        key: prefix.clone(),
+                        missing: field,
+                    });
+                };
+                if !(value.value.is_finite() && 0.0 <= value.value) {
+                    return Err(ConfigError::OutOfRange {
+                        at: self.at(&value),
+                        key: format!("{prefix}.{field}"),
+                        message: format!(
+                            "{} is not a price: USD per million tokens, 0 or more",
+                            value.value
+                        ),
+                    });
+                }
+                Ok(value.value)
+            };
+        let price = ModelPrice {
+            input_per_million: per_million(raw.value.input_per_million, "input_per_million")?,
+            output_per_million: per_million(raw.value.output_per_million, "output_per_million")?,
+        };
+        Ok((model.to_string(), price))
     }
 
     fn keywords(&self, raw: RawKeywords) -> Result<Keywords, ConfigError> {

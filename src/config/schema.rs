@@ -1,6 +1,8 @@
 //! The configuration file exactly as written: every key optional, every value with its
 //! source position so that validation can point at it. `resolve` turns this into `Config`.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -13,6 +15,8 @@ pub(super) struct RawConfig {
     pub routing: RawRouting,
     #[serde(default)]
     pub performance: RawPerformance,
+    /// Model id → its price. A map rather than a struct: model ids are the user's.
+    pub pricing: Option<BTreeMap<String, Spanned<RawPrice>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -72,4 +76,12 @@ pub(super) enum RawCue {
 pub(super) struct RawPerformance {
     pub track_metrics: Option<bool>,
     pub metrics_file: Option<Spanned<String>>,
+}
+
+/// What a model costs, in USD per million tokens.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPrice {
+    pub input_per_million: Option<Spanned<f64>>,
+    pub output_per_million: Option<Spanned<f64>>,
 }

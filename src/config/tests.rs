@@ -358,3 +358,113 @@ fn the_defaults_name_no_retired_model() {
         );
     }
 }
+
+#[test]
+fn prices_in_the_file_extend_the_built_in_ones() {
+    let config =
+        load("pricing:\n  claude-sonnet-5: {input_per_million: 3, output_per_million: 15.5}\n")
+            .unwrap();
+    assert_eq!(
+        config.pricing["claude-sonnet-5"],
+        ModelPrice {
+            input_per_million: 3.0,
+            output_per_million: 15.5
+        }
+    );
+    assert_eq!(
+        config.pricing["qwen2.5-coder:32b"],
+        Config::builtin().pricing["qwen2.5-coder:32b"]
+    );
+}
+
+#[test]
+fn a_price_in_the_file_overrides_the_built_in_one() {
+    let config = load(
+        "pricing:\n  \"qwen2.5-coder:32b\": {input_per_million: 0.1, output_per_million: 0.2}\n",
+    )
+    .unwrap();
+    assert_eq!(config.pricing["qwen2.5-coder:32b"].output_per_million, 0.2);
+}
+
+#[test]
+fn the_built_in_prices_are_the_local_model_only() {
+    let pricing = &Config::builtin().pricing;
+    let models: Vec<&str> = pricing.keys().map(String::as_str).collect();
+    assert_eq!(models, ["qwen2.5-coder:32b"]);
+    assert_eq!(
+        pricing["qwen2.5-coder:32b"],
+        ModelPrice {
+            input_per_million: 0.0,
+            output_per_million: 0.0
+        }
+    );
+}
+
+#[test]
+fn a_negative_price_is_rejected_with_its_position() {
+    assert_eq!(
+        error("pricing:\n  claude-sonnet-5: {input_per_million: -1, output_per_million: 15}\n"),
+        "cfg.yaml:2:40: `pricing.claude-sonnet-5.input_per_million`: -1 is not a price: USD per million tokens, 0 or more"
+    );
+}
+
+#[test]
+fn an_infinite_or_nan_price_is_rejected() {
+    for value in [".inf", ".nan"] {
+        let err = error(&format!(
+            "pricing:\n  gpt-5.4-mini:\n    input_per_million: 1\n    output_per_million: {value}\n"
+        ));
+        assert!(
+            err.starts_with("cfg.yaml:4:25: `pricing.gpt-5.4-mini.output_per_million`:"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_price_needs_both_directions() {
+    assert_eq!(
+        error("pricing:\n  claude-sonnet-5:\n    input_per_million: 3\n"),
+        "cfg.yaml:3:5: `pricing.claude-sonnet-5`: missing required key `output_per_million`"
+    );
+}
+
+#[test]
+fn a_misspelt_price_field_suggests_the_nearest() {
+    assert_eq!(
+        error(
+            "pricing:\n  claude-sonnet-5:\n    input_per_millon: 3\n    output_per_million: 15\n"
+        ),
+        "cfg.yaml:3:5: unknown key `pricing.claude-sonnet-5.input_per_millon`; did you mean `input_per_million`?"
+    );
+}
+
+#[test]
+fn a_price_that_is_not_a_number_names_its_key() {
+    let err = error(
+        "pricing:\n  claude-sonnet-5:\n    input_per_million: cheap\n    output_per_million: 15\n",
+    );
+    assert!(
+        err.starts_with("cfg.yaml:3:24: `pricing.claude-sonnet-5.input_per_million`:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_model_priced_twice_is_rejected() {
+    assert_eq!(
+        error(
+            "pricing:\n  gpt-5.4-mini: {input_per_million: 1, output_per_million: 2}\n  gpt-5.4-mini: {input_per_million: 1, output_per_million: 2}\n"
+        ),
+        "cfg.yaml:3:3: `pricing.gpt-5.4-mini` appears twice; keep one"
+    );
+}
+
+#[test]
+fn a_price_without_a_model_id_is_rejected() {
+    let err = error("pricing:\n  \"\": {input_per_million: 1, output_per_million: 2}\n");
+    assert!(
+        err.starts_with("cfg.yaml:2:7: `pricing`: a price needs a model id"),
+        "{err}"
+    );
+}

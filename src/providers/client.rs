@@ -299,7 +299,10 @@ pub async fn collect(
                 raw: text,
             });
         }
-        Some(schema) => Some(parse_structured(&text, &schema.schema)?),
+        Some(schema) => Some(parse_structured(
+            &text,
+            schema.accept.as_ref().unwrap_or(&schema.schema),
+        )?),
         None => None,
     };
     Ok(Completion {

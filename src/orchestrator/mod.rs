@@ -1,0 +1,569 @@
+//! Running a role: its prompt on its model, and on failure the fallback chain.
+//!
+//! One attempt at a time per job. Transient failures are retried on the same model with
+//! backoff (the server's delay honoured); unavailable models are skipped at once; a context
+//! overflow moves to a larger window; a cancel stops everything. Output of a failed attempt
+//! is discarded, never mixed into the next. Every attempt is recorded.
+
+mod pipeline;
+mod recording;
+mod retry;
+mod run_dir;
+mod synthesis;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use futures_util::StreamExt;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{AgentConfig, Availability, Config, Environment, ProviderKind};
+use crate::providers::{
+    Completion, ErrorClass, ProviderClient, ProviderError, StreamEvent, Usage, collect,
+};
+use crate::role::Role;
+use crate::roles::{
+    self, Fence, Note, Plan, RoleError, RoleInput, RoleOutput, RolePrompt, Verdict,
+};
+
+pub use pipeline::{PipelineError, PipelineReport, StepReport, run_pipeline};
+pub use recording::MetricsRecorder;
+pub use retry::RetryPolicy;
+pub use run_dir::{RunDir, RunDirError};
+pub use synthesis::{ReviewStatus, summary_markdown};
+
+/// What a job reports while it runs (the CLI prints it; the language server turns it into
+/// `$/progress`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// A pipeline phase starts (1-based index).
+    Phase {
+        index: usize,
+        total: usize,
+        name: String,
+    },
+    /// An attempt starts on a model.
+    Attempt {
+        role: Role,
+        served_by: Role,
+        model: String,
+        attempt: u32,
+    },
+    /// A piece of the answer streamed in.
+    Text(String),
+    /// The attempt failed: text streamed so far belongs to no answer.
+    Discarded {
+        served_by: Role,
+        model: String,
+        error: String,
+    },
+    /// Waiting before retrying the same model.
+    Retry {
+        model: String,
+        delay: Duration,
+        error: String,
+    },
+    /// Moving on to the next role's model.
+    Fallback { from: Role, to: Role, error: String },
+}
+
+/// Receives a job's events.
+pub trait Observer: Send + Sync {
+    fn event(&self, event: Event);
+}
+
+/// An observer that ignores everything.
+pub struct Quiet;
+
+impl Observer for Quiet {
+    fn event(&self, _event: Event) {}
+}
+
+/// One model call, as metrics record it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AttemptRecord {
+    pub job: String,
+    /// The role whose task it was.
+    pub role: Role,
+    /// The role whose model ran it.
+    pub served_by: Role,
+    pub model: String,
+    pub provider: ProviderKind,
+    pub started: SystemTime,
+    pub duration: Duration,
+    pub usage: Option<Usage>,
+    /// `None` on success.
+    pub error: Option<(ErrorClass, String)>,
+    /// The role whose failure led to this attempt.
+    pub fallback_from: Option<Role>,
+    /// 1-based, counting every attempt of the job.
+    pub attempt: u32,
+}
+
+/// Where attempt records go (the metrics file).
+pub trait Recorder: Send + Sync {
+    fn record(&self, attempt: &AttemptRecord);
+}
+
+/// A successful run.
+#[derive(Clone, Debug)]
+pub struct Served<T> {
+    pub output: T,
+    pub role: Role,
+    pub served_by: Role,
+    pub model: String,
+    pub completion: Completion,
+}
+
+/// One failed attempt, for the final error.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FailedAttempt {
+    pub served_by: Role,
+    pub model: String,
+    pub class: ErrorClass,
+    pub message: String,
+}
+
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum ExecuteError {
+    #[error("cancelled")]
+    Cancelled,
+    #[error("{role} failed on every model it may use:\n{}", list(.attempts))]
+    Exhausted {
+        role: Role,
+        attempts: Vec<FailedAttempt>,
+    },
+}
+
+fn list(attempts: &[FailedAttempt]) -> String {
+    attempts
+        .iter()
+        .map(|a| {
+            format!(
+                "  - {} ({}): {:?}: {}",
+                a.served_by, a.model, a.class, a.message
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs roles for one configuration.
+pub struct Orchestrator {
+    config: Config,
+    env: Arc<dyn Environment + Send + Sync>,
+    retry: RetryPolicy,
+    recorder: Option<Arc<dyn Recorder>>,
+    /// One client per serving role, kept so each endpoint's learned behaviour (its
+    /// structured-output mode) and connections carry over between attempts.
+    clients: Mutex<HashMap<Role, Arc<ProviderClient>>>,
+}
+
+impl Orchestrator {
+    pub fn new(config: Config, env: Arc<dyn Environment + Send + Sync>) -> Orchestrator {
+        Orchestrator {
+            config,
+            env,
+            retry: RetryPolicy::default(),
+            recorder: None,
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Orchestrator {
+        self.retry = retry;
+        self
+    }
+
+    pub fn with_recorder(mut self, recorder: Arc<dyn Recorder>) -> Orchestrator {
+        self.recorder = Some(recorder);
+        self
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Runs `role` on `input`.
+    pub async fn execute(
+        &self,
+        role: Role,
+        input: &RoleInput,
+        job: &str,
+        cancel: &CancellationToken,
+        observer: &dyn Observer,
+    ) -> Result<Served<RoleOutput>, ExecuteError> {
+        let prompt = roles::prompt(role, input, &Fence::new());
+        self.run(
+            role,
+            &prompt,
+            |c| roles::parse(role, input, c),
+            job,
+            cancel,
+            observer,
+        )
+        .await
+    }
+
+    /// Asks Oracle whether `work` followed `plan` and met the task.
+    pub async fn verdict(
+        &self,
+        task: &str,
+        plan: &Plan,
+        work: &[Note],
+        job: &str,
+        cancel: &CancellationToken,
+        observer: &dyn Observer,
+    ) -> Result<Served<Verdict>, ExecuteError> {
+        let prompt = roles::oracle::verdict_prompt(task, plan, work, &Fence::new());
+        self.run(
+            Role::Oracle,
+            &prompt,
+            |c| roles::oracle::parse_verdict(plan, c),
+            job,
+            cancel,
+            observer,
+        )
+        .await
+    }
+
+    /// Runs a prompt on a free-text answer (documentation, assessments).
+    pub async fn write(
+        &self,
+        role: Role,
+        prompt: &RolePrompt,
+        job: &str,
+        cancel: &CancellationToken,
+        observer: &dyn Observer,
+    ) -> Result<Served<String>, ExecuteError> {
+        self.run(role, prompt, |c| Ok(c.text.clone()), job, cancel, observer)
+            .await
+    }
+
+    /// The roles whose models may serve `role`, in order: itself, its fallback chain, the
+    /// primary role; each once.
+    pub fn chain(&self, role: Role) -> Vec<Role> {
+        let mut chain = vec![role];
+        if self.config.routing.enable_fallback {
+            for next in self
+                .config
+                .agents
+                .get(role)
+                .fallback
+                .iter()
+                .chain([&self.config.routing.primary])
+            {
+                if !chain.contains(next) {
+                    chain.push(*next);
+                }
+            }
+        }
+        chain
+    }
+
+    async fn run<T>(
+        &self,
+        role: Role,
+        prompt: &RolePrompt,
+        parse: impl Fn(&Completion) -> Result<T, RoleError>,
+        job: &str,
+        cancel: &CancellationToken,
+        observer: &dyn Observer,
+    ) -> Result<Served<T>, ExecuteError> {
+        let mut failures: Vec<FailedAttempt> = Vec::new();
+        let mut attempt_no = 0;
+        let mut previous: Option<Role> = None;
+        // After a context overflow, only larger windows are worth trying.
+        let mut need_window_above: Option<u64> = None;
+
+        for served_by in self.chain(role) {
+            let agent = self.config.agents.get(served_by);
+            if need_window_above.is_some_and(|window| agent.context_tokens <= window) {
+                continue;
+            }
+            if let (Some(from), Some(last)) = (previous, failures.last()) {
+                observer.event(Event::Fallback {
+                    from,
+                    to: served_by,
+                    error: last.message.clone(),
+                });
+            }
+            let fallback_from = previous;
+            previous = Some(served_by);
+
+            let key = match agent.availability(self.env.as_ref()) {
+                Availability::Available { key } => key,
+                Availability::Unavailable { reason } => {
+                    attempt_no += 1;
+                    let error = (ErrorClass::Unavailable, reason.clone());
+                    self.record(
+                        job,
+                        role,
+                        served_by,
+                        agent,
+                        Duration::ZERO,
+                        None,
+                        Some(error),
+                        fallback_from,
+                        attempt_no,
+                    );
+                    failures.push(FailedAttempt {
+                        served_by,
+                        model: agent.model.clone(),
+                        class: ErrorClass::Unavailable,
+                        message: reason,
+                    });
+                    continue;
+                }
+            };
+
+            let mut retries = 0;
+            let mut invalid_retried = false;
+            loop {
+                attempt_no += 1;
+                observer.event(Event::Attempt {
+                    role,
+                    served_by,
+                    model: agent.model.clone(),
+                    attempt: attempt_no,
+                });
+                let started = Instant::now();
+                let result = tokio::select! {
+                    biased;
+                    _ = cancel.cancelled() => Err(ProviderError::Cancelled),
+                    result = self.attempt(served_by, agent, key.clone(), prompt, observer) => result,
+                };
+                let outcome = result.and_then(|completion| match parse(&completion) {
+                    Ok(output) => Ok((output, completion)),
+                    Err(err) => Err(ProviderError::InvalidOutput {
+                        message: err.to_string(),
+                        raw: completion.text,
+                    }),
+                });
+                let elapsed = started.elapsed();
+                match outcome {
+                    Ok((output, completion)) => {
+                        self.record(
+                            job,
+                            role,
+                            served_by,
+                            agent,
+                            elapsed,
+                            completion.usage,
+                            None,
+                            fallback_from,
+                            attempt_no,
+                        );
+                        return Ok(Served {
+                            output,
+                            role,
+                            served_by,
+                            model: agent.model.clone(),
+                            completion,
+                        });
+                    }
+                    Err(error) => {
+                        let class = error.class();
+                        let usage = match &error {
+                            ProviderError::Incomplete { usage, .. } => *usage,
+                            _ => None,
+                        };
+                        self.record(
+                            job,
+                            role,
+                            served_by,
+                            agent,
+                            elapsed,
+                            usage,
+                            Some((class, error.to_string())),
+                            fallback_from,
+                            attempt_no,
+                        );
+                        if class == ErrorClass::Cancelled {
+                            return Err(ExecuteError::Cancelled);
+                        }
+                        observer.event(Event::Discarded {
+                            served_by,
+                            model: agent.model.clone(),
+                            error: error.to_string(),
+                        });
+                        failures.push(FailedAttempt {
+                            served_by,
+                            model: agent.model.clone(),
+                            class,
+                            message: error.to_string(),
+                        });
+                        let retry_delay = match class {
+                            ErrorClass::Transient => {
+                                retries += 1;
+                                self.retry
+                                    .delay(retries, error.retry_after(), retry::jitter())
+                            }
+                            ErrorClass::InvalidOutput if !invalid_retried => {
+                                invalid_retried = true;
+                                Some(Duration::ZERO)
+                            }
+                            ErrorClass::Request if error.is_context_overflow() => {
+                                need_window_above = Some(agent.context_tokens);
+                                None
+                            }
+                            _ => None,
+                        };
+                        let Some(delay) = retry_delay else { break };
+                        observer.event(Event::Retry {
+                            model: agent.model.clone(),
+                            delay,
+                            error: error.to_string(),
+                        });
+                        wait(delay, cancel).await?;
+                    }
+                }
+            }
+        }
+        Err(ExecuteError::Exhausted {
+            role,
+            attempts: failures,
+        })
+    }
+
+    /// One call: stream the answer, report its pieces, collect it.
+    async fn attempt(
+        &self,
+        served_by: Role,
+        agent: &AgentConfig,
+        key: Option<crate::config::ApiKey>,
+        prompt: &RolePrompt,
+        observer: &dyn Observer,
+    ) -> Result<Completion, ProviderError> {
+        let client = self.client(served_by, agent, key)?;
+        let request = prompt.request(agent);
+        let events = client.stream(&request).await?;
+        let events = events.inspect(|event| {
+            if let Ok(StreamEvent::Text(piece)) = event {
+                observer.event(Event::Text(piece.clone()));
+            }
+        });
+        collect(Box::pin(events), request.schema.as_ref()).await
+    }
+
+    fn client(
+        &self,
+        served_by: Role,
+        agent: &AgentConfig,
+        key: Option<crate::config::ApiKey>,
+    ) -> Result<Arc<ProviderClient>, ProviderError> {
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(client) = clients.get(&served_by) {
+            return Ok(client.clone());
+        }
+        let client = Arc::new(ProviderClient::new(agent, key)?);
+        clients.insert(served_by, client.clone());
+        Ok(client)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &self,
+        job: &str,
+        role: Role,
+        served_by: Role,
+        agent: &AgentConfig,
+        duration: Duration,
+        usage: Option<Usage>,
+        error: Option<(ErrorClass, String)>,
+        fallback_from: Option<Role>,
+        attempt: u32,
+    ) {
+        if let Some(recorder) = &self.recorder {
+            recorder.record(&AttemptRecord {
+                job: job.to_string(),
+                role,
+                served_by,
+                model: agent.model.clone(),
+                provider: agent.provider,
+                started: SystemTime::now() - duration,
+                duration,
+                usage,
+                error,
+                fallback_from,
+                attempt,
+            });
+        }
+    }
+}
+
+/// Waits before a retry; a cancel ends the wait at once.
+async fn wait(delay: Duration, cancel: &CancellationToken) -> Result<(), ExecuteError> {
+    tokio::select! {
+        biased;
+        _ = cancel.cancelled() => Err(ExecuteError::Cancelled),
+        _ = tokio::time::sleep(delay) => Ok(()),
+    }
+}
+
+/// A short random id grouping the attempts of one job.
+pub fn new_job_id() -> String {
+    let mut bytes = [0u8; 6];
+    let _ = getrandom::fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Attempt {
+                role,
+                served_by,
+                model,
+                attempt,
+            } if role == served_by => {
+                write!(f, "{role}: asking {model} (attempt {attempt})")
+            }
+            Event::Attempt {
+                role,
+                served_by,
+                model,
+                attempt,
+            } => {
+                write!(
+                    f,
+                    "{role}: asking {served_by}'s model {model} (attempt {attempt})"
+                )
+            }
+            Event::Phase { index, total, name } => write!(f, "[{index}/{total}] {name}"),
+            Event::Text(_) => Ok(()),
+            Event::Discarded { model, error, .. } => write!(f, "{model} failed: {error}"),
+            Event::Retry { model, delay, .. } => {
+                write!(f, "retrying {model} in {:.1}s", delay.as_secs_f64())
+            }
+            Event::Fallback { from, to, .. } => write!(f, "falling back from {from} to {to}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_waits_exactly_the_delay() {
+        let started = tokio::time::Instant::now();
+        wait(Duration::from_secs(17), &CancellationToken::new())
+            .await
+            .unwrap();
+        assert_eq!(started.elapsed(), Duration::from_secs(17));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancel_ends_the_wait_at_once() {
+        let cancel = CancellationToken::new();
+        let started = tokio::time::Instant::now();
+        let waiting = wait(Duration::from_secs(60), &cancel);
+        cancel.cancel();
+        assert_eq!(waiting.await, Err(ExecuteError::Cancelled));
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+}

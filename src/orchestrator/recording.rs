@@ -1,0 +1,74 @@
+//! Attempts into the metrics file.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use super::{AttemptRecord, Recorder};
+use crate::config::ModelPrice;
+use crate::metrics::{MetricsEntry, MetricsFile, cost_usd, error_class_name};
+
+/// Appends one `MetricsEntry` per attempt. A failed write never fails the job: it is kept
+/// for the caller to report.
+pub struct MetricsRecorder {
+    file: MetricsFile,
+    pricing: BTreeMap<String, ModelPrice>,
+    failures: Mutex<Vec<String>>,
+}
+
+impl MetricsRecorder {
+    pub fn new(file: MetricsFile, pricing: BTreeMap<String, ModelPrice>) -> MetricsRecorder {
+        MetricsRecorder {
+            file,
+            pricing,
+            failures: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Writes that failed so far.
+    pub fn failures(&self) -> Vec<String> {
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+impl Recorder for MetricsRecorder {
+    fn record(&self, attempt: &AttemptRecord) {
+        let usage = attempt.usage.unwrap_or_default();
+        let entry = MetricsEntry {
+            timestamp: jiff::Timestamp::try_from(attempt.started)
+                .unwrap_or_else(|_| jiff::Timestamp::now()),
+            // The role whose model made the attempt; the task keeps its own type.
+            role: attempt.served_by,
+            task_type: attempt.role.task_type(),
+            model: attempt.model.clone(),
+            provider: attempt.provider,
+            duration_seconds: attempt.duration.as_secs_f64(),
+            tokens_used: usage.input_tokens + usage.output_tokens,
+            input_tokens: usage.input_tokens,
+            output_tokens: usage.output_tokens,
+            success: attempt.error.is_none(),
+            error_class: attempt
+                .error
+                .as_ref()
+                .map(|(class, _)| error_class_name(*class).to_string()),
+            error: attempt.error.as_ref().map(|(_, message)| message.clone()),
+            fallback_from: attempt.fallback_from,
+            attempt: attempt.attempt,
+            job: Some(attempt.job.clone()),
+            cost_usd: cost_usd(
+                &self.pricing,
+                &attempt.model,
+                usage.input_tokens,
+                usage.output_tokens,
+            ),
+        };
+        if let Err(err) = self.file.append(&entry) {
+            self.failures
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(err.to_string());
+        }
+    }
+}
