@@ -6,11 +6,14 @@
 pub mod cli;
 pub mod config;
 pub mod doctor;
+pub mod lsp;
 pub mod metrics;
 pub mod orchestrator;
 pub mod providers;
 pub mod request;
+pub mod review;
 pub mod role;
 pub mod roles;
 pub mod router;
+pub mod syntax;
 pub mod workspace;

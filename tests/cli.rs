@@ -390,15 +390,13 @@ fn no_arguments_shows_help_and_fails() {
 }
 
 #[test]
-fn serve_accepts_stdio_and_says_it_is_not_built() {
+fn serve_accepts_stdio_and_exits_when_stdin_closes() {
     let ws = TempDir::new().unwrap();
     cli(&ws)
         .args(["serve", "--stdio"])
+        .write_stdin("")
         .assert()
-        .code(1)
-        .stderr(contains(
-            "language server (`multi-model serve`) is not built yet",
-        ));
+        .success();
 }
 
 #[test]

@@ -209,7 +209,12 @@ fn ollama_done() -> String {
 fn ollama_answer(text: &str) -> Reply {
     let cut = text.char_indices().nth(text.chars().count() / 2).unwrap().0;
     let (a, b) = text.split_at(cut);
-    Reply::ndjson(&format!("{}{}{}", ollama_line(a), ollama_line(b), ollama_done()))
+    Reply::ndjson(&format!(
+        "{}{}{}",
+        ollama_line(a),
+        ollama_line(b),
+        ollama_done()
+    ))
 }
 
 fn ollama_error(status: u16, message: &str) -> Reply {
@@ -592,7 +597,10 @@ async fn an_exhausted_chain_reports_every_attempt() {
         .await
         .unwrap_err();
 
-    let ExecuteError::Exhausted { attempts: failed, .. } = &err else {
+    let ExecuteError::Exhausted {
+        attempts: failed, ..
+    } = &err
+    else {
         panic!("expected exhausted, got {err:?}");
     };
     assert_eq!(failed.len(), 5, "3 on hephaestus, 1 each on the others");
@@ -605,7 +613,10 @@ async fn an_exhausted_chain_reports_every_attempt() {
         "sisyphus (sisyphus-model): Unavailable: HTTP 401: invalid api key",
         "oracle (oracle-model): Request: HTTP 400: invalid option",
     ] {
-        assert!(shown.contains(expected), "{expected:?} missing from:\n{shown}");
+        assert!(
+            shown.contains(expected),
+            "{expected:?} missing from:\n{shown}"
+        );
     }
 }
 

@@ -39,9 +39,7 @@ pub fn run() -> ExitCode {
         Some(Command::Metrics(args)) => {
             load_config(&cli).and_then(|config| metrics::run(&config, args))
         }
-        Some(Command::Serve(_)) => Err(Failure::not_built(
-            "the language server (`multi-model serve`) is not built yet; it arrives with the language-server issue",
-        )),
+        Some(Command::Serve(_)) => serve(),
         None => run::run(&cli),
     };
     match result {
@@ -51,6 +49,19 @@ pub fn run() -> ExitCode {
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// The language server on stdio, until the client says `exit` or stdin closes.
+fn serve() -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|err| Failure::other(format!("cannot start the async runtime: {err}")))?;
+    runtime.block_on(crate::lsp::serve_stdio());
+    // Jobs still running are abandoned with the process: the client is gone.
+    runtime.shutdown_background();
+    Ok(())
 }
 
 /// A command that did not succeed: what to tell the user, and the exit code.
@@ -67,7 +78,7 @@ impl Failure {
         }
     }
 
-    pub fn not_built(message: impl ToString) -> Failure {
+    pub fn other(message: impl ToString) -> Failure {
         Failure {
             message: message.to_string(),
             code: exit::FAILURE,

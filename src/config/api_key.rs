@@ -5,7 +5,7 @@ use std::fmt;
 use super::AgentConfig;
 
 /// Where environment variables are read from. Tests pass a map; the tool passes the process.
-pub trait Environment {
+pub trait Environment: Send + Sync {
     fn var(&self, name: &str) -> Option<String>;
 }
 
@@ -18,7 +18,7 @@ impl Environment for ProcessEnv {
     }
 }
 
-impl<F: Fn(&str) -> Option<String>> Environment for F {
+impl<F: Fn(&str) -> Option<String> + Send + Sync> Environment for F {
     fn var(&self, name: &str) -> Option<String> {
         self(name)
     }

@@ -110,6 +110,26 @@ pub enum ConfigError {
     },
 }
 
+impl ConfigError {
+    /// Where in the file the error is, when it is about a place.
+    pub fn position(&self) -> Option<&SourcePos> {
+        match self {
+            ConfigError::Unreadable { .. } | ConfigError::Empty { .. } => None,
+            ConfigError::Syntax { at, .. }
+            | ConfigError::UnknownKey { at, .. }
+            | ConfigError::DuplicateKey { at, .. }
+            | ConfigError::WrongType { at, .. }
+            | ConfigError::Invalid { at, .. }
+            | ConfigError::OutOfRange { at, .. }
+            | ConfigError::MissingKey { at, .. }
+            | ConfigError::UnknownProvider { at, .. }
+            | ConfigError::UnknownProviderForModel { at, .. }
+            | ConfigError::UnknownRole { at, .. }
+            | ConfigError::FallbackCycle { at, .. } => Some(at),
+        }
+    }
+}
+
 fn suggestion_text(suggestion: &Option<String>) -> String {
     match suggestion {
         Some(s) => format!("; did you mean `{s}`?"),

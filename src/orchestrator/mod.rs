@@ -280,6 +280,9 @@ impl Orchestrator {
         let mut need_window_above: Option<u64> = None;
 
         for served_by in self.chain(role) {
+            if cancel.is_cancelled() {
+                return Err(ExecuteError::Cancelled);
+            }
             let agent = self.config.agents.get(served_by);
             if need_window_above.is_some_and(|window| agent.context_tokens <= window) {
                 continue;

@@ -214,6 +214,26 @@ impl Review {
     }
 }
 
+/// Asks Oracle to explain one of its findings to the developer, in Markdown.
+pub fn explain_prompt(finding: &str, input: &RoleInput, fence: &Fence) -> RolePrompt {
+    let system = format!(
+        "You are Oracle, explaining a review finding to the developer who owns the code. Say what \
+         the problem is, how it could be triggered or exploited, what the impact is, and how to \
+         fix it, with a corrected snippet. Be concrete and brief; use Markdown.\n{}",
+        fence.rule()
+    );
+    RolePrompt {
+        system,
+        user: user_message(
+            input,
+            fence,
+            true,
+            &format!("Explain this finding: {finding}"),
+        ),
+        schema: None,
+    }
+}
+
 /// Oracle's verdict on whether work followed a plan and met its requirements.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Verdict {

@@ -1,0 +1,695 @@
+//! What a finished job gives the editor: a plan or examples opened as a document, code
+//! applied as one versioned edit, findings published as diagnostics — or one actionable
+//! message saying what failed and what to do.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use dashmap::DashMap;
+use ropey::Rope;
+use tokio_util::sync::CancellationToken;
+use tower_lsp_server::ls_types::*;
+
+use super::commands::{self, DIAGNOSTIC_SOURCE, Target};
+use super::jobs::{JobKind, JobProgress, ProgressObserver};
+use super::position::{line_len_without_break, to_char_range, to_range};
+use super::server::Inner;
+use crate::config::ProcessEnv;
+use crate::orchestrator::{ExecuteError, RunDir, new_job_id, run_pipeline};
+use crate::providers::ErrorClass;
+use crate::review::{anchor, cwe_link};
+use crate::role::Role;
+use crate::roles::{ContextPiece, Fence, Finding, RoleInput, RoleOutput, Severity};
+
+/// Oracle's findings per document, each on a mark that follows edits.
+#[derive(Default)]
+pub struct Findings {
+    map: DashMap<Uri, Vec<(u64, Diagnostic)>>,
+}
+
+impl Findings {
+    pub fn has(&self, uri: &Uri) -> bool {
+        self.map.get(uri).is_some_and(|f| !f.is_empty())
+    }
+}
+
+/// Runs a job to its end: progress begins, the work runs, the result is delivered, progress ends.
+pub async fn run(inner: &Arc<Inner>, token: &str, cancel: &CancellationToken, kind: JobKind) {
+    match kind {
+        JobKind::Role { command, target } => {
+            role_job(inner, token, cancel, &command, *target).await
+        }
+        JobKind::Pipeline(request) => pipeline_job(inner, token, cancel, request).await,
+        JobKind::Metrics => metrics_job(inner).await,
+        JobKind::Doctor => doctor_job(inner, token).await,
+    }
+}
+
+async fn role_job(
+    inner: &Arc<Inner>,
+    token: &str,
+    cancel: &CancellationToken,
+    command: &str,
+    target: Target,
+) {
+    let Some(role) = commands::role_of(command) else {
+        return;
+    };
+    let Some(document) = inner.documents.snapshot(&target.uri) else {
+        inner
+            .client
+            .show_message(
+                MessageType::WARNING,
+                "the document was closed before the job started",
+            )
+            .await;
+        return;
+    };
+    let encoding = inner.encoding();
+    let (chars, _) = to_char_range(&document.rope, target.range, encoding);
+    let first_line = document.rope.char_to_line(chars.start);
+    let path = target.uri.to_file_path().map(|p| p.into_owned());
+    let label = relative_label(inner, path.as_ref(), &target.uri);
+    let selection = ContextPiece {
+        label: format!(
+            "{label}:{}-{}",
+            first_line + 1,
+            document.rope.char_to_line(chars.end) + 1
+        ),
+        text: document.rope.slice(chars.clone()).to_string(),
+        first_line: first_line as u32 + 1,
+    };
+    // Where Hephaestus's code goes, carried through whatever the user types meanwhile.
+    let mark = (role == Role::Hephaestus)
+        .then(|| inner.documents.mark(&target.uri, chars.clone(), false))
+        .flatten();
+
+    let config = inner.config();
+    let model = config.agents.get(role).model.clone();
+    let progress = Arc::new(
+        JobProgress::begin(inner, token, title(command), format!("{role} on {model}")).await,
+    );
+    let observer = ProgressObserver::attach(progress.clone());
+    let orchestrator = inner.orchestrator();
+    let job = new_job_id();
+    let diagnostic_text = target
+        .diagnostic
+        .as_ref()
+        .map(|d| d.message.clone())
+        .unwrap_or_default();
+    let mut input = RoleInput {
+        task: task_text(command, &target, &diagnostic_text),
+        context: vec![selection],
+        spec: None,
+        notes: Vec::new(),
+    };
+    if matches!(role, Role::Sisyphus | Role::Hephaestus | Role::Librarian) {
+        input.context.push(ContextPiece {
+            label: format!("{label} (whole file)"),
+            text: document.rope.to_string(),
+            first_line: 1,
+        });
+    }
+
+    let outcome = if command == commands::EXPLAIN {
+        let prompt = crate::roles::oracle::explain_prompt(&diagnostic_text, &input, &Fence::new());
+        orchestrator
+            .write(role, &prompt, &job, cancel, &observer)
+            .await
+            .map(|served| {
+                (
+                    RoleOutput::Examples(crate::roles::Examples {
+                        examples: Vec::new(),
+                    }),
+                    Some(served.output),
+                    served.model,
+                )
+            })
+    } else {
+        orchestrator
+            .execute(role, &input, &job, cancel, &observer)
+            .await
+            .map(|served| (served.output, None, served.model))
+    };
+
+    let end = match outcome {
+        Ok((_, Some(explanation), model)) => {
+            open_markdown(inner, "explanations", "finding", &explanation).await;
+            format!("explained by {model}")
+        }
+        Ok((RoleOutput::Code(code), None, model)) => {
+            apply_code(inner, &target.uri, mark, &code.joined())
+                .await
+                .unwrap_or_else(|| format!("inserted code from {model}"))
+        }
+        Ok((RoleOutput::Review(review), None, model)) => {
+            let (shown, dropped) =
+                publish_review(inner, &target.uri, &document.rope, &review.findings, &model).await;
+            let dropped = dropped + review.dropped;
+            format!(
+                "{shown} findings from {model}{}",
+                if 0 < dropped {
+                    format!(" ({dropped} dropped: not found in the code)")
+                } else {
+                    String::new()
+                }
+            )
+        }
+        Ok((output, None, model)) => {
+            let folder = if role == Role::Librarian {
+                "examples"
+            } else {
+                "plans"
+            };
+            open_markdown(inner, folder, &label, &output.to_markdown()).await;
+            format!(
+                "{} from {model}",
+                if role == Role::Librarian {
+                    "examples"
+                } else {
+                    "plan"
+                }
+            )
+        }
+        Err(ExecuteError::Cancelled) => "cancelled; nothing was applied".to_string(),
+        Err(err) => {
+            let message = failure_message(role, &err);
+            inner
+                .client
+                .show_message(MessageType::ERROR, message.clone())
+                .await;
+            inner.log(MessageType::ERROR, message);
+            format!("{role} failed")
+        }
+    };
+    if let Some(id) = mark {
+        inner.documents.unmark(&target.uri, &[id]);
+    }
+    drop(observer);
+    progress.end(end).await;
+}
+
+fn title(command: &str) -> String {
+    match command {
+        commands::PLAN => "Plan with Sisyphus",
+        commands::IMPLEMENT => "Implement with Hephaestus",
+        commands::FIX => "Fix with Hephaestus",
+        commands::REVIEW => "Review with Oracle",
+        commands::EXPLAIN => "Explain finding",
+        commands::EXAMPLES => "Find examples with Librarian",
+        _ => "multi-model",
+    }
+    .to_string()
+}
+
+fn task_text(command: &str, target: &Target, diagnostic: &str) -> String {
+    let asked = target
+        .task
+        .as_deref()
+        .map(|t| format!(" The developer asks: {t}"))
+        .unwrap_or_default();
+    let base = match command {
+        commands::PLAN => "Plan the changes this code needs.".to_string(),
+        commands::IMPLEMENT => "Replace the selected code with a complete implementation of what it describes (fill in stubs, TODOs and docstrings' promises). Answer with the code that replaces the selection.".to_string(),
+        commands::FIX => format!("Fix this problem in the selected code, and answer with the code that replaces the selection: {diagnostic}"),
+        commands::REVIEW => "Review the selected code.".to_string(),
+        commands::EXAMPLES => "Find examples of code like the selection, and places that use it.".to_string(),
+        _ => String::new(),
+    };
+    format!("{base}{asked}")
+}
+
+fn relative_label(inner: &Arc<Inner>, path: Option<&PathBuf>, uri: &Uri) -> String {
+    match (path, inner.workspace()) {
+        (Some(path), Some(root)) => path
+            .strip_prefix(&root)
+            .unwrap_or(path)
+            .display()
+            .to_string(),
+        (Some(path), None) => path.display().to_string(),
+        (None, _) => uri.as_str().to_string(),
+    }
+}
+
+/// Writes Markdown under `<workspace>/.agent/<folder>/` and opens it. Returns the path.
+async fn open_markdown(
+    inner: &Arc<Inner>,
+    folder: &str,
+    name: &str,
+    contents: &str,
+) -> Option<PathBuf> {
+    let root = inner
+        .workspace()
+        .unwrap_or_else(|| std::env::temp_dir().join("multi-model"));
+    let stamp = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string();
+    let slug: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let slug = slug.trim_matches('-').chars().take(48).collect::<String>();
+    let path = root
+        .join(".agent")
+        .join(folder)
+        .join(format!("{stamp}-{slug}.md"));
+    let uri = Uri::from_file_path(&path)?;
+    let caps = inner.caps();
+    let mut written = false;
+    if caps.apply_edit && caps.create_files {
+        let edit = WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Operations(vec![
+                DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
+                    uri: uri.clone(),
+                    options: None,
+                    annotation_id: None,
+                })),
+                DocumentChangeOperation::Edit(TextDocumentEdit {
+                    text_document: OptionalVersionedTextDocumentIdentifier {
+                        uri: uri.clone(),
+                        version: None,
+                    },
+                    edits: vec![OneOf::Left(TextEdit::new(
+                        Range::default(),
+                        contents.to_string(),
+                    ))],
+                }),
+            ])),
+            ..WorkspaceEdit::default()
+        };
+        written = inner.client.apply_edit(edit).await.is_ok_and(|r| r.applied);
+    }
+    if !written {
+        let io =
+            std::fs::create_dir_all(path.parent()?).and_then(|()| std::fs::write(&path, contents));
+        if let Err(err) = io {
+            inner
+                .client
+                .show_message(
+                    MessageType::ERROR,
+                    format!("cannot write {}: {err}", path.display()),
+                )
+                .await;
+            return None;
+        }
+    }
+    let shown = caps.show_document
+        && inner
+            .client
+            .show_document(ShowDocumentParams {
+                uri,
+                external: Some(false),
+                take_focus: Some(true),
+                selection: None,
+            })
+            .await
+            .unwrap_or(false);
+    if !shown {
+        inner
+            .client
+            .show_message(
+                MessageType::INFO,
+                format!("multi-model wrote {}", path.display()),
+            )
+            .await;
+    }
+    Some(path)
+}
+
+/// Applies code where the mark now is, as one versioned edit; retried if the user typed
+/// between our read and the client's apply. `Some(message)` when it could not be applied.
+async fn apply_code(
+    inner: &Arc<Inner>,
+    uri: &Uri,
+    mark: Option<u64>,
+    code: &str,
+) -> Option<String> {
+    for _ in 0..3 {
+        let Some((chars, version, rope)) = mark.and_then(|id| inner.documents.resolve(uri, id))
+        else {
+            let message = "the selection was edited (or closed) while Hephaestus worked: nothing was changed; the code is in a new document".to_string();
+            inner
+                .client
+                .show_message(MessageType::WARNING, message.clone())
+                .await;
+            open_markdown(inner, "code", "hephaestus", &format!("```\n{code}```\n")).await;
+            return Some(message);
+        };
+        let text = indent_for(&rope, chars.start, code);
+        let range = to_range(&rope, chars, inner.encoding());
+        let edit = WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
+                text_document: OptionalVersionedTextDocumentIdentifier {
+                    uri: uri.clone(),
+                    version: Some(version),
+                },
+                edits: vec![OneOf::Left(TextEdit::new(range, text))],
+            }])),
+            ..WorkspaceEdit::default()
+        };
+        match inner.client.apply_edit(edit).await {
+            Ok(response) if response.applied => return None,
+            // A version mismatch: the user typed in between. Read again and retry.
+            Ok(_) => continue,
+            Err(err) => return Some(format!("the editor did not apply the code: {err}")),
+        }
+    }
+    let message = "the editor kept rejecting the edit (the document changed each time); the code is in a new document".to_string();
+    open_markdown(inner, "code", "hephaestus", &format!("```\n{code}```\n")).await;
+    Some(message)
+}
+
+/// Re-indents `code` for insertion at `at`: its common indentation removed, the insertion
+/// line's indentation added to every line after the first (the first continues the line).
+fn indent_for(rope: &Rope, at: usize, code: &str) -> String {
+    let line = rope.char_to_line(at);
+    let line_text = rope.line(line).to_string();
+    let indentation: String = line_text
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let at_column = at - rope.line_to_char(line);
+    let common = code
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for (i, l) in code.trim_end_matches('\n').lines().enumerate() {
+        if 0 < i {
+            out.push('\n');
+            if !l.trim().is_empty() {
+                out.push_str(&indentation);
+            }
+        } else if at_column < indentation.chars().count() {
+            out.push_str(&indentation[at_column.min(indentation.len())..]);
+        }
+        out.push_str(
+            l.get(common.min(l.len() - l.trim_start().len())..)
+                .unwrap_or(l),
+        );
+    }
+    if code.ends_with('\n') && !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+/// Anchors findings by their quotes, replaces the file's previous model findings, and
+/// publishes. Returns (shown, dropped).
+async fn publish_review(
+    inner: &Arc<Inner>,
+    uri: &Uri,
+    rope: &Rope,
+    findings: &[Finding],
+    model: &str,
+) -> (usize, usize) {
+    let text = rope.to_string();
+    let mut stored = Vec::new();
+    let mut dropped = 0;
+    for finding in findings {
+        let Some(at) = anchor(
+            &text,
+            finding.line.saturating_sub(1) as usize,
+            &finding.quote,
+        ) else {
+            dropped += 1;
+            continue;
+        };
+        let line_start = rope.line_to_char(at.line);
+        let chars =
+            line_start + at.start..line_start + line_len_without_break(rope, at.line).max(at.end);
+        let Some(id) = inner.documents.mark(uri, chars, true) else {
+            continue;
+        };
+        stored.push((id, diagnostic(finding, model)));
+    }
+    let shown = stored.len();
+    if let Some(old) = inner.findings.map.insert(uri.clone(), stored) {
+        inner
+            .documents
+            .unmark(uri, &old.iter().map(|(id, _)| *id).collect::<Vec<_>>());
+    }
+    publish_findings(inner, uri).await;
+    (shown, dropped)
+}
+
+/// Publishes the findings still alive, at their current places; an empty list clears.
+pub async fn publish_findings(inner: &Arc<Inner>, uri: &Uri) {
+    let encoding = inner.encoding();
+    let mut diagnostics = Vec::new();
+    let mut dead = Vec::new();
+    let version = inner.documents.snapshot(uri).map(|d| d.version);
+    if let Some(mut entries) = inner.findings.map.get_mut(uri) {
+        entries.retain(|(id, diagnostic)| match inner.documents.resolve(uri, *id) {
+            Some((chars, _, rope)) => {
+                let mut diagnostic = diagnostic.clone();
+                diagnostic.range = to_range(&rope, chars, encoding);
+                diagnostics.push(diagnostic);
+                true
+            }
+            None => {
+                dead.push(*id);
+                false
+            }
+        });
+    }
+    inner.documents.unmark(uri, &dead);
+    inner
+        .client
+        .publish_diagnostics(uri.clone(), diagnostics, version)
+        .await;
+}
+
+fn diagnostic(finding: &Finding, model: &str) -> Diagnostic {
+    let severity = match finding.severity {
+        Severity::Critical | Severity::High => DiagnosticSeverity::ERROR,
+        Severity::Medium => DiagnosticSeverity::WARNING,
+        Severity::Low => DiagnosticSeverity::INFORMATION,
+    };
+    let code = finding.cwe.clone().filter(|c| !c.trim().is_empty());
+    let href = code
+        .as_deref()
+        .and_then(cwe_link)
+        .and_then(|link| link.parse().ok());
+    Diagnostic {
+        range: Range::default(),
+        severity: Some(severity),
+        code: Some(NumberOrString::String(code.clone().unwrap_or_else(|| {
+            format!("{:?}", finding.category).to_lowercase()
+        }))),
+        code_description: href.map(|href| CodeDescription { href }),
+        source: Some(format!("{DIAGNOSTIC_SOURCE} ({model})")),
+        message: format!(
+            "{}: {} {}\nRecommendation: {}",
+            finding.severity,
+            finding.title.trim(),
+            finding.description.trim(),
+            finding.recommendation.trim()
+        ),
+        ..Diagnostic::default()
+    }
+}
+
+/// One message that says which role and model failed, how, and what to do.
+fn failure_message(role: Role, err: &ExecuteError) -> String {
+    let ExecuteError::Exhausted { attempts, .. } = err else {
+        return err.to_string();
+    };
+    let mut advice = Vec::new();
+    for attempt in attempts {
+        let hint = match attempt.class {
+            ErrorClass::Unavailable if attempt.message.contains("environment variable") => {
+                "set the variable it names and restart the editor"
+            }
+            ErrorClass::Unavailable => "check the model id and your access (`multi-model doctor`)",
+            ErrorClass::Transient if attempt.message.contains("cannot reach") => {
+                "start the server (for Ollama: `ollama serve`) or fix api_base"
+            }
+            ErrorClass::Transient => "the provider is busy; try again later",
+            ErrorClass::Request => "the request was refused; a smaller selection may help",
+            ErrorClass::InvalidOutput => {
+                "the model's answer was unusable; try again or pick another model"
+            }
+            ErrorClass::Cancelled => "",
+        };
+        advice.push(format!(
+            "{} ({}): {} — {hint}",
+            attempt.served_by, attempt.model, attempt.message
+        ));
+    }
+    format!(
+        "{role} failed on every model it may use:\n{}\nRun `multi-model doctor` to check keys, endpoints and models.",
+        advice.join("\n")
+    )
+}
+
+async fn pipeline_job(
+    inner: &Arc<Inner>,
+    token: &str,
+    cancel: &CancellationToken,
+    request: crate::request::PipelineRequest,
+) {
+    let root = inner.workspace().unwrap_or_else(|| PathBuf::from("."));
+    let progress = Arc::new(
+        JobProgress::begin(
+            inner,
+            token,
+            format!("{} pipeline", request.kind),
+            "starting".into(),
+        )
+        .await,
+    );
+    let observer = ProgressObserver::attach(progress.clone());
+    let config = inner.config();
+    let context = if request.files.is_empty() {
+        Vec::new()
+    } else {
+        match crate::workspace::collect(
+            &root,
+            &request.files,
+            crate::workspace::budget_chars(config.agents.get(Role::Oracle)),
+        ) {
+            Ok(collected) => collected.pieces,
+            Err(err) => {
+                progress.end(err.to_string()).await;
+                return;
+            }
+        }
+    };
+    let name = request
+        .name
+        .clone()
+        .or_else(|| request.bug_id.clone())
+        .unwrap_or_else(|| "run".into());
+    let stamp = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string();
+    let dir = match RunDir::create(
+        RunDir::default_path(&root, &request.kind.to_string(), &name, &stamp),
+        false,
+    ) {
+        Ok(dir) => dir,
+        Err(err) => {
+            progress.end(err.to_string()).await;
+            return;
+        }
+    };
+    let result = run_pipeline(
+        &inner.orchestrator(),
+        &request,
+        context,
+        &dir,
+        &new_job_id(),
+        cancel,
+        &observer,
+    )
+    .await;
+    drop(observer);
+    let end = match result {
+        Ok(_) => {
+            let summary =
+                std::fs::read_to_string(dir.path().join("summary.md")).unwrap_or_default();
+            open_markdown(inner, "runs-summary", &name, &summary).await;
+            format!("done: {}", dir.path().display())
+        }
+        Err(err) if err.is_cancelled() => "cancelled".into(),
+        Err(err) => {
+            inner
+                .client
+                .show_message(
+                    MessageType::ERROR,
+                    format!("{err}\nfinished steps are in {}", dir.path().display()),
+                )
+                .await;
+            "failed".into()
+        }
+    };
+    progress.end(end).await;
+}
+
+async fn metrics_job(inner: &Arc<Inner>) {
+    let config = inner.config();
+    let root = inner.workspace().unwrap_or_else(|| PathBuf::from("."));
+    let file = crate::metrics::MetricsFile::in_workspace(&config.performance, &root);
+    let text = match file.read() {
+        Ok(log) if log.entries.is_empty() => format!(
+            "# Metrics\n\nNo metrics recorded yet at {}.\n",
+            file.path.display()
+        ),
+        Ok(log) => format!(
+            "# Metrics\n\n```\n{}\n```\n",
+            crate::metrics::report(&log.entries, None)
+        ),
+        Err(err) => format!("# Metrics\n\n{err}\n"),
+    };
+    open_markdown(inner, "reports", "metrics", &text).await;
+}
+
+async fn doctor_job(inner: &Arc<Inner>, token: &str) {
+    let progress = JobProgress::begin(
+        inner,
+        token,
+        "Doctor".into(),
+        "checking keys, endpoints and models".into(),
+    )
+    .await;
+    let config = inner.config();
+    let checks = crate::doctor::check_all(&config, &ProcessEnv).await;
+    let mut text = String::from(
+        "# Doctor\n\n| role | provider | model | usable | problem |\n|---|---|---|---|---|\n",
+    );
+    for check in &checks {
+        text.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            check.role,
+            check.provider,
+            check.model,
+            if check.usable { "yes" } else { "**no**" },
+            check.problem.as_deref().unwrap_or("")
+        ));
+    }
+    open_markdown(inner, "reports", "doctor", &text).await;
+    let usable = checks.iter().filter(|c| c.usable).count();
+    progress
+        .end(format!("{usable} of {} roles usable", checks.len()))
+        .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_is_indented_like_the_insertion_line() {
+        let rope = Rope::from_str("def f():\n    \n");
+        let at = rope.line_to_char(1) + 4;
+        assert_eq!(
+            indent_for(&rope, at, "x = 1\nif x:\n    y = 2\n"),
+            "x = 1\n    if x:\n        y = 2\n"
+        );
+    }
+
+    #[test]
+    fn code_inserted_at_column_zero_gets_the_lines_indentation() {
+        let rope = Rope::from_str("class A:\n    pass\n");
+        let at = rope.line_to_char(1);
+        assert_eq!(
+            indent_for(&rope, at, "def g(self):\n    return 1"),
+            "    def g(self):\n        return 1"
+        );
+    }
+
+    #[test]
+    fn common_indentation_of_the_answer_is_removed_first() {
+        let rope = Rope::from_str("\n");
+        assert_eq!(indent_for(&rope, 0, "    a\n    b\n"), "a\nb\n");
+    }
+}

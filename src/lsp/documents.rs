@@ -1,0 +1,291 @@
+//! Open documents: a rope per document, changed in the order the edits arrive, and marks —
+//! ranges that move with the text (where Hephaestus will insert, where a finding points).
+
+use std::ops::Range;
+
+use dashmap::DashMap;
+use ropey::Rope;
+use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
+
+use super::position::{Clamped, Encoding, to_char_range};
+
+/// One open document.
+#[derive(Clone, Debug)]
+pub struct Document {
+    pub rope: Rope,
+    pub version: i32,
+    pub language_id: String,
+    pub marks: Vec<Mark>,
+}
+
+/// A range that follows edits. An edit inside it (or, for a `whole_lines` mark, anywhere on
+/// its lines) kills it: what it pointed at is gone.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    pub id: u64,
+    pub chars: Range<usize>,
+    pub whole_lines: bool,
+    pub alive: bool,
+}
+
+/// Why a change could not be applied as sent.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum ChangeError {
+    #[error("{uri}: a change arrived for a document that is not open")]
+    NotOpen { uri: String },
+    #[error("{uri}: version {got} is not newer than {have}; change ignored")]
+    StaleVersion { uri: String, have: i32, got: i32 },
+}
+
+/// The open documents. Updates happen synchronously inside the notification handlers,
+/// before any `.await`, so they apply in arrival order; readers clone the rope (cheap) and
+/// never hold a guard across an `.await`.
+#[derive(Default)]
+pub struct Documents {
+    map: DashMap<Uri, Document>,
+    next_mark: std::sync::atomic::AtomicU64,
+}
+
+impl Documents {
+    pub fn open(&self, uri: Uri, text: &str, version: i32, language_id: String) {
+        let document = Document {
+            rope: Rope::from_str(text),
+            version,
+            language_id,
+            marks: Vec::new(),
+        };
+        self.map.insert(uri, document);
+    }
+
+    pub fn close(&self, uri: &Uri) -> bool {
+        self.map.remove(uri).is_some()
+    }
+
+    /// Applies `changes` in order. Returns whether any position had to be clamped onto the
+    /// document (the client and server disagree; the text stays consistent anyway).
+    pub fn change(
+        &self,
+        uri: &Uri,
+        version: i32,
+        changes: Vec<TextDocumentContentChangeEvent>,
+        encoding: Encoding,
+    ) -> Result<Option<Clamped>, ChangeError> {
+        let mut document = self.map.get_mut(uri).ok_or_else(|| ChangeError::NotOpen {
+            uri: uri.to_string(),
+        })?;
+        if version <= document.version {
+            return Err(ChangeError::StaleVersion {
+                uri: uri.to_string(),
+                have: document.version,
+                got: version,
+            });
+        }
+        let mut clamped = None;
+        for change in changes {
+            let replaced = match change.range {
+                Some(range) => {
+                    let (chars, clamp) = to_char_range(&document.rope, range, encoding);
+                    clamped = clamped.or(clamp);
+                    chars
+                }
+                None => 0..document.rope.len_chars(),
+            };
+            let inserted = change.text.chars().count();
+            document.rope.remove(replaced.clone());
+            document.rope.insert(replaced.start, &change.text);
+            for mark in &mut document.marks {
+                mark.follow(&replaced, inserted);
+            }
+        }
+        document.version = version;
+        Ok(clamped)
+    }
+
+    /// A copy of the document as it is now.
+    pub fn snapshot(&self, uri: &Uri) -> Option<Document> {
+        self.map.get(uri).map(|d| d.clone())
+    }
+
+    /// Places a mark; `None` if the document is not open.
+    pub fn mark(&self, uri: &Uri, chars: Range<usize>, whole_lines: bool) -> Option<u64> {
+        let mut document = self.map.get_mut(uri)?;
+        let id = self
+            .next_mark
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let chars =
+            chars.start.min(document.rope.len_chars())..chars.end.min(document.rope.len_chars());
+        document.marks.push(Mark {
+            id,
+            chars,
+            whole_lines,
+            alive: true,
+        });
+        Some(id)
+    }
+
+    /// Where a mark is now, with the document's version; `None` once it died or its
+    /// document closed.
+    pub fn resolve(&self, uri: &Uri, id: u64) -> Option<(Range<usize>, i32, Rope)> {
+        let document = self.map.get(uri)?;
+        let mark = document.marks.iter().find(|m| m.id == id && m.alive)?;
+        Some((mark.chars.clone(), document.version, document.rope.clone()))
+    }
+
+    pub fn unmark(&self, uri: &Uri, ids: &[u64]) {
+        if let Some(mut document) = self.map.get_mut(uri) {
+            document.marks.retain(|m| !ids.contains(&m.id));
+        }
+    }
+
+    pub fn is_open(&self, uri: &Uri) -> bool {
+        self.map.contains_key(uri)
+    }
+
+    pub fn uris(&self) -> Vec<Uri> {
+        self.map.iter().map(|entry| entry.key().clone()).collect()
+    }
+}
+
+impl Mark {
+    /// Moves the mark through one replacement of `replaced` (old chars) by `inserted` chars.
+    fn follow(&mut self, replaced: &Range<usize>, inserted: usize) {
+        if !self.alive {
+            return;
+        }
+        let (start, end) = (self.chars.start, self.chars.end);
+        let touches = if self.whole_lines {
+            // The mark spans its lines up to the line break: an edit anywhere on them counts.
+            replaced.start <= end && start <= replaced.end
+        } else {
+            (replaced.start < end && start < replaced.end)
+                || (start == end && replaced.start < start && start < replaced.end)
+        };
+        if touches {
+            self.alive = false;
+            return;
+        }
+        if replaced.end <= start {
+            let removed = replaced.end - replaced.start;
+            self.chars = start + inserted - removed..end + inserted - removed;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tower_lsp_server::ls_types::{Position, Range as LspRange};
+
+    use super::*;
+
+    fn uri() -> Uri {
+        "file:///w/a.py".parse().unwrap()
+    }
+
+    fn edit(docs: &Documents, version: i32, (l1, c1, l2, c2): (u32, u32, u32, u32), text: &str) {
+        let change = TextDocumentContentChangeEvent {
+            range: Some(LspRange::new(Position::new(l1, c1), Position::new(l2, c2))),
+            range_length: None,
+            text: text.into(),
+        };
+        docs.change(&uri(), version, vec![change], Encoding::Utf16)
+            .unwrap();
+    }
+
+    fn text(docs: &Documents) -> String {
+        docs.snapshot(&uri()).unwrap().rope.to_string()
+    }
+
+    #[test]
+    fn incremental_changes_apply_in_order() {
+        let docs = Documents::default();
+        docs.open(uri(), "hello\nworld\n", 1, "python".into());
+        edit(&docs, 2, (0, 5, 0, 5), " 🚀");
+        edit(&docs, 3, (1, 0, 1, 5), "漢字");
+        assert_eq!(text(&docs), "hello 🚀\n漢字\n");
+    }
+
+    #[test]
+    fn a_full_change_replaces_the_text() {
+        let docs = Documents::default();
+        docs.open(uri(), "old", 1, "python".into());
+        let change = TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text: "new".into(),
+        };
+        docs.change(&uri(), 2, vec![change], Encoding::Utf16)
+            .unwrap();
+        assert_eq!(text(&docs), "new");
+    }
+
+    #[test]
+    fn a_change_to_a_closed_document_is_refused() {
+        let docs = Documents::default();
+        let err = docs.change(&uri(), 2, vec![], Encoding::Utf16).unwrap_err();
+        assert!(matches!(err, ChangeError::NotOpen { .. }));
+    }
+
+    #[test]
+    fn a_stale_version_is_refused_and_changes_nothing() {
+        let docs = Documents::default();
+        docs.open(uri(), "abc", 5, "python".into());
+        let change = TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text: "zzz".into(),
+        };
+        assert!(
+            docs.change(&uri(), 5, vec![change], Encoding::Utf16)
+                .is_err()
+        );
+        assert_eq!(text(&docs), "abc");
+    }
+
+    #[test]
+    fn a_mark_moves_with_edits_before_it() {
+        let docs = Documents::default();
+        docs.open(uri(), "ab\ncd\n", 1, "python".into());
+        let id = docs.mark(&uri(), 3..5, false).unwrap();
+        edit(&docs, 2, (0, 0, 0, 0), "xyz\n");
+        let (chars, version, rope) = docs.resolve(&uri(), id).unwrap();
+        assert_eq!(rope.slice(chars).to_string(), "cd");
+        assert_eq!(version, 2);
+    }
+
+    #[test]
+    fn a_mark_ignores_edits_after_it() {
+        let docs = Documents::default();
+        docs.open(uri(), "ab\ncd\n", 1, "python".into());
+        let id = docs.mark(&uri(), 0..2, false).unwrap();
+        edit(&docs, 2, (1, 0, 1, 2), "ZZZZ");
+        let (chars, _, _) = docs.resolve(&uri(), id).unwrap();
+        assert_eq!(chars, 0..2);
+    }
+
+    #[test]
+    fn an_edit_inside_a_mark_kills_it() {
+        let docs = Documents::default();
+        docs.open(uri(), "ab\ncd\n", 1, "python".into());
+        let id = docs.mark(&uri(), 3..5, false).unwrap();
+        edit(&docs, 2, (1, 1, 1, 1), "!");
+        assert!(docs.resolve(&uri(), id).is_none());
+    }
+
+    #[test]
+    fn a_cursor_mark_moves_when_text_is_typed_before_it() {
+        let docs = Documents::default();
+        docs.open(uri(), "ab", 1, "python".into());
+        let id = docs.mark(&uri(), 1..1, false).unwrap();
+        edit(&docs, 2, (0, 0, 0, 0), "XY");
+        assert_eq!(docs.resolve(&uri(), id).unwrap().0, 3..3);
+    }
+
+    #[test]
+    fn a_whole_line_mark_dies_when_its_line_is_edited_anywhere() {
+        let docs = Documents::default();
+        docs.open(uri(), "ab\ncdef\n", 1, "python".into());
+        let id = docs.mark(&uri(), 3..7, true).unwrap();
+        edit(&docs, 2, (1, 4, 1, 4), "!");
+        assert!(docs.resolve(&uri(), id).is_none());
+    }
+}

@@ -1,0 +1,208 @@
+//! Background jobs: each model task runs apart from the request that started it, reports
+//! through `$/progress` (or messages, for clients without progress), and can be cancelled.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use dashmap::DashMap;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tower_lsp_server::ls_types::notification::Progress as ProgressNotification;
+use tower_lsp_server::ls_types::*;
+
+use super::commands::Target;
+use super::server::Inner;
+use crate::orchestrator::{Event, Observer};
+use crate::request::PipelineRequest;
+
+/// What a job does.
+pub enum JobKind {
+    Role {
+        command: String,
+        target: Box<Target>,
+    },
+    Pipeline(PipelineRequest),
+    Metrics,
+    Doctor,
+}
+
+/// The running jobs, by progress token.
+#[derive(Default)]
+pub struct Jobs {
+    running: DashMap<String, CancellationToken>,
+    next: AtomicU64,
+}
+
+impl Jobs {
+    /// Starts a job and returns its progress token at once.
+    pub fn start(&self, inner: Arc<Inner>, kind: JobKind) -> String {
+        let token = format!(
+            "multi-model/{}",
+            self.next.fetch_add(1, Ordering::Relaxed) + 1
+        );
+        let cancel = CancellationToken::new();
+        self.running.insert(token.clone(), cancel.clone());
+        let job_token = token.clone();
+        tokio::spawn(async move {
+            super::deliver::run(&inner, &job_token, &cancel, kind).await;
+            inner.jobs.running.remove(&job_token);
+        });
+        token
+    }
+
+    pub fn cancel(&self, token: &str) -> bool {
+        match self.running.get(token) {
+            Some(cancel) => {
+                cancel.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn cancel_all(&self) -> usize {
+        let mut count = 0;
+        for entry in self.running.iter() {
+            entry.value().cancel();
+            count += 1;
+        }
+        count
+    }
+}
+
+/// A job's progress in the editor: `$/progress` when the client supports it, messages
+/// otherwise.
+pub struct JobProgress {
+    inner: Arc<Inner>,
+    token: Option<ProgressToken>,
+}
+
+impl JobProgress {
+    pub async fn begin(
+        inner: &Arc<Inner>,
+        token: &str,
+        title: String,
+        message: String,
+    ) -> JobProgress {
+        let mut progress = JobProgress {
+            inner: inner.clone(),
+            token: None,
+        };
+        if inner.caps().progress {
+            let token = ProgressToken::String(token.to_string());
+            if inner
+                .client
+                .create_work_done_progress(token.clone())
+                .await
+                .is_ok()
+            {
+                progress.token = Some(token);
+            }
+        }
+        match &progress.token {
+            Some(_) => {
+                progress
+                    .send(WorkDoneProgress::Begin(WorkDoneProgressBegin {
+                        title,
+                        cancellable: Some(true),
+                        message: Some(message),
+                        percentage: None,
+                    }))
+                    .await
+            }
+            None => {
+                inner
+                    .client
+                    .show_message(MessageType::INFO, format!("{title}: {message}"))
+                    .await
+            }
+        }
+        progress
+    }
+
+    pub async fn report(&self, message: String) {
+        if self.token.is_some() {
+            self.send(WorkDoneProgress::Report(WorkDoneProgressReport {
+                cancellable: Some(true),
+                message: Some(message),
+                percentage: None,
+            }))
+            .await;
+        }
+    }
+
+    pub async fn end(&self, message: String) {
+        match &self.token {
+            Some(_) => {
+                self.send(WorkDoneProgress::End(WorkDoneProgressEnd {
+                    message: Some(message),
+                }))
+                .await
+            }
+            None => {
+                self.inner
+                    .client
+                    .show_message(MessageType::INFO, message)
+                    .await
+            }
+        }
+    }
+
+    async fn send(&self, value: WorkDoneProgress) {
+        if let Some(token) = &self.token {
+            let params = ProgressParams {
+                token: token.clone(),
+                value: ProgressParamsValue::WorkDone(value),
+            };
+            self.inner
+                .client
+                .send_notification::<ProgressNotification>(params)
+                .await;
+        }
+    }
+}
+
+/// Forwards orchestrator events to a job's progress, streamed tokens at most a few times a
+/// second (the estimate: four characters a token).
+pub struct ProgressObserver {
+    sender: mpsc::UnboundedSender<Event>,
+}
+
+impl Observer for ProgressObserver {
+    fn event(&self, event: Event) {
+        let _ = self.sender.send(event);
+    }
+}
+
+impl ProgressObserver {
+    /// The observer, and the task that turns its events into reports (ends with it).
+    pub fn attach(progress: Arc<JobProgress>) -> ProgressObserver {
+        let (sender, mut events) = mpsc::unbounded_channel::<Event>();
+        tokio::spawn(async move {
+            let mut streamed = 0usize;
+            let mut last_report = Instant::now() - Duration::from_secs(1);
+            let mut current = String::new();
+            while let Some(event) = events.recv().await {
+                match event {
+                    Event::Text(piece) => {
+                        streamed += piece.chars().count();
+                        if Duration::from_millis(250) <= last_report.elapsed() {
+                            last_report = Instant::now();
+                            progress
+                                .report(format!("{current} — ~{} tokens", streamed / 4))
+                                .await;
+                        }
+                    }
+                    Event::Attempt { .. } | Event::Phase { .. } => {
+                        streamed = 0;
+                        current = event.to_string();
+                        progress.report(current.clone()).await;
+                    }
+                    other => progress.report(other.to_string()).await,
+                }
+            }
+        });
+        ProgressObserver { sender }
+    }
+}

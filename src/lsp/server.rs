@@ -1,0 +1,502 @@
+//! The `LanguageServer` implementation: lifecycle, documents, code actions, commands,
+//! configuration.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use serde_json::{Value, json};
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use super::commands::{self, Target};
+use super::documents::Documents;
+use super::jobs::{JobKind, Jobs};
+use super::position::{Encoding, to_char_range};
+use crate::config::{Config, ConfigError, ConfigSearch, ProcessEnv, discover};
+use crate::orchestrator::Orchestrator;
+use crate::request::{Depth, PipelineKind, PipelineRequest};
+use crate::router::route;
+
+/// What the client can do, from `initialize`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClientCaps {
+    pub progress: bool,
+    pub show_document: bool,
+    pub create_files: bool,
+    pub apply_edit: bool,
+}
+
+/// Everything `initialize` and configuration changes set.
+pub struct Settings {
+    pub encoding: Encoding,
+    pub caps: ClientCaps,
+    pub workspace: Option<PathBuf>,
+    pub config_path: Option<PathBuf>,
+    pub config: Arc<Config>,
+    pub orchestrator: Arc<Orchestrator>,
+}
+
+/// Shared by the handlers and the jobs they start.
+pub struct Inner {
+    pub client: Client,
+    pub documents: Documents,
+    pub settings: RwLock<Settings>,
+    pub jobs: Jobs,
+    pub findings: super::deliver::Findings,
+}
+
+pub struct Backend {
+    inner: Arc<Inner>,
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Backend {
+        let config = Arc::new(Config::builtin().clone());
+        Backend {
+            inner: Arc::new(Inner {
+                client,
+                documents: Documents::default(),
+                settings: RwLock::new(Settings {
+                    encoding: Encoding::Utf16,
+                    caps: ClientCaps::default(),
+                    workspace: None,
+                    config_path: None,
+                    orchestrator: Arc::new(Orchestrator::new(
+                        config.as_ref().clone(),
+                        Arc::new(ProcessEnv),
+                    )),
+                    config,
+                }),
+                jobs: Jobs::default(),
+                findings: super::deliver::Findings::default(),
+            }),
+        }
+    }
+
+    /// `window/workDoneProgress/cancel`: the user pressed cancel on a job's progress.
+    pub async fn progress_cancel(&self, params: WorkDoneProgressCancelParams) {
+        let token = match params.token {
+            NumberOrString::String(s) => s,
+            NumberOrString::Number(n) => n.to_string(),
+        };
+        self.inner.jobs.cancel(&token);
+    }
+}
+
+impl Inner {
+    pub fn encoding(&self) -> Encoding {
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .encoding
+    }
+
+    pub fn caps(&self) -> ClientCaps {
+        self.settings.read().unwrap_or_else(|p| p.into_inner()).caps
+    }
+
+    pub fn workspace(&self) -> Option<PathBuf> {
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .workspace
+            .clone()
+    }
+
+    pub fn config(&self) -> Arc<Config> {
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .config
+            .clone()
+    }
+
+    pub fn orchestrator(&self) -> Arc<Orchestrator> {
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .orchestrator
+            .clone()
+    }
+
+    /// Logs to stderr and the client's log. Never given a key: nothing here holds one.
+    pub fn log(self: &Arc<Self>, typ: MessageType, message: String) {
+        eprintln!("multi-model: {message}");
+        let inner = self.clone();
+        tokio::spawn(async move { inner.client.log_message(typ, message).await });
+    }
+
+    /// Finds and loads the configuration; a broken file keeps the previous configuration,
+    /// shows a message, and puts the error on the file itself as a diagnostic.
+    pub async fn reload_config(self: &Arc<Self>) {
+        let (explicit, workspace) = {
+            let settings = self.settings.read().unwrap_or_else(|p| p.into_inner());
+            (settings.config_path.clone(), settings.workspace.clone())
+        };
+        let found = discover(&ConfigSearch {
+            explicit: explicit.as_deref(),
+            workspace: workspace.as_deref(),
+            env: &ProcessEnv,
+        });
+        match found {
+            Ok(config) => {
+                if let crate::config::ConfigSource::File(path) = &config.source {
+                    self.publish_config_error(path, None).await;
+                }
+                self.log(
+                    MessageType::INFO,
+                    format!("configuration: {}", config.source),
+                );
+                let mut settings = self.settings.write().unwrap_or_else(|p| p.into_inner());
+                settings.orchestrator =
+                    Arc::new(Orchestrator::new(config.clone(), Arc::new(ProcessEnv)));
+                settings.config = Arc::new(config);
+            }
+            Err(err) => {
+                let message = format!("configuration not loaded, keeping the previous one: {err}");
+                self.log(MessageType::ERROR, message.clone());
+                self.client.show_message(MessageType::ERROR, message).await;
+                if let Some(path) = error_path(&err) {
+                    self.publish_config_error(&path, Some(&err)).await;
+                }
+            }
+        }
+    }
+
+    async fn publish_config_error(&self, path: &std::path::Path, error: Option<&ConfigError>) {
+        let Some(uri) = Uri::from_file_path(path) else {
+            return;
+        };
+        let diagnostics = match error {
+            None => Vec::new(),
+            Some(err) => {
+                let (line, column) = err.position().map_or((0, 0), |p| {
+                    (
+                        p.line.saturating_sub(1) as u32,
+                        p.column.saturating_sub(1) as u32,
+                    )
+                });
+                vec![Diagnostic {
+                    range: Range::new(Position::new(line, column), Position::new(line, column + 1)),
+                    severity: Some(DiagnosticSeverity::ERROR),
+                    source: Some("multi-model config".into()),
+                    message: err.to_string(),
+                    ..Diagnostic::default()
+                }]
+            }
+        };
+        self.client
+            .publish_diagnostics(uri, diagnostics, None)
+            .await;
+    }
+}
+
+fn error_path(err: &ConfigError) -> Option<PathBuf> {
+    match err {
+        ConfigError::Unreadable { path, .. } => Some(path.clone()),
+        other => other.position().map(|p| PathBuf::from(&p.origin)),
+    }
+}
+
+fn workspace_of(params: &InitializeParams) -> Option<PathBuf> {
+    #[allow(deprecated)]
+    let root = params.root_uri.clone();
+    params
+        .workspace_folders
+        .as_ref()
+        .and_then(|folders| folders.first())
+        .map(|folder| folder.uri.clone())
+        .or(root)
+        .and_then(|uri| uri.to_file_path().map(|p| p.into_owned()))
+}
+
+fn caps_of(params: &InitializeParams) -> ClientCaps {
+    let caps = &params.capabilities;
+    let window = caps.window.as_ref();
+    let workspace = caps.workspace.as_ref();
+    ClientCaps {
+        progress: window.and_then(|w| w.work_done_progress).unwrap_or(false),
+        show_document: window
+            .and_then(|w| w.show_document.as_ref())
+            .is_some_and(|s| s.support),
+        create_files: workspace
+            .and_then(|w| w.workspace_edit.as_ref())
+            .and_then(|e| e.resource_operations.as_ref())
+            .is_some_and(|ops| ops.contains(&ResourceOperationKind::Create)),
+        apply_edit: workspace.and_then(|w| w.apply_edit).unwrap_or(false),
+    }
+}
+
+/// Exits when the client process is gone (`initialize.processId`): an orphaned server
+/// must not keep running.
+fn watch_parent(pid: u32) {
+    let proc_dir = PathBuf::from(format!("/proc/{pid}"));
+    if !proc_dir.exists() {
+        return;
+    }
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+            if !proc_dir.exists() {
+                eprintln!("multi-model: client process {pid} is gone; exiting");
+                std::process::exit(0);
+            }
+        }
+    });
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let encoding = Encoding::negotiate(
+            params
+                .capabilities
+                .general
+                .as_ref()
+                .and_then(|g| g.position_encodings.as_deref()),
+        );
+        let config_path = params
+            .initialization_options
+            .as_ref()
+            .and_then(|o| o.get("configPath"))
+            .and_then(Value::as_str)
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from);
+        {
+            let mut settings = self
+                .inner
+                .settings
+                .write()
+                .unwrap_or_else(|p| p.into_inner());
+            settings.encoding = encoding;
+            settings.caps = caps_of(&params);
+            settings.workspace = workspace_of(&params);
+            settings.config_path = config_path;
+        }
+        if let Some(pid) = params.process_id {
+            watch_parent(pid);
+        }
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(encoding.kind()),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..TextDocumentSyncOptions::default()
+                    },
+                )),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::REFACTOR,
+                            CodeActionKind::REFACTOR_REWRITE,
+                            CodeActionKind::SOURCE,
+                        ]),
+                        ..CodeActionOptions::default()
+                    },
+                )),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: commands::ALL.iter().map(|c| c.to_string()).collect(),
+                    ..ExecuteCommandOptions::default()
+                }),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "multi-model".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        self.inner.reload_config().await;
+        // Watch the configuration file so edits apply without a restart.
+        let registration = Registration {
+            id: "multi-model-config".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: Some(json!({"watchers": [
+                {"globPattern": "**/config/multi_model.yaml"},
+                {"globPattern": "**/multi-model/config.yaml"}
+            ]})),
+        };
+        let _ = self
+            .inner
+            .client
+            .register_capability(vec![registration])
+            .await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.inner.jobs.cancel_all();
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        self.inner
+            .documents
+            .open(doc.uri, &doc.text, doc.version, doc.language_id);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        // Synchronously, before any await: edits apply in arrival order.
+        let uri = params.text_document.uri;
+        let result = self.inner.documents.change(
+            &uri,
+            params.text_document.version,
+            params.content_changes,
+            self.inner.encoding(),
+        );
+        match result {
+            Ok(None) => {}
+            Ok(Some(_)) => self.inner.log(
+                MessageType::WARNING,
+                format!(
+                    "{}: a change lay outside the document; clamped",
+                    uri.as_str()
+                ),
+            ),
+            Err(err) => self.inner.log(MessageType::WARNING, err.to_string()),
+        }
+        if self.inner.findings.has(&uri) {
+            let inner = self.inner.clone();
+            tokio::spawn(async move { super::deliver::publish_findings(&inner, &uri).await });
+        }
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        self.inner.documents.close(&params.text_document.uri);
+    }
+
+    async fn did_change_configuration(&self, _: DidChangeConfigurationParams) {
+        self.inner.reload_config().await;
+    }
+
+    async fn did_change_watched_files(&self, _: DidChangeWatchedFilesParams) {
+        self.inner.reload_config().await;
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        let Some(document) = self.inner.documents.snapshot(&uri) else {
+            return Err(Error::invalid_params(format!(
+                "{} is not open",
+                uri.as_str()
+            )));
+        };
+        let encoding = self.inner.encoding();
+        let (chars, _) = to_char_range(&document.rope, params.range, encoding);
+        // Nothing selected: the cursor's enclosing function.
+        let range = if chars.is_empty() {
+            let line = document.rope.char_to_line(chars.start);
+            let (first, last) = crate::syntax::enclosing_block(&document.rope.to_string(), line);
+            let start = document.rope.line_to_char(first);
+            let end = document.rope.line_to_char(last)
+                + super::position::line_len_without_break(&document.rope, last);
+            super::position::to_range(&document.rope, start..end, encoding)
+        } else {
+            super::position::to_range(&document.rope, chars, encoding)
+        };
+        let actions =
+            commands::code_actions(&uri, range, document.version, &params.context.diagnostics);
+        Ok(Some(
+            actions
+                .into_iter()
+                .map(CodeActionOrCommand::CodeAction)
+                .collect(),
+        ))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        let argument = params.arguments.into_iter().next().unwrap_or(Value::Null);
+        let inner = &self.inner;
+        match params.command.as_str() {
+            command if commands::role_of(command).is_some() => {
+                let target: Target = serde_json::from_value(argument).map_err(|err| {
+                    Error::invalid_params(format!("{command} needs {{uri, range, version}}: {err}"))
+                })?;
+                if !inner.documents.is_open(&target.uri) {
+                    return Err(Error::invalid_params(format!(
+                        "{} is not open",
+                        target.uri.as_str()
+                    )));
+                }
+                let token = inner.jobs.start(
+                    inner.clone(),
+                    JobKind::Role {
+                        command: command.to_string(),
+                        target: Box::new(target),
+                    },
+                );
+                Ok(Some(json!({"job": token})))
+            }
+            commands::ROUTE => {
+                let task = argument.get("task").and_then(Value::as_str).unwrap_or("");
+                let config = inner.config();
+                let routed = route(&config, task, None)
+                    .map_err(|err| Error::invalid_params(err.to_string()))?;
+                Ok(Some(
+                    json!({"role": routed.role, "model": routed.model, "reasoning": routed.reasoning}),
+                ))
+            }
+            commands::PIPELINE => {
+                let kind = match argument.get("kind").and_then(Value::as_str) {
+                    Some("feature") => PipelineKind::Feature,
+                    Some("bugfix") => PipelineKind::Bugfix,
+                    Some("review") => PipelineKind::Review,
+                    other => {
+                        return Err(Error::invalid_params(format!(
+                            "pipeline kind must be feature, bugfix or review, not {other:?}"
+                        )));
+                    }
+                };
+                let text = |key: &str| {
+                    argument
+                        .get(key)
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                };
+                let files = argument
+                    .get("files")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let request = PipelineRequest::new(
+                    kind,
+                    text("name"),
+                    text("description"),
+                    text("bugId"),
+                    files,
+                    Depth::Quick,
+                )
+                .map_err(|err| Error::invalid_params(err.to_string()))?;
+                let token = inner.jobs.start(inner.clone(), JobKind::Pipeline(request));
+                Ok(Some(json!({"job": token})))
+            }
+            commands::METRICS => {
+                let token = inner.jobs.start(inner.clone(), JobKind::Metrics);
+                Ok(Some(json!({"job": token})))
+            }
+            commands::DOCTOR => {
+                let token = inner.jobs.start(inner.clone(), JobKind::Doctor);
+                Ok(Some(json!({"job": token})))
+            }
+            commands::CANCEL_ALL => {
+                let cancelled = inner.jobs.cancel_all();
+                Ok(Some(json!({"cancelled": cancelled})))
+            }
+            other => Err(Error::invalid_params(format!("unknown command {other}"))),
+        }
+    }
+}
