@@ -55,8 +55,14 @@ pub fn to_char(rope: &Rope, position: Position, encoding: Encoding) -> (usize, O
     // Measure the line in the client's units; anything past its end means its end.
     let (line_units, offset_within) = match encoding {
         Encoding::Utf32 => (end - start, None),
-        Encoding::Utf8 => (rope.char_to_byte(end) - rope.char_to_byte(start), Some(rope.char_to_byte(start))),
-        Encoding::Utf16 => (rope.char_to_utf16_cu(end) - rope.char_to_utf16_cu(start), Some(rope.char_to_utf16_cu(start))),
+        Encoding::Utf8 => (
+            rope.char_to_byte(end) - rope.char_to_byte(start),
+            Some(rope.char_to_byte(start)),
+        ),
+        Encoding::Utf16 => (
+            rope.char_to_utf16_cu(end) - rope.char_to_utf16_cu(start),
+            Some(rope.char_to_utf16_cu(start)),
+        ),
     };
     if line_units < wanted {
         return (end, Some(Clamped));

@@ -395,7 +395,9 @@ impl LanguageServer for Backend {
         // Nothing selected: the cursor's enclosing function.
         let range = if chars.is_empty() {
             let line = document.rope.char_to_line(chars.start);
-            let (first, last) = crate::syntax::enclosing_block(&document.rope.to_string(), line);
+            let rope = &document.rope;
+            let (first, last) =
+                crate::syntax::enclosing_block_in(rope.len_lines(), |i| rope.line(i).into(), line);
             let start = document.rope.line_to_char(first);
             let end = document.rope.line_to_char(last)
                 + super::position::line_len_without_break(&document.rope, last);

@@ -9,7 +9,7 @@ use super::error::{ErrorClass, ProviderError, parse_proto_duration};
 use super::event::{FinishReason, StreamEvent, Usage};
 use super::framing::{Frame, Framing};
 use super::request::{ChatRequest, Speaker};
-use super::wire::{ErrorParts, frame_json, status_error};
+use super::wire::{ErrorParts, decode_whole, frame_json, status_error};
 use super::{HttpCall, ModelPage, Provider, StreamDecoder};
 use crate::config::{ApiKey, ProviderKind};
 
@@ -100,14 +100,8 @@ impl Provider for Gemini {
 
     /// A non-streaming response has the shape of one stream chunk.
     fn decode_response(&self, body: &[u8]) -> Result<Vec<StreamEvent>, ProviderError> {
-        let mut decoder = Decoder::default();
-        let mut events = Vec::new();
-        let frame = Frame {
-            event: None,
-            data: String::from_utf8_lossy(body).into_owned(),
-        };
-        decoder.frame(&frame, &mut events)?;
-        if !decoder.complete() {
+        let (mut events, finished) = decode_whole(Decoder::default(), body)?;
+        if !finished {
             events.push(StreamEvent::Finish(FinishReason::Stop));
         }
         Ok(events)

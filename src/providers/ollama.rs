@@ -8,8 +8,10 @@ use serde_json::{Value, json};
 use super::error::{ErrorClass, ProviderError};
 use super::event::{FinishReason, StreamEvent, Usage};
 use super::framing::{Frame, Framing};
-use super::request::{ChatRequest, Speaker};
-use super::wire::{ErrorParts, frame_json, json, status_error};
+use super::request::ChatRequest;
+use super::wire::{
+    ErrorParts, bearer, chat_messages, decode_whole, frame_json, json, status_error,
+};
 use super::{HttpCall, ModelPage, Provider, StreamDecoder};
 use crate::config::{ApiKey, ProviderKind};
 
@@ -34,10 +36,7 @@ impl Ollama {
     }
 
     fn headers(&self) -> Vec<(&'static str, String)> {
-        match &self.key {
-            Some(key) => vec![("authorization", format!("Bearer {}", key.expose()))],
-            None => Vec::new(),
-        }
+        bearer(self.key.as_ref())
     }
 }
 
@@ -51,17 +50,7 @@ impl Provider for Ollama {
     }
 
     fn chat(&self, request: &ChatRequest, stream: bool) -> HttpCall {
-        let mut messages = Vec::new();
-        if let Some(system) = &request.system {
-            messages.push(json!({"role": "system", "content": system}));
-        }
-        for message in &request.messages {
-            let role = match message.speaker {
-                Speaker::User => "user",
-                Speaker::Assistant => "assistant",
-            };
-            messages.push(json!({"role": role, "content": message.content}));
-        }
+        let messages = chat_messages(request);
         let mut options = json!({
             "num_predict": request.max_tokens,
             "num_ctx": self.context_tokens,
@@ -100,14 +89,7 @@ impl Provider for Ollama {
 
     /// A non-streaming response is the stream's final line with the whole message.
     fn decode_response(&self, body: &[u8]) -> Result<Vec<StreamEvent>, ProviderError> {
-        let mut decoder = Decoder::default();
-        let mut events = Vec::new();
-        let frame = Frame {
-            event: None,
-            data: String::from_utf8_lossy(body).into_owned(),
-        };
-        decoder.frame(&frame, &mut events)?;
-        Ok(events)
+        decode_whole(Decoder::default(), body).map(|(events, _)| events)
     }
 
     fn error(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> ProviderError {

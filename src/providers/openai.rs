@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use super::error::{ErrorClass, ProviderError};
 use super::event::{FinishReason, StreamEvent, Usage};
 use super::framing::{Frame, Framing};
-use super::request::{ChatRequest, OutputSchema, Speaker};
-use super::wire::{ErrorParts, code_text, frame_json, json, status_error};
+use super::request::{ChatRequest, OutputSchema};
+use super::wire::{ErrorParts, bearer, chat_messages, code_text, frame_json, json, status_error};
 use super::{HttpCall, ModelPage, Provider, StreamDecoder};
 use crate::config::{ApiKey, ProviderKind};
 
@@ -38,10 +38,7 @@ impl OpenAi {
     }
 
     fn headers(&self) -> Vec<(&'static str, String)> {
-        match &self.key {
-            Some(key) => vec![("authorization", format!("Bearer {}", key.expose()))],
-            None => Vec::new(),
-        }
+        bearer(self.key.as_ref())
     }
 }
 
@@ -55,17 +52,7 @@ impl Provider for OpenAi {
     }
 
     fn chat(&self, request: &ChatRequest, stream: bool) -> HttpCall {
-        let mut messages = Vec::new();
-        if let Some(system) = &request.system {
-            messages.push(json!({"role": "system", "content": system}));
-        }
-        for message in &request.messages {
-            let role = match message.speaker {
-                Speaker::User => "user",
-                Speaker::Assistant => "assistant",
-            };
-            messages.push(json!({"role": role, "content": message.content}));
-        }
+        let messages = chat_messages(request);
         let mut body = json!({
             "model": self.model,
             "messages": messages,

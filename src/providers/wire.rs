@@ -4,8 +4,14 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use serde_json::json;
+
+use super::StreamDecoder;
 use super::error::{ErrorClass, ProviderError, class_of_status, retry_after_from_headers};
+use super::event::StreamEvent;
 use super::framing::Frame;
+use super::request::{ChatRequest, Speaker};
+use crate::config::ApiKey;
 
 /// Parses a frame's JSON, or says which frame was not JSON.
 pub(crate) fn json<T: DeserializeOwned>(data: &str) -> Result<T, ProviderError> {
@@ -81,4 +87,43 @@ pub(crate) fn status_error(
         message,
         retry_after: retry_after_from_headers(headers),
     }
+}
+
+/// `Authorization: Bearer <key>` when there is a key (OpenAI, Ollama's hosted API).
+pub(crate) fn bearer(key: Option<&ApiKey>) -> Vec<(&'static str, String)> {
+    match key {
+        Some(key) => vec![("authorization", format!("Bearer {}", key.expose()))],
+        None => Vec::new(),
+    }
+}
+
+/// Chat-format messages with the system prompt first (OpenAI and Ollama share the shape).
+pub(crate) fn chat_messages(request: &ChatRequest) -> Vec<Value> {
+    let mut messages = Vec::new();
+    if let Some(system) = &request.system {
+        messages.push(json!({"role": "system", "content": system}));
+    }
+    for message in &request.messages {
+        let role = match message.speaker {
+            Speaker::User => "user",
+            Speaker::Assistant => "assistant",
+        };
+        messages.push(json!({"role": role, "content": message.content}));
+    }
+    messages
+}
+
+/// Decodes a whole non-streamed body with a stream decoder, for formats whose response
+/// has the shape of one stream chunk (Gemini, Ollama).
+pub(crate) fn decode_whole(
+    mut decoder: impl StreamDecoder,
+    body: &[u8],
+) -> Result<(Vec<StreamEvent>, bool), ProviderError> {
+    let mut events = Vec::new();
+    let frame = Frame {
+        event: None,
+        data: String::from_utf8_lossy(body).into_owned(),
+    };
+    decoder.frame(&frame, &mut events)?;
+    Ok((events, decoder.complete()))
 }

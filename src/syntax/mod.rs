@@ -1,13 +1,23 @@
 //! Syntax-aware helpers. For now an indentation heuristic; tree-sitter context replaces it
 //! in a later issue.
 
-/// The 0-based line span `[start, end]` of the block enclosing `line`: the nearest line
-/// above (or at) it that opens a definition (`def`, `class`, `fn`, `function`, ...) at a
-/// smaller indentation, through the last line indented deeper than that opener. Without an
-/// opener, just the line.
+/// The 0-based line span `[start, end]` of the block enclosing `line` in `text`.
 pub fn enclosing_block(text: &str, line: usize) -> (usize, usize) {
     let lines: Vec<&str> = text.lines().collect();
-    if lines.len() <= line {
+    enclosing_block_in(lines.len(), |i| std::borrow::Cow::Borrowed(lines[i]), line)
+}
+
+/// The block enclosing `line`: the nearest line above (or at) it that opens a definition
+/// (`def`, `class`, `fn`, `function`, ...) at a smaller indentation, through the last line
+/// indented deeper than that opener. Without an opener, just the line. Reads only the
+/// lines it needs (`line_at` is called for indices below `count`), so a large document
+/// costs what the block costs.
+pub fn enclosing_block_in<'a>(
+    count: usize,
+    line_at: impl Fn(usize) -> std::borrow::Cow<'a, str>,
+    line: usize,
+) -> (usize, usize) {
+    if count <= line {
         return (line, line);
     }
     let indent = |l: &str| l.len() - l.trim_start().len();
@@ -29,24 +39,26 @@ pub fn enclosing_block(text: &str, line: usize) -> (usize, usize) {
         .iter()
         .any(|k| t.starts_with(k))
     };
-    let current = if blank(lines[line]) {
+    let here = line_at(line);
+    let current = if blank(&here) {
         usize::MAX
     } else {
-        indent(lines[line])
+        indent(&here)
     };
-    let Some(start) = (0..=line)
-        .rev()
-        .find(|&i| opens(lines[i]) && (i == line || indent(lines[i]) < current))
-    else {
+    let Some(start) = (0..=line).rev().find(|&i| {
+        let l = line_at(i);
+        opens(&l) && (i == line || indent(&l) < current)
+    }) else {
         return (line, line);
     };
-    let base = indent(lines[start]);
+    let base = indent(&line_at(start));
     let mut end = start;
-    for (i, l) in lines.iter().enumerate().skip(start + 1) {
-        if blank(l) {
+    for i in start + 1..count {
+        let l = line_at(i);
+        if blank(&l) {
             continue;
         }
-        if indent(l) <= base && !l.trim_start().starts_with([')', ']', '}']) {
+        if indent(&l) <= base && !l.trim_start().starts_with([')', ']', '}']) {
             break;
         }
         end = i;
