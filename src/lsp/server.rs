@@ -120,8 +120,13 @@ impl Inner {
             .clone()
     }
 
-    /// Logs to stderr and the client's log. Never given a key: nothing here holds one.
+    /// Logs to stderr and the client's log, at or above the level `MULTI_MODEL_LOG` names
+    /// (error, warn, info — the default — or debug). Never given a key: nothing here holds one.
     pub fn log(self: &Arc<Self>, typ: MessageType, message: String) {
+        // MessageType numbers run from 1 (error) to 4 (log): larger is less important.
+        if log_threshold() < severity(typ) {
+            return;
+        }
         eprintln!("multi-model: {message}");
         let inner = self.clone();
         tokio::spawn(async move { inner.client.log_message(typ, message).await });
@@ -189,6 +194,32 @@ impl Inner {
         self.client
             .publish_diagnostics(uri, diagnostics, None)
             .await;
+    }
+}
+
+/// The least important message type still logged, as its LSP number.
+fn log_threshold() -> i32 {
+    static LEVEL: std::sync::OnceLock<MessageType> = std::sync::OnceLock::new();
+    severity(*LEVEL.get_or_init(|| {
+        match std::env::var("MULTI_MODEL_LOG")
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "error" => MessageType::ERROR,
+            "warn" | "warning" => MessageType::WARNING,
+            "debug" | "trace" | "log" => MessageType::LOG,
+            _ => MessageType::INFO,
+        }
+    }))
+}
+
+fn severity(typ: MessageType) -> i32 {
+    match typ {
+        MessageType::ERROR => 1,
+        MessageType::WARNING => 2,
+        MessageType::INFO => 3,
+        _ => 4,
     }
 }
 
