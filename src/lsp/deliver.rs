@@ -25,6 +25,9 @@ use crate::roles::{ContextPiece, Fence, Finding, RoleInput, RoleOutput, Severity
 #[derive(Default)]
 pub struct Findings {
     map: DashMap<Uri, Vec<(u64, Diagnostic)>>,
+    /// One publication at a time: each reads the state when it gets its turn, so the last
+    /// one sent is always the newest, however the tasks were scheduled.
+    publishing: tokio::sync::Mutex<()>,
 }
 
 impl Findings {
@@ -79,8 +82,9 @@ async fn role_job(
         text: document.rope.slice(chars.clone()).to_string(),
         first_line: first_line as u32 + 1,
     };
-    // Where Hephaestus's code goes, carried through whatever the user types meanwhile.
-    let mark = (role == Role::Hephaestus)
+    // Where Hephaestus's code goes, carried through whatever the user types meanwhile; for
+    // Oracle, how far the reviewed code moved, since its line numbers are the job-start ones.
+    let mark = matches!(role, Role::Hephaestus | Role::Oracle)
         .then(|| inner.documents.mark(&target.uri, chars.clone(), false))
         .flatten();
 
@@ -143,8 +147,13 @@ async fn role_job(
                 .unwrap_or_else(|| format!("inserted code from {model}"))
         }
         Ok((RoleOutput::Review(review), None, model)) => {
+            let shift = mark
+                .and_then(|id| inner.documents.resolve(&target.uri, id))
+                .map_or(0, |(now, _, rope)| {
+                    rope.char_to_line(now.start) as i64 - first_line as i64
+                });
             let (shown, dropped) =
-                publish_review(inner, &target.uri, &document.rope, &review.findings, &model).await;
+                publish_review(inner, &target.uri, shift, &review.findings, &model).await;
             let dropped = dropped + review.dropped;
             format!(
                 "{shown} findings from {model}{}",
@@ -185,7 +194,7 @@ async fn role_job(
     if let Some(id) = mark {
         inner.documents.unmark(&target.uri, &[id]);
     }
-    drop(observer);
+    observer.finish().await;
     progress.end(end).await;
 }
 
@@ -330,6 +339,11 @@ async fn apply_code(
     mark: Option<u64>,
     code: &str,
 ) -> Option<String> {
+    if !inner.caps().apply_edit {
+        let message = "this editor does not accept edits from the server (no workspace.applyEdit); the code is in a new document".to_string();
+        open_markdown(inner, "code", "hephaestus", &format!("```\n{code}```\n")).await;
+        return Some(message);
+    }
     for _ in 0..3 {
         let Some((chars, version, rope)) = mark.and_then(|id| inner.documents.resolve(uri, id))
         else {
@@ -341,7 +355,12 @@ async fn apply_code(
             open_markdown(inner, "code", "hephaestus", &format!("```\n{code}```\n")).await;
             return Some(message);
         };
-        let text = indent_for(&rope, chars.start, code);
+        let mut text = indent_for(&rope, chars.start, code);
+        // The answer's final line break stands for the selection's own: when the selection
+        // ends inside a line (its break stays), keeping both would add a blank line.
+        if rope.line_to_char(rope.char_to_line(chars.end)) != chars.end && text.ends_with('\n') {
+            text.pop();
+        }
         let range = to_range(&rope, chars, inner.encoding());
         let edit = WorkspaceEdit {
             document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
@@ -402,34 +421,45 @@ fn indent_for(rope: &Rope, at: usize, code: &str) -> String {
     out
 }
 
-/// Anchors findings by their quotes, replaces the file's previous model findings, and
-/// publishes. Returns (shown, dropped).
+/// Anchors findings by their quotes in the document as it is now (the claimed lines moved
+/// by `shift`, how far the reviewed code moved since the job started), replaces the file's
+/// previous model findings, and publishes. Returns (shown, dropped).
 async fn publish_review(
     inner: &Arc<Inner>,
     uri: &Uri,
-    rope: &Rope,
+    shift: i64,
     findings: &[Finding],
     model: &str,
 ) -> (usize, usize) {
-    let text = rope.to_string();
     let mut stored = Vec::new();
     let mut dropped = 0;
-    for finding in findings {
-        let Some(at) = anchor(
-            &text,
-            finding.line.saturating_sub(1) as usize,
-            &finding.quote,
-        ) else {
-            dropped += 1;
-            continue;
+    // Marks are placed by offsets in a snapshot: if the user typed meanwhile, place again.
+    for _ in 0..3 {
+        let Some(document) = inner.documents.snapshot(uri) else {
+            break;
         };
-        let line_start = rope.line_to_char(at.line);
-        let chars =
-            line_start + at.start..line_start + line_len_without_break(rope, at.line).max(at.end);
-        let Some(id) = inner.documents.mark(uri, chars, true) else {
-            continue;
-        };
-        stored.push((id, diagnostic(finding, model)));
+        let (rope, text) = (&document.rope, document.rope.to_string());
+        inner
+            .documents
+            .unmark(uri, &stored.drain(..).map(|(id, _)| id).collect::<Vec<_>>());
+        dropped = 0;
+        for finding in findings {
+            let claimed = (i64::from(finding.line) - 1 + shift).max(0) as usize;
+            let Some(at) = anchor(&text, claimed, &finding.quote) else {
+                dropped += 1;
+                continue;
+            };
+            let line_start = rope.line_to_char(at.line);
+            let chars = line_start + at.start
+                ..line_start + line_len_without_break(rope, at.line).max(at.end);
+            let Some(id) = inner.documents.mark(uri, chars, true) else {
+                continue;
+            };
+            stored.push((id, diagnostic(finding, model)));
+        }
+        if inner.documents.snapshot(uri).map(|d| d.version) == Some(document.version) {
+            break;
+        }
     }
     let shown = stored.len();
     if let Some(old) = inner.findings.map.insert(uri.clone(), stored) {
@@ -443,6 +473,7 @@ async fn publish_review(
 
 /// Publishes the findings still alive, at their current places; an empty list clears.
 pub async fn publish_findings(inner: &Arc<Inner>, uri: &Uri) {
+    let _turn = inner.findings.publishing.lock().await;
     let encoding = inner.encoding();
     let mut diagnostics = Vec::new();
     let mut dead = Vec::new();
@@ -592,7 +623,7 @@ async fn pipeline_job(
         &observer,
     )
     .await;
-    drop(observer);
+    observer.finish().await;
     let end = match result {
         Ok(_) => {
             let summary =

@@ -7,7 +7,7 @@ use dashmap::DashMap;
 use ropey::Rope;
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
-use super::position::{Clamped, Encoding, to_char_range};
+use super::position::{Clamped, Encoding, line_len_without_break, to_char_range};
 
 /// One open document.
 #[derive(Clone, Debug)]
@@ -91,11 +91,17 @@ impl Documents {
                 None => 0..document.rope.len_chars(),
             };
             let inserted = change.text.chars().count();
-            document.rope.remove(replaced.clone());
-            document.rope.insert(replaced.start, &change.text);
-            for mark in &mut document.marks {
-                mark.follow(&replaced, inserted);
+            if replaced.is_empty() && inserted == 0 {
+                // Nothing replaced by nothing: not an edit; no mark moves or dies.
+                continue;
             }
+            // Marks follow first: a whole-lines mark needs its lines as they were.
+            let Document { rope, marks, .. } = &mut *document;
+            for mark in marks.iter_mut() {
+                mark.follow(rope, &replaced, inserted);
+            }
+            rope.remove(replaced.clone());
+            rope.insert(replaced.start, &change.text);
         }
         document.version = version;
         Ok(clamped)
@@ -147,15 +153,20 @@ impl Documents {
 }
 
 impl Mark {
-    /// Moves the mark through one replacement of `replaced` (old chars) by `inserted` chars.
-    fn follow(&mut self, replaced: &Range<usize>, inserted: usize) {
+    /// Moves the mark through one replacement of `replaced` (old chars of `rope`, the text
+    /// before the edit) by `inserted` chars.
+    fn follow(&mut self, rope: &Rope, replaced: &Range<usize>, inserted: usize) {
         if !self.alive {
             return;
         }
         let (start, end) = (self.chars.start, self.chars.end);
         let touches = if self.whole_lines {
-            // The mark spans its lines up to the line break: an edit anywhere on them counts.
-            replaced.start <= end && start <= replaced.end
+            // Its lines, from the first one's start to the last one's line break (the mark
+            // itself may start mid-line, at a quote): an edit anywhere on them counts.
+            let first = rope.line_to_char(rope.char_to_line(start));
+            let last_line = rope.char_to_line(end);
+            let last = rope.line_to_char(last_line) + line_len_without_break(rope, last_line);
+            replaced.start <= last && first <= replaced.end
         } else {
             (replaced.start < end && start < replaced.end)
                 || (start == end && replaced.start < start && start < replaced.end)
@@ -278,6 +289,24 @@ mod tests {
         let id = docs.mark(&uri(), 1..1, false).unwrap();
         edit(&docs, 2, (0, 0, 0, 0), "XY");
         assert_eq!(docs.resolve(&uri(), id).unwrap().0, 3..3);
+    }
+
+    #[test]
+    fn a_whole_line_mark_from_mid_line_dies_when_its_line_is_edited_before_it() {
+        let docs = Documents::default();
+        docs.open(uri(), "ab\ncdef\n", 1, "python".into());
+        let id = docs.mark(&uri(), 5..7, true).unwrap();
+        edit(&docs, 2, (1, 0, 1, 0), "!");
+        assert!(docs.resolve(&uri(), id).is_none());
+    }
+
+    #[test]
+    fn an_empty_change_leaves_marks_alone() {
+        let docs = Documents::default();
+        docs.open(uri(), "abc", 1, "python".into());
+        let id = docs.mark(&uri(), 0..3, false).unwrap();
+        edit(&docs, 2, (0, 1, 0, 1), "");
+        assert_eq!(docs.resolve(&uri(), id).unwrap().0, 0..3);
     }
 
     #[test]

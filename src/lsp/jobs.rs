@@ -167,6 +167,7 @@ impl JobProgress {
 /// second (the estimate: four characters a token).
 pub struct ProgressObserver {
     sender: mpsc::UnboundedSender<Event>,
+    reporter: tokio::task::JoinHandle<()>,
 }
 
 impl Observer for ProgressObserver {
@@ -179,7 +180,7 @@ impl ProgressObserver {
     /// The observer, and the task that turns its events into reports (ends with it).
     pub fn attach(progress: Arc<JobProgress>) -> ProgressObserver {
         let (sender, mut events) = mpsc::unbounded_channel::<Event>();
-        tokio::spawn(async move {
+        let reporter = tokio::spawn(async move {
             let mut streamed = 0usize;
             let mut last_report = Instant::now() - Duration::from_secs(1);
             let mut current = String::new();
@@ -203,6 +204,13 @@ impl ProgressObserver {
                 }
             }
         });
-        ProgressObserver { sender }
+        ProgressObserver { sender, reporter }
+    }
+
+    /// Stops observing once every event is reported: a report after the progress `end`
+    /// would break the protocol.
+    pub async fn finish(self) {
+        drop(self.sender);
+        let _ = self.reporter.await;
     }
 }

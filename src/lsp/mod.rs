@@ -10,11 +10,17 @@ mod documents;
 mod jobs;
 mod position;
 mod server;
+mod sift;
 
 pub use documents::{ChangeError, Documents};
 pub use position::Encoding;
 
+use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tower_lsp_server::jsonrpc;
 use tower_lsp_server::{LspService, Server};
+
+use sift::{INVALID_MESSAGE, sift};
 
 /// Handlers in flight at once. The framework's default of 4 lets slow requests hold up
 /// edits and `$/cancelRequest` (measured: 1.4 s stalls); 32 keeps them flowing.
@@ -22,23 +28,78 @@ const CONCURRENCY: usize = 32;
 
 /// Serves on stdin/stdout until `exit`, the end of stdin, or the death of the client process.
 pub async fn serve_stdio() {
+    #[cfg(unix)]
+    if let Some((input, output)) = pipes() {
+        return serve(input, output).await;
+    }
     serve(tokio::io::stdin(), tokio::io::stdout()).await;
 }
 
+/// Stdin and stdout as tokio pipes when both are pipes (as editors start servers): tokio's
+/// `stdin()`/`stdout()` go through its blocking thread pool, which costs each round trip
+/// several thread hops (measured: ~100 µs → ~15 µs for a trivial request). Both are
+/// checked before either is converted, since conversion makes the descriptor non-blocking.
+#[cfg(unix)]
+fn pipes() -> Option<(
+    tokio::net::unix::pipe::Receiver,
+    tokio::net::unix::pipe::Sender,
+)> {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::FileTypeExt;
+    let input = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
+    let output = std::io::stdout().as_fd().try_clone_to_owned().ok()?;
+    let is_pipe = |fd: &std::os::fd::OwnedFd| {
+        fd.try_clone()
+            .map(std::fs::File::from)
+            .and_then(|file| file.metadata())
+            .is_ok_and(|meta| meta.file_type().is_fifo())
+    };
+    if !(is_pipe(&input) && is_pipe(&output)) {
+        return None;
+    }
+    let input = tokio::net::unix::pipe::Receiver::from_owned_fd(input).ok()?;
+    let output = tokio::net::unix::pipe::Sender::from_owned_fd(output).ok()?;
+    Some((input, output))
+}
+
 /// Serves LSP over any byte streams (stdio in production, in-memory pipes in tests).
+///
+/// The input passes through `sift` first: the framework stops reading at the first message
+/// it cannot decode (bad framing, a body that is not UTF-8 JSON or not a JSON-RPC message)
+/// and the server, still running, never answers again.
 pub async fn serve<I, O>(input: I, output: O)
 where
-    I: tokio::io::AsyncRead + Unpin,
-    O: tokio::io::AsyncWrite,
+    I: AsyncRead + Unpin,
+    O: AsyncWrite,
 {
     let (service, socket) = LspService::build(server::Backend::new)
         .custom_method(
             "window/workDoneProgress/cancel",
             server::Backend::progress_cancel,
         )
+        .custom_method(INVALID_MESSAGE, invalid_message)
         .finish();
-    Server::new(input, output, socket)
-        .concurrency_level(CONCURRENCY)
-        .serve(service)
-        .await;
+    let (sifted, server_input) = tokio::io::duplex(64 * 1024);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = async move {
+        Server::new(server_input, output, socket)
+            .concurrency_level(CONCURRENCY)
+            .serve(service)
+            .await;
+        let _ = stop.send(());
+    };
+    // Input that ends closes `sifted`, which ends the server; a server that ends (`exit`)
+    // stops the sifting.
+    let sifting = async move {
+        tokio::select! {
+            () = sift(input, sifted) => {}
+            _ = stopped => {}
+        }
+    };
+    tokio::join!(server, sifting);
+}
+
+/// Answers a message `sift` could not pass on with the JSON-RPC error it deserves.
+async fn invalid_message(_: &server::Backend, error: jsonrpc::Error) -> jsonrpc::Result<Value> {
+    Err(error)
 }

@@ -9,9 +9,9 @@ pub fn enclosing_block(text: &str, line: usize) -> (usize, usize) {
 
 /// The block enclosing `line`: the nearest line above (or at) it that opens a definition
 /// (`def`, `class`, `fn`, `function`, ...) at a smaller indentation, through the last line
-/// indented deeper than that opener. Without an opener, just the line. Reads only the
-/// lines it needs (`line_at` is called for indices below `count`), so a large document
-/// costs what the block costs.
+/// indented deeper than that opener. Without an opener, just the line. Reads only the lines
+/// from the nearest top-level line above the cursor through the block (`line_at` is called
+/// for indices below `count`), so a large document costs what its blocks cost.
 pub fn enclosing_block_in<'a>(
     count: usize,
     line_at: impl Fn(usize) -> std::borrow::Cow<'a, str>,
@@ -45,10 +45,20 @@ pub fn enclosing_block_in<'a>(
     } else {
         indent(&here)
     };
-    let Some(start) = (0..=line).rev().find(|&i| {
+    // Upwards to the opener; a top-level line that opens nothing ends the search, since
+    // nothing above it can enclose the cursor (this keeps large files cheap).
+    let mut start = None;
+    for i in (0..=line).rev() {
         let l = line_at(i);
-        opens(&l) && (i == line || indent(&l) < current)
-    }) else {
+        if opens(&l) && (i == line || indent(&l) < current) {
+            start = Some(i);
+            break;
+        }
+        if !blank(&l) && indent(&l) == 0 && !l.trim_start().starts_with([')', ']', '}', '@', '#']) {
+            break;
+        }
+    }
+    let Some(start) = start else {
         return (line, line);
     };
     let base = indent(&line_at(start));
@@ -85,6 +95,12 @@ mod tests {
     #[test]
     fn the_opening_line_gives_its_function() {
         assert_eq!(enclosing_block(CODE, 7), (7, 8));
+    }
+
+    #[test]
+    fn a_top_level_statement_between_functions_is_itself() {
+        let code = "def a():\n    pass\nx = 1\n    \ny = 2\n";
+        assert_eq!(enclosing_block(code, 4), (4, 4));
     }
 
     #[test]

@@ -217,12 +217,14 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .body(Body::from(format!("mock has no reply for {key}")))
             .unwrap();
     };
-    tokio::time::sleep(reply.delay_first).await;
-
+    // Armed before the first byte: a client that gives up while the reply is still being
+    // prepared has hung up too.
     let guard = HangUpGuard {
         shared: shared.clone(),
         finished: reply.chunks.is_empty() && !reply.stall,
     };
+    tokio::time::sleep(reply.delay_first).await;
+
     let state = (reply.chunks.into_iter(), guard, true);
     let between = reply.delay_between;
     let stall = reply.stall;

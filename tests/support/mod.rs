@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod lsp;
 pub mod mock;
 
 use multi_model::config::{AgentConfig, ApiKey, Config, ConfigSource};
