@@ -1061,3 +1061,101 @@ async fn the_server_exits_after_shutdown_and_exit() {
         .expect("the server exits");
     assert!(status.success(), "{status:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancelling_the_command_request_stops_its_job() {
+    let w = world(full_caps()).await;
+    w.oracle.on("POST", CHAT, stalling());
+    let uri = w.client.uri("src/add.py");
+    w.client.open(&uri, ADD).await;
+    let token = run(&w.client, "multi-model.review", &uri, range(0, 0, 3, 0)).await;
+    let id = w.client.last_request_id();
+    requested(&w.oracle).await;
+
+    w.client.notify("$/cancelRequest", json!({"id": id})).await;
+
+    let end = ended(&w.client, &token).await;
+    assert!(
+        end["message"].as_str().unwrap().contains("cancelled"),
+        "{end}"
+    );
+    assert!(
+        w.oracle.client_hung_up(WAIT).await,
+        "the model's stream was not closed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_configuration_is_shown_on_the_file_and_a_fixed_one_clears_it() {
+    let w = world(full_caps()).await;
+    let path = w.ws.path().join("config/multi_model.yaml");
+    let good = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{good}  temprature: 2\n")).unwrap();
+    let config_uri = tower_uri(&path);
+    w.client
+        .notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": [{"uri": config_uri, "type": 2}]}),
+        )
+        .await;
+
+    let broken = published(&w.client, &config_uri, |d| !d.is_empty()).await;
+    let lines = good.lines().count() as u64;
+    assert_eq!(broken[0]["range"]["start"]["line"], lines, "{broken:?}");
+    assert!(
+        broken[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("temprature"),
+        "{broken:?}"
+    );
+    let shown = w
+        .client
+        .wait_for(
+            |m| m["method"] == "window/showMessage" && m["params"]["type"] == 1,
+            WAIT,
+        )
+        .await;
+    assert!(
+        shown.unwrap()["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("keeping the previous one")
+    );
+
+    std::fs::write(&path, good).unwrap();
+    w.client
+        .notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": [{"uri": config_uri, "type": 2}]}),
+        )
+        .await;
+    // The clearing publish must come after the broken one (the first load published one too).
+    let last_is_clear = || {
+        let for_config: Vec<Value> = with_method(&w.client, "textDocument/publishDiagnostics")
+            .into_iter()
+            .filter(|m| m["params"]["uri"] == config_uri)
+            .collect();
+        let broken_at = for_config
+            .iter()
+            .rposition(|m| !m["params"]["diagnostics"].as_array().unwrap().is_empty());
+        broken_at.is_some_and(|at| {
+            at + 1 < for_config.len()
+                && for_config.last().unwrap()["params"]["diagnostics"]
+                    .as_array()
+                    .unwrap()
+                    .is_empty()
+        })
+    };
+    for _ in 0..200 {
+        if last_is_clear() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(last_is_clear(), "{:#?}", w.client.received());
+}
+
+fn tower_uri(path: &std::path::Path) -> String {
+    format!("file://{}", path.display())
+}

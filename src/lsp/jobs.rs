@@ -31,22 +31,31 @@ pub enum JobKind {
 #[derive(Default)]
 pub struct Jobs {
     running: DashMap<String, CancellationToken>,
+    /// The job each `workspace/executeCommand` request started, by request id, so that a
+    /// `$/cancelRequest` for that request cancels its job.
+    by_request: DashMap<String, String>,
     next: AtomicU64,
 }
 
 impl Jobs {
     /// Starts a job and returns its progress token at once.
-    pub fn start(&self, inner: Arc<Inner>, kind: JobKind) -> String {
+    pub fn start(&self, inner: Arc<Inner>, kind: JobKind, request: Option<String>) -> String {
         let token = format!(
             "multi-model/{}",
             self.next.fetch_add(1, Ordering::Relaxed) + 1
         );
         let cancel = CancellationToken::new();
         self.running.insert(token.clone(), cancel.clone());
+        if let Some(request) = &request {
+            self.by_request.insert(request.clone(), token.clone());
+        }
         let job_token = token.clone();
         tokio::spawn(async move {
             super::deliver::run(&inner, &job_token, &cancel, kind).await;
             inner.jobs.running.remove(&job_token);
+            if let Some(request) = request {
+                inner.jobs.by_request.remove(&request);
+            }
         });
         token
     }
@@ -57,6 +66,14 @@ impl Jobs {
                 cancel.cancel();
                 true
             }
+            None => false,
+        }
+    }
+
+    /// Cancels the job started by the request `id`, if it still runs.
+    pub fn cancel_request(&self, id: &str) -> bool {
+        match self.by_request.get(id).map(|token| token.clone()) {
+            Some(token) => self.cancel(&token),
             None => false,
         }
     }

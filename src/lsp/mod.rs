@@ -10,7 +10,7 @@ mod documents;
 mod jobs;
 mod position;
 mod server;
-mod sift;
+pub(crate) mod sift;
 
 pub use documents::{ChangeError, Documents};
 pub use position::Encoding;
@@ -20,7 +20,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::{LspService, Server};
 
-use sift::{INVALID_MESSAGE, sift};
+use sift::{CANCEL_JOB, INVALID_MESSAGE, sift};
 
 /// Handlers in flight at once. The framework's default of 4 lets slow requests hold up
 /// edits and `$/cancelRequest` (measured: 1.4 s stalls); 32 keeps them flowing.
@@ -78,6 +78,7 @@ where
             server::Backend::progress_cancel,
         )
         .custom_method(INVALID_MESSAGE, invalid_message)
+        .custom_method(CANCEL_JOB, server::Backend::cancel_job_of_request)
         .finish();
     let (sifted, server_input) = tokio::io::duplex(64 * 1024);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

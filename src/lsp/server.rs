@@ -74,6 +74,13 @@ impl Backend {
         }
     }
 
+    /// `$/cancelRequest` for a command whose job still runs (`sift` sends this after it).
+    pub async fn cancel_job_of_request(&self, params: Value) {
+        if let Some(id) = params.get("id").filter(|id| !id.is_null()) {
+            self.inner.jobs.cancel_request(&id.to_string());
+        }
+    }
+
     /// `window/workDoneProgress/cancel`: the user pressed cancel on a job's progress.
     pub async fn progress_cancel(&self, params: WorkDoneProgressCancelParams) {
         let token = match params.token {
@@ -447,6 +454,13 @@ impl LanguageServer for Backend {
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        // `sift` appends the request's id, so the job can be cancelled by `$/cancelRequest`.
+        let request = params
+            .arguments
+            .iter()
+            .find_map(|a| a.get(super::sift::REQUEST_ID_ARGUMENT))
+            .filter(|id| !id.is_null())
+            .map(Value::to_string);
         let argument = params.arguments.into_iter().next().unwrap_or(Value::Null);
         let inner = &self.inner;
         match params.command.as_str() {
@@ -466,6 +480,7 @@ impl LanguageServer for Backend {
                         command: command.to_string(),
                         target: Box::new(target),
                     },
+                    request,
                 );
                 Ok(Some(json!({"job": token})))
             }
@@ -505,7 +520,7 @@ impl LanguageServer for Backend {
                             .collect()
                     })
                     .unwrap_or_default();
-                let request = PipelineRequest::new(
+                let pipeline = PipelineRequest::new(
                     kind,
                     text("name"),
                     text("description"),
@@ -514,15 +529,17 @@ impl LanguageServer for Backend {
                     Depth::Quick,
                 )
                 .map_err(|err| Error::invalid_params(err.to_string()))?;
-                let token = inner.jobs.start(inner.clone(), JobKind::Pipeline(request));
+                let token = inner
+                    .jobs
+                    .start(inner.clone(), JobKind::Pipeline(pipeline), request);
                 Ok(Some(json!({"job": token})))
             }
             commands::METRICS => {
-                let token = inner.jobs.start(inner.clone(), JobKind::Metrics);
+                let token = inner.jobs.start(inner.clone(), JobKind::Metrics, request);
                 Ok(Some(json!({"job": token})))
             }
             commands::DOCTOR => {
-                let token = inner.jobs.start(inner.clone(), JobKind::Doctor);
+                let token = inner.jobs.start(inner.clone(), JobKind::Doctor, request);
                 Ok(Some(json!({"job": token})))
             }
             commands::CANCEL_ALL => {

@@ -11,6 +11,14 @@ use tower_lsp_server::jsonrpc::{self, ErrorCode};
 /// What `sift` sends the server in place of a message it could not read.
 pub const INVALID_MESSAGE: &str = "multi-model/invalidMessage";
 
+/// The argument `sift` appends to `workspace/executeCommand`: the request's id, so the job
+/// it starts can be cancelled by a `$/cancelRequest` for that id.
+pub const REQUEST_ID_ARGUMENT: &str = "multi-model.requestId";
+
+/// What `sift` adds after a `$/cancelRequest`: the framework only cancels requests still
+/// pending, but a command answers at once and its job runs on.
+pub const CANCEL_JOB: &str = "multi-model/cancelJobOfRequest";
+
 /// A header line longer than this is not a header: the sender is broken.
 const MAX_HEADER_LINE: usize = 8 * 1024;
 
@@ -20,9 +28,13 @@ const MAX_HEADER_LINE: usize = 8 * 1024;
 pub async fn sift<I: AsyncRead + Unpin>(input: I, mut output: tokio::io::DuplexStream) {
     let mut input = BufReader::new(input);
     loop {
-        let message = match read_content_length(&mut input).await {
+        let messages = match read_content_length(&mut input).await {
             Framing::End => return,
-            Framing::Broken => invalid(Value::Null, ErrorCode::ParseError, "no Content-Length"),
+            Framing::Broken => vec![invalid(
+                Value::Null,
+                ErrorCode::ParseError,
+                "no Content-Length",
+            )],
             Framing::Length(length) => {
                 let (mut body, mut limited) = (Vec::new(), (&mut input).take(length as u64));
                 match limited.read_to_end(&mut body).await {
@@ -31,13 +43,15 @@ pub async fn sift<I: AsyncRead + Unpin>(input: I, mut output: tokio::io::DuplexS
                 }
             }
         };
-        let header = format!("Content-Length: {}\r\n\r\n", message.len());
-        let sent = async {
-            output.write_all(header.as_bytes()).await?;
-            output.write_all(&message).await
-        };
-        if sent.await.is_err() {
-            return;
+        for message in messages {
+            let header = format!("Content-Length: {}\r\n\r\n", message.len());
+            let sent = async {
+                output.write_all(header.as_bytes()).await?;
+                output.write_all(&message).await
+            };
+            if sent.await.is_err() {
+                return;
+            }
         }
     }
 }
@@ -78,20 +92,52 @@ async fn read_content_length<I: AsyncRead + Unpin>(input: &mut BufReader<I>) -> 
     }
 }
 
-/// The body itself if the framework can decode it, else an `INVALID_MESSAGE` call.
-fn check(body: Vec<u8>) -> Vec<u8> {
-    let Ok(value) = serde_json::from_slice::<Value>(&body) else {
-        return invalid(Value::Null, ErrorCode::ParseError, "not UTF-8 JSON");
+/// The messages to pass on for one body: itself if the framework can decode it (with the
+/// request id added to commands, and a job cancel after a `$/cancelRequest`), else an
+/// `INVALID_MESSAGE` call.
+fn check(body: Vec<u8>) -> Vec<Vec<u8>> {
+    let Ok(mut value) = serde_json::from_slice::<Value>(&body) else {
+        return vec![invalid(
+            Value::Null,
+            ErrorCode::ParseError,
+            "not UTF-8 JSON",
+        )];
     };
     let request = jsonrpc::Request::deserialize(&value).is_ok();
-    if request || jsonrpc::Response::deserialize(&value).is_ok() {
-        return body;
+    if !request && jsonrpc::Response::deserialize(&value).is_err() {
+        let id = match (value.get("method"), value.get("id")) {
+            (Some(_), Some(id)) if id.is_i64() || id.is_string() => id.clone(),
+            _ => Value::Null,
+        };
+        return vec![invalid(
+            id,
+            ErrorCode::InvalidRequest,
+            "not a JSON-RPC message",
+        )];
     }
-    let id = match (value.get("method"), value.get("id")) {
-        (Some(_), Some(id)) if id.is_i64() || id.is_string() => id.clone(),
-        _ => Value::Null,
-    };
-    invalid(id, ErrorCode::InvalidRequest, "not a JSON-RPC message")
+    match value.get("method").and_then(Value::as_str) {
+        Some("workspace/executeCommand") => {
+            let id = value.get("id").cloned().unwrap_or(Value::Null);
+            if let Some(arguments) = value
+                .pointer_mut("/params/arguments")
+                .and_then(Value::as_array_mut)
+            {
+                arguments.push(json!({ REQUEST_ID_ARGUMENT: id }));
+                return vec![value.to_string().into_bytes()];
+            }
+            if let Some(params) = value.get_mut("params").and_then(Value::as_object_mut) {
+                params.insert("arguments".into(), json!([{ REQUEST_ID_ARGUMENT: id }]));
+                return vec![value.to_string().into_bytes()];
+            }
+            vec![body]
+        }
+        Some("$/cancelRequest") => {
+            let id = value.pointer("/params/id").cloned().unwrap_or(Value::Null);
+            let cancel_job = json!({"jsonrpc": "2.0", "method": CANCEL_JOB, "params": {"id": id}});
+            vec![body, cancel_job.to_string().into_bytes()]
+        }
+        _ => vec![body],
+    }
 }
 
 fn invalid(id: Value, code: ErrorCode, message: &'static str) -> Vec<u8> {

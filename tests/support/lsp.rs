@@ -146,6 +146,11 @@ impl LspClient {
         }
     }
 
+    /// The id of the request sent last (to cancel it with `$/cancelRequest`).
+    pub fn last_request_id(&self) -> u64 {
+        self.next_id.load(Ordering::Relaxed) - 1
+    }
+
     pub async fn notify(&self, method: &str, params: Value) {
         let message = json!({"jsonrpc": "2.0", "method": method, "params": params});
         send(&self.writer, &message).await;
