@@ -1159,3 +1159,145 @@ async fn a_broken_configuration_is_shown_on_the_file_and_a_fixed_one_clears_it()
 fn tower_uri(path: &std::path::Path) -> String {
     format!("file://{}", path.display())
 }
+
+/// A review with one shell-injection finding on `os.system(cmd)`, then its diagnostic.
+/// `next` is what Oracle answers after the review (the mock repeats a route's last reply).
+async fn reviewed(w: &World, uri: &str, next: Option<Reply>) -> Value {
+    w.oracle.on(
+        "POST",
+        CHAT,
+        review(json!([finding(
+            "CRITICAL",
+            6,
+            "os.system(cmd)",
+            "Shell injection",
+            json!("CWE-78")
+        )])),
+    );
+    if let Some(next) = next {
+        w.oracle.on("POST", CHAT, next);
+    }
+    w.client.open(uri, APP).await;
+    let token = run(&w.client, "multi-model.review", uri, range(0, 0, 11, 0)).await;
+    ended(&w.client, &token).await;
+    published(&w.client, uri, |d| d.len() == 1).await.remove(0)
+}
+
+/// Runs a command on a diagnostic the way the code action carries it.
+async fn run_on_finding(w: &World, command: &str, uri: &str, diagnostic: &Value) -> String {
+    let target = json!({"uri": uri, "range": diagnostic["range"], "version": w.client.version(uri), "diagnostic": diagnostic});
+    let params = json!({"command": command, "arguments": [target]});
+    let answer = w
+        .client
+        .request("workspace/executeCommand", params)
+        .await
+        .unwrap();
+    answer["job"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fix_with_hephaestus_replaces_the_flagged_code_and_sends_the_finding() {
+    let w = world(full_caps()).await;
+    let uri = w.client.uri("src/app.py");
+    let diagnostic = reviewed(&w, &uri, None).await;
+    w.hephaestus.on(
+        "POST",
+        CHAT,
+        answer("```python\nsubprocess.run(shlex.split(cmd), check=True)\n```\n"),
+    );
+
+    let token = run_on_finding(&w, "multi-model.fix", &uri, &diagnostic).await;
+    ended(&w.client, &token).await;
+
+    let sent = w.hephaestus.only_request().body.unwrap()["messages"].to_string();
+    assert!(
+        sent.contains("Shell injection"),
+        "the fix is asked for the finding: {sent}"
+    );
+    let text = w.client.text(&uri);
+    assert!(
+        text.contains("    subprocess.run(shlex.split(cmd), check=True)\n"),
+        "{text}"
+    );
+    assert!(!text.contains("os.system(cmd)"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn explain_finding_opens_oracles_explanation() {
+    let w = world(full_caps()).await;
+    let uri = w.client.uri("src/app.py");
+    let explanation = answer("## Why\n\n`cmd` reaches a shell.\n");
+    let diagnostic = reviewed(&w, &uri, Some(explanation)).await;
+
+    let token = run_on_finding(&w, "multi-model.explain", &uri, &diagnostic).await;
+    ended(&w.client, &token).await;
+
+    let created: Vec<String> = with_method(&w.client, "workspace/applyEdit")
+        .iter()
+        .filter_map(|m| {
+            m["params"]["edit"]["documentChanges"][0]["uri"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .filter(|u| u.contains("/.agent/explanations/"))
+        .collect();
+    assert_eq!(created.len(), 1, "{:#?}", w.client.received());
+    let text = w.client.created(&created[0]).unwrap();
+    assert!(text.contains("`cmd` reaches a shell."), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn examples_with_librarian_open_a_list_with_file_and_line_links() {
+    let w = world(full_caps()).await;
+    w.librarian.on(
+        "POST",
+        CHAT,
+        answer(&json!({"examples": [{"path": "src/app.py", "start_line": 5, "end_line": 6, "snippet": "def run(cmd):\n    os.system(cmd)", "explanation": "runs a command"}]}).to_string()),
+    );
+    let uri = w.client.uri("src/app.py");
+    w.client.open(&uri, APP).await;
+    let token = run(&w.client, "multi-model.examples", &uri, range(4, 0, 5, 18)).await;
+    ended(&w.client, &token).await;
+
+    let edit = with_method(&w.client, "workspace/applyEdit").remove(0);
+    let doc_uri = edit["params"]["edit"]["documentChanges"][0]["uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(doc_uri.contains("/.agent/examples/"), "{doc_uri}");
+    let text = w.client.created(&doc_uri).unwrap();
+    assert!(text.contains("[src/app.py:5](src/app.py#L5-L6)"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_config_path_sent_in_settings_takes_effect_without_a_restart() {
+    let w = world(full_caps()).await;
+    let other = w.ws.path().join("other.yaml");
+    std::fs::write(&other, "agents:\n  oracle: { model: \"swapped-model:1\", provider: ollama, api_base: \"http://127.0.0.1:9\" }\n").unwrap();
+    let settings = json!({"settings": {"multiModel": {"configPath": other}}});
+    w.client
+        .notify("workspace/didChangeConfiguration", settings)
+        .await;
+    let logged = w
+        .client
+        .wait_for(
+            |m| {
+                m["method"] == "window/logMessage"
+                    && m["params"]["message"]
+                        .as_str()
+                        .is_some_and(|t| t.contains("other.yaml"))
+            },
+            WAIT,
+        )
+        .await;
+    assert!(logged.is_some(), "{:#?}", w.client.received());
+    let routed = w
+        .client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "multi-model.route", "arguments": [{"task": "audit the login"}]}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(routed["model"], "swapped-model:1");
+}

@@ -412,7 +412,23 @@ impl LanguageServer for Backend {
         self.inner.documents.close(&params.text_document.uri);
     }
 
-    async fn did_change_configuration(&self, _: DidChangeConfigurationParams) {
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        // Editors send their settings either flat or under the server's section.
+        let settings = &params.settings;
+        let path = ["multi-model", "multiModel"]
+            .iter()
+            .find_map(|section| settings.get(section))
+            .unwrap_or(settings)
+            .get("configPath")
+            .and_then(Value::as_str);
+        if let Some(path) = path {
+            let mut current = self
+                .inner
+                .settings
+                .write()
+                .unwrap_or_else(|p| p.into_inner());
+            current.config_path = (!path.is_empty()).then(|| PathBuf::from(path));
+        }
         self.inner.reload_config().await;
     }
 
