@@ -107,10 +107,21 @@ async fn role_job(
         spec: None,
         notes: Vec::new(),
     };
-    if matches!(role, Role::Sisyphus | Role::Hephaestus | Role::Librarian) {
+    // What surrounds the selection, from the syntax tree: enclosing definitions, imports,
+    // definitions of the names it uses, signatures beside it.
+    let text = document.rope.to_string();
+    let bytes = document.rope.char_to_byte(chars.start)..document.rope.char_to_byte(chars.end);
+    let language = crate::syntax::language_for(path.as_deref(), Some(&document.language_id));
+    let budget = crate::workspace::budget_chars(config.agents.get(role)) / 2;
+    let options = crate::syntax::ContextOptions { max_chars: budget };
+    input.context.extend(crate::syntax::context_for(
+        language, &label, &text, bytes, options,
+    ));
+    // The planner and the librarian read the whole file too (until workspace packing).
+    if matches!(role, Role::Sisyphus | Role::Librarian) && text.len() <= budget {
         input.context.push(ContextPiece {
             label: format!("{label} (whole file)"),
-            text: document.rope.to_string(),
+            text,
             first_line: 1,
         });
     }
