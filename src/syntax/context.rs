@@ -77,10 +77,11 @@ pub fn context_for(
         let node_of = |i: Option<u32>| {
             i.and_then(|i| m.captures().iter().find(|c| c.index == i).map(|c| c.node))
         };
-        if let Some(node) = node_of(scope_i) {
-            if node.start_byte() <= selection.start && selection.end <= node.end_byte() {
-                scopes.push(node);
-            }
+        if let Some(node) = node_of(scope_i)
+            && node.start_byte() <= selection.start
+            && selection.end <= node.end_byte()
+        {
+            scopes.push(node);
         }
         if let (Some(node), Some(name)) = (node_of(def_i), node_of(name_i)) {
             definitions
@@ -95,10 +96,11 @@ pub fn context_for(
         if let Some(node) = node_of(doc_i) {
             docstring.get_or_insert(node);
         }
-        if let Some(node) = node_of(ref_i) {
-            if selection.start <= node.start_byte() && node.end_byte() <= selection.end {
-                references.insert(text[node.byte_range()].to_string());
-            }
+        if let Some(node) = node_of(ref_i)
+            && selection.start <= node.start_byte()
+            && node.end_byte() <= selection.end
+        {
+            references.insert(text[node.byte_range()].to_string());
         }
     }
     scopes.sort_by_key(|n| n.byte_range().len());

@@ -48,10 +48,10 @@ static LANGUAGES: [Language; 2] = [
 
 /// The language of a file, by its LSP language id first, else its extension.
 pub fn language_for(path: Option<&Path>, language_id: Option<&str>) -> Option<&'static Language> {
-    if let Some(id) = language_id {
-        if let Some(language) = LANGUAGES.iter().find(|l| l.language_ids.contains(&id)) {
-            return Some(language);
-        }
+    if let Some(language) =
+        language_id.and_then(|id| LANGUAGES.iter().find(|l| l.language_ids.contains(&id)))
+    {
+        return Some(language);
     }
     let extension = path?.extension()?.to_str()?;
     LANGUAGES.iter().find(|l| l.extensions.contains(&extension))
