@@ -10,6 +10,7 @@ pub mod lsp;
 pub mod metrics;
 pub mod orchestrator;
 pub mod providers;
+pub mod redact;
 pub mod request;
 pub mod review;
 pub mod role;

@@ -4,7 +4,6 @@
 ;                and sibling signatures
 ;   @import      an import statement
 ;   @docstring   the module docstring
-;   @reference   a name used
 
 (function_definition) @scope
 (class_definition) @scope
@@ -18,5 +17,3 @@
 (future_import_statement) @import
 
 (module . (expression_statement (string) @docstring))
-
-(identifier) @reference

@@ -17,6 +17,3 @@
 (extern_crate_declaration) @import
 
 (source_file . (line_comment (inner_doc_comment_marker)) @docstring)
-
-(identifier) @reference
-(type_identifier) @reference

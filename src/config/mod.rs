@@ -20,6 +20,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
+use crate::redact::DenyList;
 use crate::role::{Role, TaskType};
 
 pub use api_key::{ApiKey, Availability, Environment, ProcessEnv};
@@ -57,6 +58,7 @@ pub struct Config {
     /// Model id → price. A model not listed has no known price; its cost is reported as
     /// unknown rather than guessed.
     pub pricing: BTreeMap<String, ModelPrice>,
+    pub privacy: PrivacyConfig,
 }
 
 /// One agent per role; a role left out of the file keeps its built-in agent.
@@ -151,6 +153,16 @@ pub struct PerformanceConfig {
     pub track_metrics: bool,
     /// Relative paths are relative to the workspace root.
     pub metrics_file: PathBuf,
+}
+
+/// What may leave the machine (see `crate::redact`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PrivacyConfig {
+    /// Redact prompts for endpoints on this machine too. On by default: a "local" port can
+    /// be a tunnel or a proxy to a hosted service, and the file cannot tell.
+    pub redact_local: bool,
+    /// Files never sent: the built-in list plus the configured globs.
+    pub never_send: DenyList,
 }
 
 /// What a model costs, in USD per million tokens (finite, never negative).

@@ -6,11 +6,12 @@ use serde_saphyr::Spanned;
 
 use super::error::{ConfigError, SourcePos, closest};
 use super::parse::pos;
-use super::schema::{RawAgent, RawConfig, RawCue, RawKeywords, RawPrice};
+use super::schema::{RawAgent, RawConfig, RawCue, RawKeywords, RawPrice, RawPrivacy};
 use super::{
     AgentConfig, Agents, Config, ConfigSource, Cue, Keywords, ModelPrice, PerformanceConfig,
-    ProviderKind, RoutingConfig,
+    PrivacyConfig, ProviderKind, RoutingConfig,
 };
+use crate::redact::DenyList;
 use crate::role::Role;
 
 const DEFAULT_MAX_TOKENS: u64 = 8192;
@@ -88,12 +89,15 @@ pub(super) fn resolve(
         pricing.insert(model, price);
     }
 
+    let privacy = ctx.privacy(raw.privacy)?;
+
     Ok(Config {
         source,
         agents,
         routing,
         performance,
         pricing,
+        privacy,
     })
 }
 
@@ -367,6 +371,22 @@ impl Ctx<'_> {
             output_per_million: per_million(raw.value.output_per_million, "output_per_million")?,
         };
         Ok((model.to_string(), price))
+    }
+
+    fn privacy(&self, raw: RawPrivacy) -> Result<PrivacyConfig, ConfigError> {
+        let patterns = raw.never_send.unwrap_or_default();
+        let written: Vec<String> = patterns.iter().map(|p| p.value.clone()).collect();
+        let never_send = DenyList::new(&written).map_err(|err| ConfigError::Invalid {
+            at: patterns
+                .get(err.index)
+                .map_or_else(|| self.start(), |p| self.at(p)),
+            key: "privacy.never_send".into(),
+            message: err.to_string(),
+        })?;
+        Ok(PrivacyConfig {
+            redact_local: raw.redact_local.unwrap_or(true),
+            never_send,
+        })
     }
 
     fn keywords(&self, raw: RawKeywords) -> Result<Keywords, ConfigError> {

@@ -17,6 +17,8 @@ pub(super) struct RawConfig {
     pub performance: RawPerformance,
     /// Model id → its price. A map rather than a struct: model ids are the user's.
     pub pricing: Option<BTreeMap<String, Spanned<RawPrice>>>,
+    #[serde(default)]
+    pub privacy: RawPrivacy,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -84,4 +86,11 @@ pub(super) struct RawPerformance {
 pub(super) struct RawPrice {
     pub input_per_million: Option<Spanned<f64>>,
     pub output_per_million: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPrivacy {
+    pub redact_local: Option<bool>,
+    pub never_send: Option<Vec<Spanned<String>>>,
 }

@@ -468,3 +468,73 @@ fn a_price_without_a_model_id_is_rejected() {
         "{err}"
     );
 }
+
+#[test]
+fn privacy_defaults_to_redacting_local_endpoints_too() {
+    let config = load(ORIGINAL).unwrap();
+    assert!(config.privacy.redact_local);
+    let env = std::path::Path::new(".env");
+    assert!(crate::redact::never_send(env, &config.privacy.never_send));
+}
+
+#[test]
+fn configured_never_send_globs_add_to_the_built_in_ones() {
+    let config = load(
+        "privacy:\n  redact_local: false\n  never_send: [\"*.tfvars\", \"deploy/vault/**\"]\n",
+    )
+    .unwrap();
+    assert!(!config.privacy.redact_local);
+    let deny = &config.privacy.never_send;
+    for path in ["infra/prod.tfvars", "deploy/vault/token", "certs/tls.key"] {
+        assert!(
+            crate::redact::never_send(std::path::Path::new(path), deny),
+            "{path}"
+        );
+    }
+    assert!(!crate::redact::never_send(
+        std::path::Path::new("src/main.rs"),
+        deny
+    ));
+}
+
+#[test]
+fn a_never_send_pattern_that_is_not_a_glob_is_rejected_with_its_position() {
+    assert_eq!(
+        error("privacy:\n  never_send:\n    - \"*.tfvars\"\n    - \"[abc\"\n"),
+        "cfg.yaml:4:7: `privacy.never_send`: `[abc` is not a valid glob: unclosed character class; missing ']'"
+    );
+}
+
+#[test]
+fn an_empty_never_send_pattern_is_rejected() {
+    assert_eq!(
+        error("privacy:\n  never_send: [\"\"]\n"),
+        "cfg.yaml:2:16: `privacy.never_send`: an empty pattern names no file"
+    );
+}
+
+#[test]
+fn never_send_must_be_a_list() {
+    let err = error("privacy:\n  never_send: \"*.tfvars\"\n");
+    assert!(
+        err.starts_with("cfg.yaml:2:15: `privacy.never_send`:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_misspelt_privacy_key_suggests_the_nearest() {
+    assert_eq!(
+        error("privacy:\n  redact_locals: false\n"),
+        "cfg.yaml:2:3: unknown key `privacy.redact_locals`; did you mean `redact_local`?"
+    );
+}
+
+#[test]
+fn redact_local_must_be_a_flag() {
+    let err = error("privacy:\n  redact_local: sometimes\n");
+    assert!(
+        err.starts_with("cfg.yaml:2:17: `privacy.redact_local`:"),
+        "{err}"
+    );
+}

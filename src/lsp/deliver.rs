@@ -68,10 +68,31 @@ async fn role_job(
             .await;
         return;
     };
+    let path = target.uri.to_file_path().map(|p| p.into_owned());
+    // Secrets files never leave the machine, not even redacted.
+    let relative = path.as_ref().map(|p| {
+        inner
+            .workspace()
+            .and_then(|root| p.strip_prefix(root).ok().map(|r| r.to_path_buf()))
+            .unwrap_or_else(|| p.clone())
+    });
+    if relative
+        .as_deref()
+        .is_some_and(|p| crate::redact::never_send(p, &inner.config().privacy.never_send))
+    {
+        let message = format!(
+            "{} is on the never-send list (privacy.never_send): it is not sent to any model",
+            target.uri.as_str()
+        );
+        inner
+            .client
+            .show_message(MessageType::WARNING, message)
+            .await;
+        return;
+    }
     let encoding = inner.encoding();
     let (chars, _) = to_char_range(&document.rope, target.range, encoding);
     let first_line = document.rope.char_to_line(chars.start);
-    let path = target.uri.to_file_path().map(|p| p.into_owned());
     let label = relative_label(inner, path.as_ref(), &target.uri);
     let selection = ContextPiece {
         label: format!(
@@ -151,6 +172,23 @@ async fn role_job(
         Ok((_, Some(explanation), model)) => {
             open_markdown(inner, "explanations", "finding", &explanation).await;
             format!("explained by {model}")
+        }
+        // A redaction marker in the answer stands for a secret the model never saw: applying
+        // it would overwrite the real one.
+        Ok((RoleOutput::Code(code), None, _)) if code.joined().contains("<redacted:") => {
+            let message = "the code contains <redacted:…> markers where secrets were; it was not applied and is in a new document".to_string();
+            inner
+                .client
+                .show_message(MessageType::WARNING, message.clone())
+                .await;
+            open_markdown(
+                inner,
+                "code",
+                "hephaestus",
+                &format!("```\n{}```\n", code.joined()),
+            )
+            .await;
+            message
         }
         Ok((RoleOutput::Code(code), None, model)) => {
             apply_code(inner, &target.uri, mark, &code.joined())

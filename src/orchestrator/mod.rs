@@ -22,8 +22,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{AgentConfig, Availability, Config, Environment, ProviderKind};
 use crate::providers::{
-    Completion, ErrorClass, ProviderClient, ProviderError, StreamEvent, Usage, collect,
+    ChatRequest, Completion, ErrorClass, ProviderClient, ProviderError, StreamEvent, Usage, collect,
 };
+use crate::redact;
 use crate::role::Role;
 use crate::roles::{
     self, Fence, Note, Plan, RoleError, RoleInput, RoleOutput, RolePrompt, Verdict,
@@ -68,6 +69,8 @@ pub enum Event {
     },
     /// Moving on to the next role's model.
     Fallback { from: Role, to: Role, error: String },
+    /// Secrets were replaced in the prompt before it was sent.
+    Redacted { count: usize },
 }
 
 /// Receives a job's events.
@@ -442,7 +445,7 @@ impl Orchestrator {
         observer: &dyn Observer,
     ) -> Result<Completion, ProviderError> {
         let client = self.client(served_by, agent, key)?;
-        let request = prompt.request(agent);
+        let request = self.outgoing(prompt, agent, observer);
         let events = client.stream(&request).await?;
         let events = events.inspect(|event| {
             if let Ok(StreamEvent::Text(piece)) = event {
@@ -450,6 +453,32 @@ impl Orchestrator {
             }
         });
         collect(Box::pin(events), request.schema.as_ref()).await
+    }
+
+    /// The request as it may leave: secrets redacted, unless the endpoint is on this
+    /// machine and the configuration lets local endpoints see them. Done here, at the last
+    /// step before sending, so that every prompt — roles, verdicts, free text — passes it.
+    fn outgoing(
+        &self,
+        prompt: &RolePrompt,
+        agent: &AgentConfig,
+        observer: &dyn Observer,
+    ) -> ChatRequest {
+        if !redact::required(agent, &self.config.privacy) {
+            return prompt.request(agent);
+        }
+        let system = redact::redact(&prompt.system);
+        let user = redact::redact(&prompt.user);
+        let count = system.found.len() + user.found.len();
+        if 0 < count {
+            observer.event(Event::Redacted { count });
+        }
+        let redacted = RolePrompt {
+            system: system.text,
+            user: user.text,
+            schema: prompt.schema.clone(),
+        };
+        redacted.request(agent)
     }
 
     fn client(
@@ -543,6 +572,8 @@ impl fmt::Display for Event {
                 write!(f, "retrying {model} in {:.1}s", delay.as_secs_f64())
             }
             Event::Fallback { from, to, .. } => write!(f, "falling back from {from} to {to}"),
+            Event::Redacted { count: 1 } => f.write_str("redacted 1 secret from the prompt"),
+            Event::Redacted { count } => write!(f, "redacted {count} secrets from the prompt"),
         }
     }
 }

@@ -16,6 +16,12 @@ const WINDOW: usize = 12;
 /// Anchors `quote`, claimed on 0-based `claimed_line`, in `text`. Whitespace at either end
 /// of the quote and of the lines is ignored; an empty quote anchors nothing.
 pub fn anchor(text: &str, claimed_line: usize, quote: &str) -> Option<Anchor> {
+    // The model saw secrets as `<redacted:kind>`: the part of its quote before the marker is
+    // what the document really holds (`password = "` of `password = "<redacted:password>"`).
+    let quote = match quote.find("<redacted:") {
+        Some(marker) => &quote[..marker],
+        None => quote,
+    };
     let quote = quote.trim();
     if quote.is_empty() {
         return None;
@@ -83,6 +89,15 @@ mod tests {
         assert_eq!(
             anchor(CODE, 400, "os.system('ls')").map(|a| a.line),
             Some(6)
+        );
+    }
+
+    #[test]
+    fn a_quote_with_a_redaction_marker_anchors_on_what_precedes_it() {
+        let code = "import os\nTOKEN = \"ghp_realsecret\"\n";
+        assert_eq!(
+            anchor(code, 1, "TOKEN = \"<redacted:github_token>\"").map(|a| a.line),
+            Some(1)
         );
     }
 

@@ -20,6 +20,16 @@ pub struct ContextOptions {
 
 /// A definition longer than this is shown by its signature only.
 const MAX_DEFINITION_LINES: usize = 60;
+/// How deep the outline pass looks for definitions: module → class → body → method, plus
+/// a decorator level.
+const OUTLINE_DEPTH: u32 = 5;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Outline,
+    AroundSelection,
+}
+
 /// Lines shown either side of a selection in a file that does not parse.
 const SURROUNDING_LINES: usize = 20;
 
@@ -46,23 +56,42 @@ pub fn context_for(
     let Some((language, tree)) = parsed else {
         return vec![surrounding(
             label,
-            text,
+            &Lines::new(text),
             &selection,
             "no grammar for this file; surrounding lines",
         )];
     };
+    context_in(language, &tree, label, text, selection, options)
+}
+
+/// `context_for` with the file already parsed (the language server keeps trees).
+pub fn context_in(
+    language: &Language,
+    tree: &tree_sitter::Tree,
+    label: &str,
+    text: &str,
+    selection: Range<usize>,
+    options: ContextOptions,
+) -> Vec<ContextPiece> {
+    let end = selection.end.min(text.len());
+    let selection = selection.start.min(end)..end;
+    let lines = Lines::new(text);
     let Some(query) = language.context_query() else {
-        return vec![surrounding(label, text, &selection, "surrounding lines")];
+        return vec![surrounding(
+            label,
+            &Lines::new(text),
+            &selection,
+            "surrounding lines",
+        )];
     };
 
     let index = |name: &str| query.capture_index_for_name(name);
-    let (scope_i, def_i, name_i, import_i, doc_i, ref_i) = (
+    let (scope_i, def_i, name_i, import_i, doc_i) = (
         index("scope"),
         index("definition"),
         index("name"),
         index("import"),
         index("docstring"),
-        index("reference"),
     );
     let mut scopes: Vec<Node> = Vec::new();
     let mut definitions: BTreeMap<String, Vec<Node>> = BTreeMap::new();
@@ -71,36 +100,57 @@ pub fn context_for(
     let mut docstring: Option<Node> = None;
     let mut references: BTreeSet<String> = BTreeSet::new();
 
-    let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
-    while let Some(m) = matches.next() {
-        let node_of = |i: Option<u32>| {
-            i.and_then(|i| m.captures().iter().find(|c| c.index == i).map(|c| c.node))
-        };
-        if let Some(node) = node_of(scope_i)
-            && node.start_byte() <= selection.start
-            && selection.end <= node.end_byte()
-        {
-            scopes.push(node);
+    // Two passes keep a large file cheap: the file's outline (definitions, imports,
+    // docstring) lives near the root, so that pass stops a few levels down; the scopes
+    // around the selection come from a pass over the selection's range only.
+    for pass in [Pass::Outline, Pass::AroundSelection] {
+        let mut cursor = QueryCursor::new();
+        match pass {
+            Pass::Outline => {
+                cursor.set_max_start_depth(Some(OUTLINE_DEPTH));
+            }
+            Pass::AroundSelection => {
+                cursor.set_byte_range(selection.clone());
+            }
         }
-        if let (Some(node), Some(name)) = (node_of(def_i), node_of(name_i)) {
-            definitions
-                .entry(text[name.byte_range()].to_string())
-                .or_default()
-                .push(node);
-            all_definitions.push(node);
+        let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
+        while let Some(m) = matches.next() {
+            let node_of = |i: Option<u32>| {
+                i.and_then(|i| m.captures().iter().find(|c| c.index == i).map(|c| c.node))
+            };
+            if pass == Pass::AroundSelection {
+                if let Some(node) = node_of(scope_i)
+                    && node.start_byte() <= selection.start
+                    && selection.end <= node.end_byte()
+                {
+                    scopes.push(node);
+                }
+                continue;
+            }
+            if let (Some(node), Some(name)) = (node_of(def_i), node_of(name_i)) {
+                definitions
+                    .entry(text[name.byte_range()].to_string())
+                    .or_default()
+                    .push(node);
+                all_definitions.push(node);
+            }
+            if let Some(node) = node_of(import_i) {
+                imports.push(node);
+            }
+            if let Some(node) = node_of(doc_i) {
+                docstring.get_or_insert(node);
+            }
         }
-        if let Some(node) = node_of(import_i) {
-            imports.push(node);
-        }
-        if let Some(node) = node_of(doc_i) {
-            docstring.get_or_insert(node);
-        }
-        if let Some(node) = node_of(ref_i)
-            && selection.start <= node.start_byte()
-            && node.end_byte() <= selection.end
-        {
-            references.insert(text[node.byte_range()].to_string());
+    }
+    if let Some(names) = language.references_query() {
+        let mut cursor = QueryCursor::new();
+        cursor.set_byte_range(selection.clone());
+        let mut captures = cursor.captures(names, tree.root_node(), text.as_bytes());
+        while let Some((m, i)) = captures.next() {
+            let node = m.captures()[*i].node;
+            if selection.start <= node.start_byte() && node.end_byte() <= selection.end {
+                references.insert(text[node.byte_range()].to_string());
+            }
         }
     }
     scopes.sort_by_key(|n| n.byte_range().len());
@@ -119,7 +169,7 @@ pub fn context_for(
         push(
             surrounding(
                 label,
-                text,
+                &lines,
                 &selection,
                 "the file has syntax errors; surrounding lines",
             ),
@@ -128,18 +178,18 @@ pub fn context_for(
     }
     if let Some(doc) = docstring {
         push(
-            node_piece(label, text, doc, "module docstring"),
+            node_piece(label, &lines, doc, "module docstring"),
             &mut pieces,
         );
     }
     for run in contiguous(&imports) {
-        push(span_piece(label, text, run, "imports"), &mut pieces);
+        push(span_piece(label, &lines, run, "imports"), &mut pieces);
     }
     // The innermost enclosing definition, whole; the ones around it by signature.
     if let Some(inner) = scopes.first() {
         if inner.byte_range() != selection {
             push(
-                node_piece(label, text, *inner, "enclosing definition"),
+                node_piece(label, &lines, *inner, "enclosing definition"),
                 &mut pieces,
             );
         }
@@ -193,9 +243,14 @@ pub fn context_for(
             if overlaps_selection || scopes.iter().any(inside) {
                 continue;
             }
-            let lines = definition.end_position().row - definition.start_position().row + 1;
-            let piece = if lines <= MAX_DEFINITION_LINES {
-                node_piece(label, text, *definition, &format!("definition of `{name}`"))
+            let length = definition.end_position().row - definition.start_position().row + 1;
+            let piece = if length <= MAX_DEFINITION_LINES {
+                node_piece(
+                    label,
+                    &lines,
+                    *definition,
+                    &format!("definition of `{name}`"),
+                )
             } else {
                 signature_piece(
                     label,
@@ -219,10 +274,10 @@ fn first_line(text: &str, node: Node) -> String {
         .to_string()
 }
 
-fn node_piece(label: &str, text: &str, node: Node, what: &str) -> ContextPiece {
+fn node_piece(label: &str, lines: &Lines, node: Node, what: &str) -> ContextPiece {
     span_piece(
         label,
-        text,
+        lines,
         node.start_position().row..node.end_position().row + 1,
         what,
     )
@@ -237,9 +292,39 @@ fn signature_piece(label: &str, text: &str, node: Node, what: &str) -> ContextPi
     }
 }
 
-/// Whole lines `rows` (0-based, end exclusive) of `text`.
-fn span_piece(label: &str, text: &str, rows: Range<usize>, what: &str) -> ContextPiece {
-    let body: Vec<&str> = text.lines().skip(rows.start).take(rows.len()).collect();
+/// The text with its line starts, so pieces cost their own size, not the file's.
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        Lines { text, starts }
+    }
+
+    /// Lines `rows` (0-based, end exclusive), clamped to the text.
+    fn rows(&self, rows: Range<usize>) -> Vec<&'a str> {
+        let count = self.starts.len();
+        let (first, last) = (rows.start.min(count), rows.end.min(count));
+        let end = self.starts.get(last).copied().unwrap_or(self.text.len());
+        self.text[self.starts[first.min(count - 1)].min(end)..end]
+            .lines()
+            .collect()
+    }
+
+    fn line_of(&self, byte: usize) -> usize {
+        self.starts
+            .partition_point(|&start| start <= byte)
+            .saturating_sub(1)
+    }
+}
+
+/// Whole lines `rows` (0-based, end exclusive).
+fn span_piece(label: &str, lines: &Lines, rows: Range<usize>, what: &str) -> ContextPiece {
+    let body = lines.rows(rows.clone());
     ContextPiece {
         label: format!(
             "{label}:{}-{} ({what})",
@@ -251,12 +336,11 @@ fn span_piece(label: &str, text: &str, rows: Range<usize>, what: &str) -> Contex
     }
 }
 
-fn surrounding(label: &str, text: &str, selection: &Range<usize>, what: &str) -> ContextPiece {
-    let line_of = |byte: usize| text[..byte].matches('\n').count();
-    let (first, last) = (line_of(selection.start), line_of(selection.end));
+fn surrounding(label: &str, lines: &Lines, selection: &Range<usize>, what: &str) -> ContextPiece {
+    let (first, last) = (lines.line_of(selection.start), lines.line_of(selection.end));
     span_piece(
         label,
-        text,
+        lines,
         first.saturating_sub(SURROUNDING_LINES)..last + SURROUNDING_LINES + 1,
         what,
     )

@@ -10,7 +10,9 @@ pub struct Language {
     language_ids: &'static [&'static str],
     grammar: fn() -> tree_sitter::Language,
     context_query: &'static str,
+    references_query: &'static str,
     compiled: OnceLock<Option<tree_sitter::Query>>,
+    compiled_references: OnceLock<Option<tree_sitter::Query>>,
 }
 
 impl Language {
@@ -25,6 +27,14 @@ impl Language {
             .get_or_init(|| tree_sitter::Query::new(&self.grammar(), self.context_query).ok())
             .as_ref()
     }
+
+    /// The names-used query (`@reference`), run over a selection only: matching every
+    /// identifier of a large file is the expensive part of a query.
+    pub fn references_query(&self) -> Option<&tree_sitter::Query> {
+        self.compiled_references
+            .get_or_init(|| tree_sitter::Query::new(&self.grammar(), self.references_query).ok())
+            .as_ref()
+    }
 }
 
 static LANGUAGES: [Language; 2] = [
@@ -34,7 +44,9 @@ static LANGUAGES: [Language; 2] = [
         language_ids: &["python"],
         grammar: || tree_sitter_python::LANGUAGE.into(),
         context_query: include_str!("../../queries/python/context.scm"),
+        references_query: include_str!("../../queries/python/references.scm"),
         compiled: OnceLock::new(),
+        compiled_references: OnceLock::new(),
     },
     Language {
         name: "rust",
@@ -42,7 +54,9 @@ static LANGUAGES: [Language; 2] = [
         language_ids: &["rust"],
         grammar: || tree_sitter_rust::LANGUAGE.into(),
         context_query: include_str!("../../queries/rust/context.scm"),
+        references_query: include_str!("../../queries/rust/references.scm"),
         compiled: OnceLock::new(),
+        compiled_references: OnceLock::new(),
     },
 ];
 
@@ -64,8 +78,10 @@ mod tests {
     #[test]
     fn every_embedded_query_compiles() {
         for language in &LANGUAGES {
-            let query = tree_sitter::Query::new(&language.grammar(), language.context_query);
-            assert!(query.is_ok(), "{}: {:?}", language.name, query.err());
+            for source in [language.context_query, language.references_query] {
+                let query = tree_sitter::Query::new(&language.grammar(), source);
+                assert!(query.is_ok(), "{}: {:?}", language.name, query.err());
+            }
         }
     }
 

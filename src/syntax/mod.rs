@@ -9,5 +9,5 @@ mod context;
 mod language;
 
 pub use block::{enclosing_block, enclosing_block_in};
-pub use context::{ContextOptions, context_for};
+pub use context::{ContextOptions, context_for, context_in};
 pub use language::{Language, language_for};

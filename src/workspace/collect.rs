@@ -1,45 +1,18 @@
-//! Reading the files a task names (`--files` globs) into context pieces: .gitignore
-//! respected, binaries and huge files skipped, the total kept within the model's window.
+//! The files a task names (`--files` globs), read in path order until the budget.
 
 use std::path::{Path, PathBuf};
 
 use ignore::WalkBuilder;
 use ignore::overrides::OverrideBuilder;
 
-use crate::config::AgentConfig;
+use super::{LeftOut, WorkspaceError, file};
 use crate::roles::ContextPiece;
-
-/// Files larger than this are generated or data, not context.
-const MAX_FILE_BYTES: u64 = 1024 * 1024;
-/// Tokens kept free for the role's instructions and the fences.
-const PROMPT_OVERHEAD_TOKENS: u64 = 2_000;
-/// The estimator: about four characters per token for code and English (a later issue
-/// replaces it with a measured one).
-const CHARS_PER_TOKEN: u64 = 4;
 
 /// The files read, and those left out with the reason.
 #[derive(Debug, Default)]
 pub struct Collected {
     pub pieces: Vec<ContextPiece>,
     pub skipped: Vec<(PathBuf, String)>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum WorkspaceError {
-    #[error("invalid file pattern `{pattern}`: {reason}")]
-    BadPattern { pattern: String, reason: String },
-    #[error("no file under {root} matches {patterns}")]
-    NothingMatched { root: PathBuf, patterns: String },
-}
-
-/// How many characters of workspace text fit an agent's window next to its answer.
-pub fn budget_chars(agent: &AgentConfig) -> usize {
-    let tokens = agent
-        .context_tokens
-        .saturating_sub(agent.max_tokens)
-        .saturating_sub(PROMPT_OVERHEAD_TOKENS)
-        .max(1_000);
-    usize::try_from(tokens * CHARS_PER_TOKEN).unwrap_or(usize::MAX)
 }
 
 /// Reads the files under `root` matching `patterns`, in path order, until `budget_chars`.
@@ -86,29 +59,17 @@ pub fn collect(
             .unwrap_or(&path)
             .display()
             .to_string();
-        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        if MAX_FILE_BYTES < size {
-            collected
-                .skipped
-                .push((path, format!("larger than {} KiB", MAX_FILE_BYTES / 1024)));
-            continue;
-        }
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(err) => {
-                collected.skipped.push((path, err.to_string()));
+        let text = match file::read(&path) {
+            Ok(bytes) => file::text(bytes),
+            Err(why) => {
+                collected.skipped.push((path, why.to_string()));
                 continue;
             }
         };
-        if bytes.iter().take(8192).any(|&b| b == 0) {
-            collected.skipped.push((path, "binary".into()));
-            continue;
-        }
-        let text = String::from_utf8_lossy(&bytes).into_owned();
         if budget_chars < used + text.len() {
             collected
                 .skipped
-                .push((path, "over the model's context budget".into()));
+                .push((path, LeftOut::OverBudget.to_string()));
             continue;
         }
         used += text.len();

@@ -1,0 +1,3 @@
+; Names a selection uses (python): run only over the selection.
+
+(identifier) @reference

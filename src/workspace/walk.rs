@@ -1,0 +1,201 @@
+//! Walking the whole workspace for packing: every text file read once, its imports noted,
+//! on all cores.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use ignore::{DirEntry, WalkBuilder, WalkState};
+
+use super::imports::{self, Import, Lang};
+use super::{LeftOut, WorkspaceError, file};
+
+/// Build output, dependencies and caches: pruned even when not gitignored (a project
+/// without a .gitignore still has them after a build). Hidden directories (`.git`,
+/// `.venv`, `.tox`) never get this far: the walk skips hidden files.
+const GENERATED_DIRS: [&str; 6] = [
+    "node_modules",
+    "target",
+    "dist",
+    "build",
+    "venv",
+    "__pycache__",
+];
+/// Generated files that are text and under the size limit but carry nothing to plan with.
+const GENERATED_FILES: [&str; 10] = [
+    "package-lock.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "Cargo.lock",
+    "poetry.lock",
+    "uv.lock",
+    "Pipfile.lock",
+    "composer.lock",
+    "go.sum",
+    "Gemfile.lock",
+];
+const MINIFIED_SUFFIXES: [&str; 3] = [".min.js", ".min.css", ".map"];
+
+/// A text file of the workspace, as scanned (its text is read again if packed, so memory
+/// stays at one file per thread however large the workspace).
+pub(super) struct Source {
+    /// Relative to the root, `/`-separated.
+    pub rel: String,
+    pub path: PathBuf,
+    pub bytes: usize,
+    pub imports: Vec<Import>,
+}
+
+/// Everything the walk saw, in path order.
+pub(super) struct Walked {
+    pub sources: Vec<Source>,
+    pub left_out: Vec<(PathBuf, LeftOut)>,
+}
+
+enum Found {
+    Source(Source),
+    LeftOut(PathBuf, LeftOut),
+}
+
+/// Walks `root`: .gitignore and .ignore files honoured (see `inside_repository`), hidden
+/// files skipped, symbolic links not followed, `exclude` (gitignore syntax, relative to
+/// `root`) and generated directories pruned.
+/// With `with_imports`, each source file's imports are scanned too.
+pub(super) fn walk(
+    root: &Path,
+    exclude: &[String],
+    with_imports: bool,
+) -> Result<Walked, WorkspaceError> {
+    if !root.is_dir() {
+        return Err(WorkspaceError::NoRoot {
+            root: root.to_path_buf(),
+        });
+    }
+    let excluded = exclude_matcher(root, exclude)?;
+    let in_repository = inside_repository(root);
+    let (sender, receiver) = mpsc::channel();
+    WalkBuilder::new(root)
+        .require_git(in_repository)
+        .parents(in_repository)
+        .build_parallel()
+        .run(|| {
+            let sender = sender.clone();
+            let excluded = &excluded;
+            let mut buffer = Vec::new();
+            Box::new(move |entry| {
+                let Ok(entry) = entry else {
+                    return WalkState::Continue;
+                };
+                let (found, state) = visit(root, excluded, with_imports, &entry, &mut buffer);
+                if let Some(found) = found {
+                    // The receiver outlives the walk.
+                    let _ = sender.send(found);
+                }
+                state
+            })
+        });
+    drop(sender);
+    let mut walked = Walked {
+        sources: Vec::new(),
+        left_out: Vec::new(),
+    };
+    for found in receiver {
+        match found {
+            Found::Source(source) => walked.sources.push(source),
+            Found::LeftOut(path, why) => walked.left_out.push((path, why)),
+        }
+    }
+    walked.sources.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
+    walked.left_out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(walked)
+}
+
+/// Whether `root` is in a git repository. If so, .gitignore files apply as git applies
+/// them, up to the repository's top. If not, those in `root` and below still apply (as
+/// they would after a `git init` there: an unpacked archive keeps its intent), but none
+/// above it: a home directory's `.gitignore` of `*` is not this project's.
+fn inside_repository(root: &Path) -> bool {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    root.ancestors().any(|dir| dir.join(".git").exists())
+}
+
+fn exclude_matcher(root: &Path, exclude: &[String]) -> Result<Gitignore, WorkspaceError> {
+    let mut builder = GitignoreBuilder::new(root);
+    for pattern in exclude {
+        builder
+            .add_line(None, pattern)
+            .map_err(|err| WorkspaceError::BadPattern {
+                pattern: pattern.clone(),
+                reason: err.to_string(),
+            })?;
+    }
+    builder.build().map_err(|err| WorkspaceError::BadPattern {
+        pattern: exclude.join(" "),
+        reason: err.to_string(),
+    })
+}
+
+fn visit(
+    root: &Path,
+    excluded: &Gitignore,
+    with_imports: bool,
+    entry: &DirEntry,
+    buffer: &mut Vec<u8>,
+) -> (Option<Found>, WalkState) {
+    if entry.depth() == 0 {
+        return (None, WalkState::Continue);
+    }
+    let path = entry.path();
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let Some(kind) = entry.file_type() else {
+        return (None, WalkState::Continue);
+    };
+    let left_out = |why| Some(Found::LeftOut(rel.to_path_buf(), why));
+    if kind.is_dir() {
+        if excluded.matched(path, true).is_ignore() {
+            return (left_out(LeftOut::Excluded), WalkState::Skip);
+        }
+        if GENERATED_DIRS
+            .iter()
+            .any(|d| entry.file_name() == OsStr::new(d))
+        {
+            return (left_out(LeftOut::Generated), WalkState::Skip);
+        }
+        return (None, WalkState::Continue);
+    }
+    if !kind.is_file() {
+        return (None, WalkState::Continue);
+    }
+    if excluded.matched(path, false).is_ignore() {
+        return (left_out(LeftOut::Excluded), WalkState::Continue);
+    }
+    let name = entry.file_name().to_string_lossy();
+    if GENERATED_FILES.contains(&name.as_ref())
+        || MINIFIED_SUFFIXES.iter().any(|s| name.ends_with(s))
+    {
+        return (left_out(LeftOut::Generated), WalkState::Continue);
+    }
+    let found = match file::read_into(path, buffer) {
+        Ok(()) => Found::Source(Source {
+            rel: slash_separated(rel),
+            path: path.to_path_buf(),
+            bytes: buffer.len(),
+            imports: match Lang::of(path) {
+                Some(lang) if with_imports => imports::scan(lang, buffer),
+                _ => Vec::new(),
+            },
+        }),
+        Err(why) => Found::LeftOut(rel.to_path_buf(), why),
+    };
+    (Some(found), WalkState::Continue)
+}
+
+/// The form imports are resolved in, whatever the platform's separator.
+fn slash_separated(rel: &Path) -> String {
+    let parts: Vec<_> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    parts.join("/")
+}
