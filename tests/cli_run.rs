@@ -236,3 +236,32 @@ async fn ctrl_c_cancels_the_request_and_records_a_cancelled_attempt() {
     assert_eq!(entries.last().unwrap()["error_class"], "cancelled");
     assert_eq!(mock.requests().len(), 1, "no fallback after a cancel");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn never_send_files_matched_by_files_are_not_sent() {
+    let mock = MockServer::start().await;
+    mock.on("POST", CHAT, answer("```python\npass\n```"));
+    let ws = workspace(&mock);
+    write(
+        &ws.path().join("src/credentials.json"),
+        "{\"secret\": \"do-not-send-me\"}",
+    );
+    let mut cmd = command(&ws);
+    cmd.args(["--role", "hephaestus", "--task", "tidy", "--files", "src/*"]);
+    let out = run(cmd).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("skipped src/credentials.json: on the never-send list")
+    );
+    let sent = mock.only_request().body.unwrap().to_string();
+    assert!(!sent.contains("do-not-send-me"), "{sent}");
+    assert!(
+        sent.contains("os.system(cmd)"),
+        "the other file still goes: {sent}"
+    );
+}

@@ -199,7 +199,11 @@ fn files(
     for (path, why) in &collected.skipped {
         eprintln!("skipped {}: {why}", path.display());
     }
-    Ok(collected.pieces)
+    let mut pieces = collected.pieces;
+    for label in crate::redact::drop_never_send(&mut pieces, &config.privacy.never_send) {
+        eprintln!("skipped {label}: on the never-send list (privacy.never_send)");
+    }
+    Ok(pieces)
 }
 
 fn orchestrator(config: &Config, root: &Path) -> (Orchestrator, Option<Arc<MetricsRecorder>>) {

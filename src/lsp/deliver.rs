@@ -138,13 +138,40 @@ async fn role_job(
     input.context.extend(crate::syntax::context_for(
         language, &label, &text, bytes, options,
     ));
-    // The planner and the librarian read the whole file too (until workspace packing).
-    if matches!(role, Role::Sisyphus | Role::Librarian) && text.len() <= budget {
-        input.context.push(ContextPiece {
-            label: format!("{label} (whole file)"),
-            text,
-            first_line: 1,
-        });
+    // The planner sees the workspace, packed by priority around this file; the librarian
+    // reads the whole file (until its index lands).
+    match (role, inner.workspace()) {
+        (Role::Sisyphus, Some(root)) => {
+            let used: usize = input.context.iter().map(|p| p.text.len()).sum();
+            let left = budget.saturating_mul(2).saturating_sub(used);
+            let focus = path.clone();
+            let deny = config.privacy.never_send.clone();
+            let packed = tokio::task::spawn_blocking(move || {
+                crate::workspace::pack(&root, focus.as_deref(), &[], left)
+                    .map(|packed| (packed, root))
+            })
+            .await;
+            if let Ok(Ok((mut packed, root))) = packed {
+                crate::redact::drop_never_send(&mut packed.pieces, &deny);
+                for mut piece in packed.pieces {
+                    // The editor's buffer, not the saved file, for the file being worked on.
+                    if path.as_deref().and_then(|p| p.strip_prefix(&root).ok())
+                        == Some(std::path::Path::new(&piece.label))
+                    {
+                        piece.text = text.clone();
+                    }
+                    input.context.push(piece);
+                }
+            }
+        }
+        (Role::Sisyphus | Role::Librarian, _) if text.len() <= budget => {
+            input.context.push(ContextPiece {
+                label: format!("{label} (whole file)"),
+                text,
+                first_line: 1,
+            });
+        }
+        _ => {}
     }
 
     let outcome = if command == commands::EXPLAIN {
@@ -637,7 +664,11 @@ async fn pipeline_job(
             &request.files,
             crate::workspace::budget_chars(config.agents.get(Role::Oracle)),
         ) {
-            Ok(collected) => collected.pieces,
+            Ok(collected) => {
+                let mut pieces = collected.pieces;
+                crate::redact::drop_never_send(&mut pieces, &config.privacy.never_send);
+                pieces
+            }
             Err(err) => {
                 progress.end(err.to_string()).await;
                 return;

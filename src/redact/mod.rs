@@ -23,7 +23,7 @@ use regex::Regex;
 
 use crate::config::{AgentConfig, PrivacyConfig};
 
-pub use never_send::{BadPattern, DenyList, never_send};
+pub use never_send::{BadPattern, DenyList, drop_never_send, never_send};
 
 /// Text with its secrets replaced.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -131,6 +131,23 @@ pub fn never_send(path: &Path, deny: &DenyList) -> bool {
     named || deny.paths.is_match(path)
 }
 
+/// Removes the pieces whose label (a path relative to the workspace) is on the list;
+/// returns the labels removed.
+pub fn drop_never_send(
+    pieces: &mut Vec<crate::roles::ContextPiece>,
+    deny: &DenyList,
+) -> Vec<String> {
+    let mut dropped = Vec::new();
+    pieces.retain(|piece| {
+        let keep = !never_send(Path::new(&piece.label), deny);
+        if !keep {
+            dropped.push(piece.label.clone());
+        }
+        keep
+    });
+    dropped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -282,12 +282,13 @@ fn files_over_the_budget_are_left_out_whole_and_listed_nearest_first() {
 #[test]
 fn the_budget_covers_the_manifest_and_the_fences() {
     let ws = project();
+    let fence = crate::roles::Fence::new();
     for budget in [500, 1_000, 1_500, 2_000, 3_000] {
         let packed = ws.pack(Some("app/views.py"), budget);
         let fenced: usize = packed
             .pieces
             .iter()
-            .map(|p| p.text.chars().count() + p.label.len() + 60)
+            .map(|p| fence.wrap(p, false).chars().count())
             .sum();
         assert!(
             fenced <= budget || packed.pieces.len() == 1,

@@ -60,8 +60,7 @@ enum Found {
 
 /// Walks `root`: .gitignore and .ignore files honoured (see `inside_repository`), hidden
 /// files skipped, symbolic links not followed, `exclude` (gitignore syntax, relative to
-/// `root`) and generated directories pruned.
-/// With `with_imports`, each source file's imports are scanned too.
+/// `root`) and generated directories pruned. With `with_imports`, each source file's imports are scanned too.
 pub(super) fn walk(
     root: &Path,
     exclude: &[String],
