@@ -146,10 +146,6 @@ impl Documents {
     pub fn is_open(&self, uri: &Uri) -> bool {
         self.map.contains_key(uri)
     }
-
-    pub fn uris(&self) -> Vec<Uri> {
-        self.map.iter().map(|entry| entry.key().clone()).collect()
-    }
 }
 
 impl Mark {

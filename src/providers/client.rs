@@ -96,10 +96,6 @@ impl ProviderClient {
         })
     }
 
-    pub fn provider(&self) -> &dyn Provider {
-        self.provider.as_ref()
-    }
-
     /// Starts a streamed call; the events follow as they arrive.
     pub async fn stream(&self, request: &ChatRequest) -> Result<EventStream, ProviderError> {
         let response = self.send_chat(request, true).await?;

@@ -146,15 +146,6 @@ impl Router {
         Router { cues }
     }
 
-    /// The effective cues per task type, for display.
-    pub fn cues(&self, task_type: TaskType) -> Vec<(&str, f64)> {
-        self.cues
-            .iter()
-            .filter(|cue| cue.task_type == task_type)
-            .map(|cue| (cue.text.as_str(), cue.weight))
-            .collect()
-    }
-
     /// Classifies a task description.
     pub fn classify(&self, task: &str) -> Classification {
         let tokens = tokenize(task);
