@@ -208,13 +208,7 @@ async fn role_job(
                 .client
                 .show_message(MessageType::WARNING, message.clone())
                 .await;
-            open_markdown(
-                inner,
-                "code",
-                "hephaestus",
-                &format!("```\n{}```\n", code.joined()),
-            )
-            .await;
+            offer_code(inner, &code.joined()).await;
             message
         }
         Ok((RoleOutput::Code(code), None, model)) => {
@@ -407,6 +401,11 @@ async fn open_markdown(
     Some(path)
 }
 
+/// Code that could not be applied goes to a new document instead: never lost.
+async fn offer_code(inner: &Arc<Inner>, code: &str) {
+    open_markdown(inner, "code", "hephaestus", &format!("```\n{code}```\n")).await;
+}
+
 /// Applies code where the mark now is, as one versioned edit; retried if the user typed
 /// between our read and the client's apply. `Some(message)` when it could not be applied.
 async fn apply_code(
@@ -417,7 +416,7 @@ async fn apply_code(
 ) -> Option<String> {
     if !inner.caps().apply_edit {
         let message = "this editor does not accept edits from the server (no workspace.applyEdit); the code is in a new document".to_string();
-        open_markdown(inner, "code", "hephaestus", &format!("```\n{code}```\n")).await;
+        offer_code(inner, code).await;
         return Some(message);
     }
     for _ in 0..3 {
@@ -428,7 +427,7 @@ async fn apply_code(
                 .client
                 .show_message(MessageType::WARNING, message.clone())
                 .await;
-            open_markdown(inner, "code", "hephaestus", &format!("```\n{code}```\n")).await;
+            offer_code(inner, code).await;
             return Some(message);
         };
         let mut text = indent_for(&rope, chars.start, code);
@@ -456,7 +455,7 @@ async fn apply_code(
         }
     }
     let message = "the editor kept rejecting the edit (the document changed each time); the code is in a new document".to_string();
-    open_markdown(inner, "code", "hephaestus", &format!("```\n{code}```\n")).await;
+    offer_code(inner, code).await;
     Some(message)
 }
 
