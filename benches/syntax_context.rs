@@ -1,8 +1,12 @@
-//! Context for a selection in a 10,000-line Python file: parse plus extraction, as a role job
-//! does it today (no tree is kept between jobs yet).
+//! Syntax work in a 10,000-line Python file: context for a selection with the parse warm
+//! (the document's kept tree and outline), the same with a fresh parse, a full parse, and
+//! the incremental reparse after one keystroke. Goal: context < 2 ms warm.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use multi_model::syntax::{ContextOptions, context_for, context_in, language_for};
+use multi_model::syntax::{
+    ContextOptions, Parsed, SyntaxTree, context_for, context_in, language_for,
+};
+use ropey::Rope;
 
 /// 10,000 lines: imports, constants, then classes of methods that call each other.
 fn source() -> String {
@@ -25,37 +29,46 @@ fn source() -> String {
 
 fn syntax_context(c: &mut Criterion) {
     let text = source();
-    let python = language_for(None, Some("python"));
+    let python = language_for(None, Some("python")).unwrap();
     let target = text.find("class Service80:").unwrap();
     let start = text[target..].find("total = value").unwrap() + target;
     let selection = start..start + "total = value * RATE + 3".len();
-    let options = ContextOptions { max_chars: 200_000 };
-    assert!(!context_for(python, "big.py", &text, selection.clone(), options).is_empty());
-    c.bench_function("context_for_10k_lines (parse + context)", |b| {
-        b.iter(|| context_for(python, "big.py", &text, selection.clone(), options))
-    });
-    let language = python.unwrap();
-    let mut parser = tree_sitter::Parser::new();
-    parser.set_language(&language.grammar()).unwrap();
-    let tree = parser.parse(&text, None).unwrap();
+    let options = ContextOptions { max_tokens: 50_000 };
+    let parsed = Parsed::new(python, &text).unwrap();
+    let warm = context_in(&parsed, "big.py", &text, selection.clone(), options);
+    assert!(warm.pieces.len() >= 4, "{:?}", warm.pieces.len());
     c.bench_function("context_in_10k_lines (parse warm)", |b| {
-        b.iter(|| context_in(language, &tree, "big.py", &text, selection.clone(), options))
+        b.iter(|| context_in(&parsed, "big.py", &text, selection.clone(), options))
+    });
+    c.bench_function("context_for_10k_lines (parse + outline + context)", |b| {
+        b.iter(|| context_for(Some(python), "big.py", &text, selection.clone(), options))
     });
 }
 
-criterion_group!(benches, syntax_context);
-
-fn parse_only(c: &mut Criterion) {
+fn parsing(c: &mut Criterion) {
     let text = source();
-    let grammar = language_for(None, Some("python")).unwrap().grammar();
+    let python = language_for(None, Some("python")).unwrap();
     c.bench_function("parse_10k_lines", |b| {
-        b.iter(|| {
-            let mut parser = tree_sitter::Parser::new();
-            parser.set_language(&grammar).unwrap();
-            parser.parse(&text, None).unwrap()
-        })
+        b.iter(|| multi_model::syntax::parse(python, &text, None).unwrap())
+    });
+    // One keystroke inside a method near the middle, then the reparse a reader triggers.
+    let rope = Rope::from_str(&text);
+    let at = rope.byte_to_char(text.find("class Service80:").unwrap() + 200);
+    let mut tree = SyntaxTree::new(python);
+    tree.parsed(&rope).unwrap();
+    c.bench_function("reparse_after_one_keystroke_10k_lines", |b| {
+        b.iter_batched(
+            || {
+                let (mut tree, mut rope) = (tree.clone(), rope.clone());
+                tree.edit(&rope, &(at..at), "x");
+                rope.insert(at, "x");
+                (tree, rope)
+            },
+            |(mut tree, rope)| tree.parsed(&rope).unwrap(),
+            criterion::BatchSize::SmallInput,
+        )
     });
 }
 
-criterion_group!(parse, parse_only);
-criterion_main!(benches, parse);
+criterion_group!(benches, syntax_context, parsing);
+criterion_main!(benches);

@@ -1,19 +1,21 @@
-//! Workspace packing throughput: a generated Python project of 2,000 files (~10 MB, with
-//! packages, absolute and relative imports, tests and docs) packed for Sisyphus around a
-//! focus file, and the same tree read by `collect` (`--files '**/*.py'`). Throughput is the
-//! bytes of the tree over the time of one call, on a warm page cache (the first iteration
-//! warms it). Goal: ≥ 200 MB/s for `pack`.
+//! Workspace packing throughput and index build time: a generated Python project of 2,000
+//! files (~10 MB, with packages, absolute and relative imports, tests and docs) packed for
+//! Sisyphus around a focus file, read by `collect` (`--files '**/*.py'`), and indexed for
+//! the Librarian (every file parsed and outlined). Throughput is the bytes of the tree over
+//! the time of one call, on a warm page cache (the first iteration warms it). Goal: ≥ 200
+//! MB/s for `pack`.
 
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use multi_model::index::WorkspaceIndex;
 use multi_model::workspace::{collect, pack};
 
 const PACKAGES: usize = 10;
 const SUBPACKAGES: usize = 10;
 const MODULES: usize = 18;
-/// Sisyphus on a 128k-token window, as `budget_chars` gives it.
-const BUDGET_CHARS: usize = 490_000;
+/// Sisyphus on a 128k-token window, as `Config::context_budget` gives it.
+const BUDGET_TOKENS: usize = 120_000;
 
 /// A module of about 5 KB: imports from its package, a sibling package and the standard
 /// library, then classes and functions with docstrings.
@@ -121,7 +123,7 @@ fn workspace_packing(c: &mut Criterion) {
     let files = walkdir_count(root);
     assert_eq!(files, 2_000);
     let focus = root.join("pkg3/sub4/mod7.py");
-    let packed = pack(root, Some(&focus), &[], BUDGET_CHARS).unwrap();
+    let packed = pack(root, Some(&focus), &[], BUDGET_TOKENS).unwrap();
     eprintln!(
         "tree: {files} files, {:.1} MB; pack includes {} files, leaves out {}",
         bytes as f64 / 1e6,
@@ -133,15 +135,33 @@ fn workspace_packing(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(bytes));
     group.sample_size(30);
     group.bench_function("pack", |b| {
-        b.iter(|| pack(root, Some(&focus), &[], BUDGET_CHARS).unwrap())
+        b.iter(|| pack(root, Some(&focus), &[], BUDGET_TOKENS).unwrap())
     });
     group.bench_function("pack_no_focus", |b| {
-        b.iter(|| pack(root, None, &[], BUDGET_CHARS).unwrap())
+        b.iter(|| pack(root, None, &[], BUDGET_TOKENS).unwrap())
     });
     let patterns = ["**/*.py".to_string()];
     group.bench_function("collect", |b| {
-        b.iter(|| collect(root, &patterns, BUDGET_CHARS).unwrap())
+        b.iter(|| collect(root, &patterns, BUDGET_TOKENS).unwrap())
     });
+    group.finish();
+
+    let index = WorkspaceIndex::build(root, &[]).unwrap();
+    eprintln!(
+        "index: {} files, {} definitions",
+        index.file_count(),
+        index.symbol_count()
+    );
+    let mut group = c.benchmark_group("workspace_index");
+    group.throughput(Throughput::Bytes(bytes));
+    group.sample_size(10);
+    group.bench_function("build", |b| {
+        b.iter(|| WorkspaceIndex::build(root, &[]).unwrap())
+    });
+    group.bench_function("search", |b| {
+        b.iter(|| index.search("examples of totals grouped by owner", 8))
+    });
+    group.bench_function("symbols", |b| b.iter(|| index.symbols("proc", 256)));
     group.finish();
 }
 

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod doctor;
+pub mod index;
 pub mod lsp;
 pub mod metrics;
 pub mod orchestrator;
@@ -17,4 +18,5 @@ pub mod role;
 pub mod roles;
 pub mod router;
 pub mod syntax;
+pub mod tokens;
 pub mod workspace;

@@ -417,7 +417,10 @@ async fn review_answers_with_a_job_then_reports_progress_and_publishes_findings_
 
     let created = w
         .client
-        .wait_for(|m| m["method"] == "window/workDoneProgress/create", WAIT)
+        .wait_for(
+            |m| m["method"] == "window/workDoneProgress/create" && m["params"]["token"] == token,
+            WAIT,
+        )
         .await;
     assert_eq!(created.unwrap()["params"]["token"], token);
     let begin = w

@@ -5,13 +5,20 @@
 (trait_item) @scope
 (mod_item) @scope
 
-(function_item name: (identifier) @name) @definition
-(struct_item name: (type_identifier) @name) @definition
-(enum_item name: (type_identifier) @name) @definition
-(trait_item name: (type_identifier) @name) @definition
-(const_item name: (identifier) @name) @definition
-(static_item name: (identifier) @name) @definition
-(type_item name: (type_identifier) @name) @definition
+(function_item name: (identifier) @name) @definition.function
+(function_signature_item name: (identifier) @name) @definition.function
+(struct_item name: (type_identifier) @name) @definition.struct
+(enum_item name: (type_identifier) @name) @definition.enum
+(union_item name: (type_identifier) @name) @definition.struct
+(trait_item name: (type_identifier) @name) @definition.interface
+(const_item name: (identifier) @name) @definition.constant
+(static_item name: (identifier) @name) @definition.constant
+(type_item name: (type_identifier) @name) @definition.type
+(mod_item name: (identifier) @name) @definition.module
+(macro_definition name: (identifier) @name) @definition.macro
+
+(impl_item type: (_) @name) @container
+(trait_item name: (type_identifier) @name) @container
 
 (use_declaration) @import
 (extern_crate_declaration) @import

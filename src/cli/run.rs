@@ -19,7 +19,7 @@ use crate::request::{PipelineRequest, TaskRequest};
 use crate::role::Role;
 use crate::roles::{ContextPiece, RoleInput, RoleOutput};
 use crate::router::route;
-use crate::workspace::{budget_chars, collect};
+use crate::workspace::collect;
 
 pub(super) fn run(cli: &Cli) -> Result<(), Failure> {
     let args: &RunArgs = &cli.run;
@@ -194,8 +194,7 @@ fn files(
     if patterns.is_empty() {
         return Ok(Vec::new());
     }
-    let collected =
-        collect(root, patterns, budget_chars(config.agents.get(role))).map_err(Failure::usage)?;
+    let collected = collect(root, patterns, config.context_budget(role)).map_err(Failure::usage)?;
     for (path, why) in &collected.skipped {
         eprintln!("skipped {}: {why}", path.display());
     }

@@ -59,6 +59,7 @@ pub struct Config {
     /// unknown rather than guessed.
     pub pricing: BTreeMap<String, ModelPrice>,
     pub privacy: PrivacyConfig,
+    pub context: ContextConfig,
 }
 
 /// One agent per role; a role left out of the file keeps its built-in agent.
@@ -163,6 +164,54 @@ pub struct PrivacyConfig {
     pub redact_local: bool,
     /// Files never sent: the built-in list plus the configured globs.
     pub never_send: DenyList,
+}
+
+/// What the roles are shown of the workspace.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ContextConfig {
+    /// Gitignore-syntax patterns, relative to the workspace root, never used as context:
+    /// not packed for Sisyphus, not indexed for the Librarian.
+    pub exclude: Vec<String>,
+    /// Per role, the share (0 < share ≤ 1) of its window left for context once its answer
+    /// and instructions are provided for.
+    pub share: RoleShares,
+}
+
+/// A share per role (see `ContextConfig::share`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct RoleShares {
+    pub sisyphus: f64,
+    pub hephaestus: f64,
+    pub oracle: f64,
+    pub librarian: f64,
+}
+
+impl RoleShares {
+    pub fn get(&self, role: Role) -> f64 {
+        match role {
+            Role::Sisyphus => self.sisyphus,
+            Role::Hephaestus => self.hephaestus,
+            Role::Oracle => self.oracle,
+            Role::Librarian => self.librarian,
+        }
+    }
+}
+
+/// Tokens kept free in every prompt for the role's instructions and the fences.
+const PROMPT_OVERHEAD_TOKENS: u64 = 2_000;
+
+impl Config {
+    /// How many tokens of context `role` may be sent: its share of what its window holds
+    /// beside its answer and instructions (at least 1,000).
+    pub fn context_budget(&self, role: Role) -> usize {
+        let agent = self.agents.get(role);
+        let room = agent
+            .context_tokens
+            .saturating_sub(agent.max_tokens)
+            .saturating_sub(PROMPT_OVERHEAD_TOKENS);
+        let tokens = (room as f64 * self.context.share.get(role)) as u64;
+        usize::try_from(tokens.max(1_000)).unwrap_or(usize::MAX)
+    }
 }
 
 /// What a model costs, in USD per million tokens (finite, never negative).

@@ -6,10 +6,12 @@ use serde_saphyr::Spanned;
 
 use super::error::{ConfigError, SourcePos, closest};
 use super::parse::pos;
-use super::schema::{RawAgent, RawConfig, RawCue, RawKeywords, RawPrice, RawPrivacy};
+use super::schema::{
+    RawAgent, RawConfig, RawContext, RawCue, RawKeywords, RawPrice, RawPrivacy, RawShares,
+};
 use super::{
-    AgentConfig, Agents, Config, ConfigSource, Cue, Keywords, ModelPrice, PerformanceConfig,
-    PrivacyConfig, ProviderKind, RoutingConfig,
+    AgentConfig, Agents, Config, ConfigSource, ContextConfig, Cue, Keywords, ModelPrice,
+    PerformanceConfig, PrivacyConfig, ProviderKind, RoleShares, RoutingConfig,
 };
 use crate::redact::DenyList;
 use crate::role::Role;
@@ -22,6 +24,14 @@ const MAX_TIMEOUT_SECONDS: i64 = 3600;
 const MIN_CONTEXT_TOKENS: i64 = 1024;
 const MAX_CONTEXT_TOKENS: i64 = 100_000_000;
 const MAX_CUE_WEIGHT: f64 = 10.0;
+/// Sisyphus plans over the whole workspace; the others need the selection and what it
+/// touches, and answer faster with less.
+const DEFAULT_SHARES: RoleShares = RoleShares {
+    sisyphus: 0.8,
+    hephaestus: 0.25,
+    oracle: 0.5,
+    librarian: 0.3,
+};
 const DEFAULT_METRICS_FILE: &str = ".agent/multi_model_metrics.json";
 
 /// Resolves a parsed file. Agents it leaves out come from `base` (the built-in defaults);
@@ -90,6 +100,8 @@ pub(super) fn resolve(
     }
 
     let privacy = ctx.privacy(raw.privacy)?;
+    let base_context = base.map(|base| &base.context);
+    let context = ctx.context(raw.context, base_context)?;
 
     Ok(Config {
         source,
@@ -98,6 +110,7 @@ pub(super) fn resolve(
         performance,
         pricing,
         privacy,
+        context,
     })
 }
 
@@ -386,6 +399,62 @@ impl Ctx<'_> {
         Ok(PrivacyConfig {
             redact_local: raw.redact_local.unwrap_or(true),
             never_send,
+        })
+    }
+
+    /// The context section; what it leaves out comes from `base`, else the built-in shares.
+    fn context(
+        &self,
+        raw: RawContext,
+        base: Option<&ContextConfig>,
+    ) -> Result<ContextConfig, ConfigError> {
+        let exclude = match raw.exclude {
+            Some(patterns) => {
+                for pattern in &patterns {
+                    let mut builder = ignore::gitignore::GitignoreBuilder::new("/");
+                    let invalid = |message: String| ConfigError::Invalid {
+                        at: self.at(pattern),
+                        key: "context.exclude".into(),
+                        message,
+                    };
+                    if pattern.value.trim().is_empty() {
+                        return Err(invalid("an empty pattern names no file".into()));
+                    }
+                    builder
+                        .add_line(None, &pattern.value)
+                        .map_err(|err| invalid(err.to_string()))?;
+                }
+                patterns.into_iter().map(|p| p.value).collect()
+            }
+            None => base.map(|b| b.exclude.clone()).unwrap_or_default(),
+        };
+        let defaults = base.map_or(DEFAULT_SHARES, |b| b.share);
+        let RawShares {
+            sisyphus,
+            hephaestus,
+            oracle,
+            librarian,
+        } = raw.share;
+        let share = |name: &str, raw: Option<Spanned<f64>>, default: f64| match raw {
+            None => Ok(default),
+            Some(value) if 0.0 < value.value && value.value <= 1.0 => Ok(value.value),
+            Some(value) => Err(ConfigError::Invalid {
+                at: self.at(&value),
+                key: format!("context.share.{name}"),
+                message: format!(
+                    "{} is not a share: give a fraction above 0 and at most 1",
+                    value.value
+                ),
+            }),
+        };
+        Ok(ContextConfig {
+            exclude,
+            share: RoleShares {
+                sisyphus: share("sisyphus", sisyphus, defaults.sisyphus)?,
+                hephaestus: share("hephaestus", hephaestus, defaults.hephaestus)?,
+                oracle: share("oracle", oracle, defaults.oracle)?,
+                librarian: share("librarian", librarian, defaults.librarian)?,
+            },
         })
     }
 

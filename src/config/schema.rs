@@ -19,6 +19,8 @@ pub(super) struct RawConfig {
     pub pricing: Option<BTreeMap<String, Spanned<RawPrice>>>,
     #[serde(default)]
     pub privacy: RawPrivacy,
+    #[serde(default)]
+    pub context: RawContext,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -93,4 +95,21 @@ pub(super) struct RawPrice {
 pub(super) struct RawPrivacy {
     pub redact_local: Option<bool>,
     pub never_send: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawContext {
+    pub exclude: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub share: RawShares,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawShares {
+    pub sisyphus: Option<Spanned<f64>>,
+    pub hephaestus: Option<Spanned<f64>>,
+    pub oracle: Option<Spanned<f64>>,
+    pub librarian: Option<Spanned<f64>>,
 }

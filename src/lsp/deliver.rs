@@ -20,6 +20,10 @@ use crate::providers::ErrorClass;
 use crate::review::{anchor, cwe_link};
 use crate::role::Role;
 use crate::roles::{ContextPiece, Fence, Finding, RoleInput, RoleOutput, Severity};
+use crate::syntax::{Budget, ContextOptions};
+
+/// Candidates the index offers the Librarian (the model picks the best five).
+const LOCAL_EXAMPLES: usize = 8;
 
 /// Oracle's findings per document, each on a mark that follows edits.
 #[derive(Default)]
@@ -128,26 +132,75 @@ async fn role_job(
         spec: None,
         notes: Vec::new(),
     };
-    // What surrounds the selection, from the syntax tree: enclosing definitions, imports,
-    // definitions of the names it uses, signatures beside it.
+    // What surrounds the selection, from the document's kept parse: enclosing definitions,
+    // imports, definitions of the names it uses (this file, then the workspace index),
+    // signatures beside it — within the role's token budget.
+    let parsed = inner
+        .documents
+        .parsed(&target.uri)
+        .filter(|(_, _, version)| *version == document.version);
     let text = document.rope.to_string();
     let bytes = document.rope.char_to_byte(chars.start)..document.rope.char_to_byte(chars.end);
-    let language = crate::syntax::language_for(path.as_deref(), Some(&document.language_id));
-    let budget = crate::workspace::budget_chars(config.agents.get(role)) / 2;
-    let options = crate::syntax::ContextOptions { max_chars: budget };
-    input.context.extend(crate::syntax::context_for(
-        language, &label, &text, bytes, options,
-    ));
-    // The planner sees the workspace, packed by priority around this file; the librarian
-    // reads the whole file (until its index lands).
+    let options = ContextOptions {
+        max_tokens: config.context_budget(role),
+    };
+    let around = match &parsed {
+        Some((parsed, _, _)) => crate::syntax::context_in(parsed, &label, &text, bytes, options),
+        None => {
+            let language =
+                crate::syntax::language_for(path.as_deref(), Some(&document.language_id));
+            crate::syntax::context_for(language, &label, &text, bytes, options)
+        }
+    };
+    input.context.extend(around.pieces);
+    let mut budget = Budget::new(around.tokens_left);
+    let this_file = super::index::relative(inner, &target.uri);
+    let read = |rel: &str| super::index::read(inner, rel);
+    inner.index.read(|index| {
+        crate::index::definitions_from_index(
+            index,
+            &around.unresolved,
+            this_file.as_deref(),
+            &mut budget,
+            read,
+        )
+    });
+    // The librarian's candidates: the index's best matches for the request, for the model
+    // to choose from and explain (and the answer itself if no model can).
+    let candidates = (role == Role::Librarian).then(|| {
+        let query = format!(
+            "{} {}",
+            target.task.as_deref().unwrap_or_default(),
+            input.context[0].text
+        );
+        inner
+            .index
+            .read(|index| crate::index::local_examples(index, &query, LOCAL_EXAMPLES, read))
+    });
+    if let Some(Some(candidates)) = &candidates {
+        for (i, example) in candidates.iter().enumerate() {
+            budget.push(ContextPiece {
+                label: format!(
+                    "candidate {}: {}:{}-{}",
+                    i + 1,
+                    example.path,
+                    example.start_line,
+                    example.end_line
+                ),
+                text: example.snippet.clone(),
+                first_line: example.start_line.saturating_sub(5).max(1),
+            });
+        }
+    }
+    // The planner sees the workspace, packed by priority around this file.
     match (role, inner.workspace()) {
         (Role::Sisyphus, Some(root)) => {
-            let used: usize = input.context.iter().map(|p| p.text.len()).sum();
-            let left = budget.saturating_mul(2).saturating_sub(used);
+            let left = budget.left();
             let focus = path.clone();
+            let exclude = config.context.exclude.clone();
             let deny = config.privacy.never_send.clone();
             let packed = tokio::task::spawn_blocking(move || {
-                crate::workspace::pack(&root, focus.as_deref(), &[], left)
+                crate::workspace::pack(&root, focus.as_deref(), &exclude, left)
                     .map(|packed| (packed, root))
             })
             .await;
@@ -164,8 +217,8 @@ async fn role_job(
                 }
             }
         }
-        (Role::Sisyphus | Role::Librarian, _) if text.len() <= budget => {
-            input.context.push(ContextPiece {
+        (Role::Sisyphus, None) => {
+            budget.push(ContextPiece {
                 label: format!("{label} (whole file)"),
                 text,
                 first_line: 1,
@@ -173,6 +226,7 @@ async fn role_job(
         }
         _ => {}
     }
+    input.context.extend(budget.into_pieces());
 
     let outcome = if command == commands::EXPLAIN {
         let prompt = crate::roles::oracle::explain_prompt(&diagnostic_text, &input, &Fence::new());
@@ -183,6 +237,7 @@ async fn role_job(
                 (
                     RoleOutput::Examples(crate::roles::Examples {
                         examples: Vec::new(),
+                        note: None,
                     }),
                     Some(served.output),
                     served.model,
@@ -251,6 +306,27 @@ async fn role_job(
             )
         }
         Err(ExecuteError::Cancelled) => "cancelled; nothing was applied".to_string(),
+        // No librarian model could answer: the index's own ranking is the answer.
+        Err(err) if role == Role::Librarian => {
+            let note = match &candidates {
+                Some(Some(_)) => format!(
+                    "Ranked by the workspace index alone (BM25 over names, docstrings and bodies), \
+                     not by a model: {}",
+                    failure_message(role, &err)
+                ),
+                _ => format!(
+                    "The workspace index is not ready (still building, or no workspace folder) \
+                     and no model answered: {}",
+                    failure_message(role, &err)
+                ),
+            };
+            let examples = crate::roles::Examples {
+                examples: candidates.clone().flatten().unwrap_or_default(),
+                note: Some(note),
+            };
+            open_markdown(inner, "examples", &label, &examples.to_markdown()).await;
+            format!("{} examples from the local index", examples.examples.len())
+        }
         Err(err) => {
             let message = failure_message(role, &err);
             inner
@@ -658,11 +734,8 @@ async fn pipeline_job(
     let context = if request.files.is_empty() {
         Vec::new()
     } else {
-        match crate::workspace::collect(
-            &root,
-            &request.files,
-            crate::workspace::budget_chars(config.agents.get(Role::Oracle)),
-        ) {
+        match crate::workspace::collect(&root, &request.files, config.context_budget(Role::Oracle))
+        {
             Ok(collected) => {
                 let mut pieces = collected.pieces;
                 crate::redact::drop_never_send(&mut pieces, &config.privacy.never_send);

@@ -1,5 +1,6 @@
-//! Open documents: a rope per document, changed in the order the edits arrive, and marks —
-//! ranges that move with the text (where Hephaestus will insert, where a finding points).
+//! Open documents: a rope per document, changed in the order the edits arrive; its syntax
+//! tree, told of each edit as the rope is changed; and marks — ranges that move with the
+//! text (where Hephaestus will insert, where a finding points).
 
 use std::ops::Range;
 
@@ -8,6 +9,7 @@ use ropey::Rope;
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 use super::position::{Clamped, Encoding, line_len_without_break, to_char_range};
+use crate::syntax::{Parsed, SyntaxTree, language_for};
 
 /// One open document.
 #[derive(Clone, Debug)]
@@ -16,6 +18,8 @@ pub struct Document {
     pub version: i32,
     pub language_id: String,
     pub marks: Vec<Mark>,
+    /// `None` for languages without a grammar.
+    pub syntax: Option<SyntaxTree>,
 }
 
 /// A range that follows edits. An edit inside it (or, for a `whole_lines` mark, anywhere on
@@ -48,11 +52,14 @@ pub struct Documents {
 
 impl Documents {
     pub fn open(&self, uri: Uri, text: &str, version: i32, language_id: String) {
+        let path = uri.to_file_path();
+        let language = language_for(path.as_deref(), Some(&language_id));
         let document = Document {
             rope: Rope::from_str(text),
             version,
             language_id,
             marks: Vec::new(),
+            syntax: language.map(SyntaxTree::new),
         };
         self.map.insert(uri, document);
     }
@@ -96,9 +103,17 @@ impl Documents {
                 continue;
             }
             // Marks follow first: a whole-lines mark needs its lines as they were.
-            let Document { rope, marks, .. } = &mut *document;
+            let Document {
+                rope,
+                marks,
+                syntax,
+                ..
+            } = &mut *document;
             for mark in marks.iter_mut() {
                 mark.follow(rope, &replaced, inserted);
+            }
+            if let Some(syntax) = syntax {
+                syntax.edit(rope, &replaced, &change.text);
             }
             rope.remove(replaced.clone());
             rope.insert(replaced.start, &change.text);
@@ -110,6 +125,22 @@ impl Documents {
     /// A copy of the document as it is now.
     pub fn snapshot(&self, uri: &Uri) -> Option<Document> {
         self.map.get(uri).map(|d| d.clone())
+    }
+
+    /// The document's parse, brought up to date (incrementally) if it was edited since the
+    /// last call, with the text it is the parse of and that text's version. `None` if the
+    /// document is not open or has no grammar. The reparse happens under the entry's lock:
+    /// it is short (a few milliseconds after an edit) and never spans an `.await`.
+    pub fn parsed(&self, uri: &Uri) -> Option<(Parsed, Rope, i32)> {
+        let mut document = self.map.get_mut(uri)?;
+        let Document {
+            rope,
+            syntax,
+            version,
+            ..
+        } = &mut *document;
+        let parsed = syntax.as_mut()?.parsed(rope)?;
+        Some((parsed, rope.clone(), *version))
     }
 
     /// Places a mark; `None` if the document is not open.
@@ -294,6 +325,46 @@ mod tests {
         let id = docs.mark(&uri(), 5..7, true).unwrap();
         edit(&docs, 2, (1, 0, 1, 0), "!");
         assert!(docs.resolve(&uri(), id).is_none());
+    }
+
+    #[test]
+    fn the_parse_follows_incremental_edits() {
+        let docs = Documents::default();
+        docs.open(uri(), "def f():\n    pass\n", 1, "python".into());
+        docs.parsed(&uri()).unwrap();
+        edit(&docs, 2, (0, 4, 0, 5), "renamed");
+        edit(&docs, 3, (2, 0, 2, 0), "class C:\n    pass\n");
+        let (parsed, rope, version) = docs.parsed(&uri()).unwrap();
+        let names: Vec<_> = parsed
+            .outline
+            .definitions
+            .iter()
+            .map(|d| (d.name.as_str(), d.rows.start))
+            .collect();
+        assert_eq!(names, [("renamed", 0), ("C", 2)]);
+        assert_eq!(version, 3);
+        assert_eq!(
+            parsed.tree.root_node().to_sexp(),
+            crate::syntax::parse(parsed.language, &rope.to_string(), None)
+                .unwrap()
+                .root_node()
+                .to_sexp()
+        );
+    }
+
+    #[test]
+    fn a_document_without_a_grammar_has_no_parse() {
+        let docs = Documents::default();
+        docs.open(
+            "file:///w/notes.txt".parse().unwrap(),
+            "hello",
+            1,
+            "plaintext".into(),
+        );
+        assert!(
+            docs.parsed(&"file:///w/notes.txt".parse().unwrap())
+                .is_none()
+        );
     }
 
     #[test]

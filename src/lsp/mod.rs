@@ -7,10 +7,12 @@
 mod commands;
 mod deliver;
 mod documents;
+mod index;
 mod jobs;
 mod position;
 mod server;
 pub(crate) mod sift;
+mod symbols;
 
 pub use documents::{ChangeError, Documents};
 pub use position::Encoding;

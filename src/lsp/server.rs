@@ -18,6 +18,10 @@ use crate::orchestrator::Orchestrator;
 use crate::request::{Depth, PipelineKind, PipelineRequest};
 use crate::router::route;
 
+/// The most symbols `workspace/symbol` answers with: editors show a short list and refine
+/// as the user types.
+const MAX_WORKSPACE_SYMBOLS: usize = 256;
+
 /// What the client can do, from `initialize`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ClientCaps {
@@ -44,6 +48,7 @@ pub struct Inner {
     pub settings: RwLock<Settings>,
     pub jobs: Jobs,
     pub findings: super::deliver::Findings,
+    pub index: super::index::IndexState,
 }
 
 pub struct Backend {
@@ -70,6 +75,7 @@ impl Backend {
                 }),
                 jobs: Jobs::default(),
                 findings: super::deliver::Findings::default(),
+                index: super::index::IndexState::default(),
             }),
         }
     }
@@ -336,6 +342,7 @@ impl LanguageServer for Backend {
                         ..CodeActionOptions::default()
                     },
                 )),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
                 execute_command_provider: Some(ExecuteCommandOptions {
                     commands: commands::ALL.iter().map(|c| c.to_string()).collect(),
                     ..ExecuteCommandOptions::default()
@@ -358,7 +365,8 @@ impl LanguageServer for Backend {
             method: "workspace/didChangeWatchedFiles".into(),
             register_options: Some(json!({"watchers": [
                 {"globPattern": "**/config/multi_model.yaml"},
-                {"globPattern": "**/multi-model/config.yaml"}
+                {"globPattern": "**/multi-model/config.yaml"},
+                {"globPattern": "**/*.{py,pyi,rs}"}
             ]})),
         };
         let _ = self
@@ -366,6 +374,8 @@ impl LanguageServer for Backend {
             .client
             .register_capability(vec![registration])
             .await;
+        let inner = self.inner.clone();
+        tokio::spawn(async move { super::index::build(&inner).await });
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -400,13 +410,16 @@ impl LanguageServer for Backend {
             ),
             Err(err) => self.inner.log(MessageType::WARNING, err.to_string()),
         }
+        super::index::document_changed(&self.inner, &uri);
         if self.inner.findings.has(&uri) {
             let inner = self.inner.clone();
             tokio::spawn(async move { super::deliver::publish_findings(&inner, &uri).await });
         }
     }
 
-    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        super::index::refresh_document(&self.inner, &params.text_document.uri);
+    }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         self.inner.documents.close(&params.text_document.uri);
@@ -432,8 +445,39 @@ impl LanguageServer for Backend {
         self.inner.reload_config().await;
     }
 
-    async fn did_change_watched_files(&self, _: DidChangeWatchedFilesParams) {
-        self.inner.reload_config().await;
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        super::index::files_changed(&self.inner, &params.changes);
+        let config_changed = params.changes.iter().any(|event| {
+            let path = event.uri.path().as_str();
+            path.ends_with("/config/multi_model.yaml") || path.ends_with("/multi-model/config.yaml")
+        });
+        if config_changed {
+            self.inner.reload_config().await;
+        }
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        let Some(root) = self.inner.workspace() else {
+            return Ok(Some(WorkspaceSymbolResponse::Flat(Vec::new())));
+        };
+        let found = self.inner.index.read(|index| {
+            index
+                .symbols(&params.query, MAX_WORKSPACE_SYMBOLS)
+                .into_iter()
+                .filter_map(|m| super::symbols::information(&root, m.path, m.symbol))
+                .collect::<Vec<_>>()
+        });
+        match found {
+            Some(symbols) => Ok(Some(WorkspaceSymbolResponse::Flat(symbols))),
+            None => Err(Error {
+                code: tower_lsp_server::jsonrpc::ErrorCode::ContentModified,
+                message: "the workspace index is still being built; try again shortly".into(),
+                data: None,
+            }),
+        }
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
@@ -446,8 +490,23 @@ impl LanguageServer for Backend {
         };
         let encoding = self.inner.encoding();
         let (chars, _) = to_char_range(&document.rope, params.range, encoding);
-        // Nothing selected: the cursor's enclosing function.
-        let range = if chars.is_empty() {
+        // Nothing selected: the cursor's enclosing definition, from the kept parse (by
+        // indentation for files without a grammar).
+        let scope = chars
+            .is_empty()
+            .then(|| self.inner.documents.parsed(&uri))
+            .flatten()
+            .filter(|(_, _, version)| *version == document.version)
+            .and_then(|(parsed, rope, _)| {
+                let text = rope.to_string();
+                let at = rope.char_to_byte(chars.start);
+                let scopes = crate::syntax::enclosing_scopes(&parsed, &text, &(at..at));
+                let node = scopes.first()?;
+                Some(rope.byte_to_char(node.start_byte())..rope.byte_to_char(node.end_byte()))
+            });
+        let range = if let Some(scope) = scope {
+            super::position::to_range(&document.rope, scope, encoding)
+        } else if chars.is_empty() {
             let line = document.rope.char_to_line(chars.start);
             let rope = &document.rope;
             let (first, last) =

@@ -24,6 +24,9 @@ pub struct Example {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Examples {
     pub examples: Vec<Example>,
+    /// Said above the examples: how they were found when not by the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 pub(super) fn prompt(input: &RoleInput, fence: &Fence) -> RolePrompt {
@@ -87,12 +90,18 @@ pub(super) fn parse(completion: &Completion) -> Result<Examples, RoleError> {
         .filter(|e| 0 < e.start_line && e.start_line <= e.end_line && !e.path.trim().is_empty())
         .take(MAX_EXAMPLES)
         .collect();
-    Ok(Examples { examples })
+    Ok(Examples {
+        examples,
+        note: None,
+    })
 }
 
 impl Examples {
     pub fn to_markdown(&self) -> String {
         let mut out = String::from("# Examples\n\n");
+        if let Some(note) = &self.note {
+            let _ = writeln!(out, "> {note}\n");
+        }
         if self.examples.is_empty() {
             out.push_str("No examples found.\n");
         }

@@ -1,269 +1,302 @@
 //! The context around a selection: its enclosing function and class, the file's imports and
 //! docstring, the definitions of names it uses, and the signatures beside it. Each piece is
-//! labelled with its path and lines.
+//! labelled with its path and lines, and the pieces fill a token budget in that order of
+//! priority: a piece that does not fit whole is cut after its last whole line that fits
+//! (a definition falls back to its signature), never inside a line.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 use streaming_iterator::StreamingIterator;
-use tree_sitter::{Node, Parser, QueryCursor};
+use tree_sitter::{Node, QueryCursor};
 
 use super::language::Language;
+use super::outline::Definition;
+use super::tree::Parsed;
 use crate::roles::ContextPiece;
+use crate::tokens::{estimate, fit_lines};
 
 /// How much context to gather.
 #[derive(Clone, Copy, Debug)]
 pub struct ContextOptions {
-    /// The most characters of context (the selection itself not counted).
-    pub max_chars: usize,
+    /// The most tokens of context (the selection itself not counted), by `tokens::estimate`.
+    pub max_tokens: usize,
+}
+
+/// What surrounds a selection.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SelectionContext {
+    /// In priority order.
+    pub pieces: Vec<ContextPiece>,
+    /// Names the selection uses that this file does not define (for the workspace index).
+    pub unresolved: Vec<String>,
+    /// Tokens left of the budget.
+    pub tokens_left: usize,
 }
 
 /// A definition longer than this is shown by its signature only.
 const MAX_DEFINITION_LINES: usize = 60;
-/// How deep the outline pass looks for definitions: module → class → body → method, plus
-/// a decorator level.
-const OUTLINE_DEPTH: u32 = 5;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Pass {
-    Outline,
-    AroundSelection,
-}
 
 /// Lines shown either side of a selection in a file that does not parse.
 const SURROUNDING_LINES: usize = 20;
 
-/// Context pieces for the byte range `selection` of `text` (the selection itself is not
-/// among them). `label` names the file in piece labels.
+/// Context for the byte range `selection` of `text`, parsing it first (files the editor
+/// does not have open). `label` names the file in piece labels.
 pub fn context_for(
-    language: Option<&Language>,
+    language: Option<&'static Language>,
     label: &str,
     text: &str,
     selection: Range<usize>,
     options: ContextOptions,
-) -> Vec<ContextPiece> {
-    let selection = selection.start.min(text.len())
-        ..selection
-            .end
-            .min(text.len())
-            .max(selection.start.min(text.len()));
-    let parsed = language.and_then(|language| {
-        let mut parser = Parser::new();
-        parser.set_language(&language.grammar()).ok()?;
-        let tree = parser.parse(text, None)?;
-        Some((language, tree))
-    });
-    let Some((language, tree)) = parsed else {
-        return vec![surrounding(
-            label,
-            &Lines::new(text),
-            &selection,
-            "no grammar for this file; surrounding lines",
-        )];
-    };
-    context_in(language, &tree, label, text, selection, options)
+) -> SelectionContext {
+    match language.and_then(|language| Parsed::new(language, text)) {
+        Some(parsed) => context_in(&parsed, label, text, selection, options),
+        None => {
+            let mut budget = Budget::new(options.max_tokens);
+            let selection = clamp(selection, text);
+            budget.push(surrounding(
+                label,
+                &Lines::new(text),
+                &selection,
+                "no grammar for this file; surrounding lines",
+            ));
+            budget.finish(Vec::new())
+        }
+    }
 }
 
 /// `context_for` with the file already parsed (the language server keeps trees).
 pub fn context_in(
-    language: &Language,
-    tree: &tree_sitter::Tree,
+    parsed: &Parsed,
     label: &str,
     text: &str,
     selection: Range<usize>,
     options: ContextOptions,
-) -> Vec<ContextPiece> {
-    let end = selection.end.min(text.len());
-    let selection = selection.start.min(end)..end;
+) -> SelectionContext {
+    let selection = clamp(selection, text);
     let lines = Lines::new(text);
-    let Some(query) = language.context_query() else {
-        return vec![surrounding(
+    let mut budget = Budget::new(options.max_tokens);
+    let outline = &parsed.outline;
+    let scopes = enclosing_scopes(parsed, text, &selection);
+    let references = names_used(parsed.language, &parsed.tree, text, &selection);
+
+    if parsed.tree.root_node().has_error() {
+        budget.push(surrounding(
             label,
-            &Lines::new(text),
+            &lines,
             &selection,
-            "surrounding lines",
-        )];
-    };
-
-    let index = |name: &str| query.capture_index_for_name(name);
-    let (scope_i, def_i, name_i, import_i, doc_i) = (
-        index("scope"),
-        index("definition"),
-        index("name"),
-        index("import"),
-        index("docstring"),
-    );
-    let mut scopes: Vec<Node> = Vec::new();
-    let mut definitions: BTreeMap<String, Vec<Node>> = BTreeMap::new();
-    let mut all_definitions: Vec<Node> = Vec::new();
-    let mut imports: Vec<Node> = Vec::new();
-    let mut docstring: Option<Node> = None;
-    let mut references: BTreeSet<String> = BTreeSet::new();
-
-    // Two passes keep a large file cheap: the file's outline (definitions, imports,
-    // docstring) lives near the root, so that pass stops a few levels down; the scopes
-    // around the selection come from a pass over the selection's range only.
-    for pass in [Pass::Outline, Pass::AroundSelection] {
-        let mut cursor = QueryCursor::new();
-        match pass {
-            Pass::Outline => {
-                cursor.set_max_start_depth(Some(OUTLINE_DEPTH));
-            }
-            Pass::AroundSelection => {
-                cursor.set_byte_range(selection.clone());
-            }
-        }
-        let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
-        while let Some(m) = matches.next() {
-            let node_of = |i: Option<u32>| {
-                i.and_then(|i| m.captures().iter().find(|c| c.index == i).map(|c| c.node))
-            };
-            if pass == Pass::AroundSelection {
-                if let Some(node) = node_of(scope_i)
-                    && node.start_byte() <= selection.start
-                    && selection.end <= node.end_byte()
-                {
-                    scopes.push(node);
-                }
-                continue;
-            }
-            if let (Some(node), Some(name)) = (node_of(def_i), node_of(name_i)) {
-                definitions
-                    .entry(text[name.byte_range()].to_string())
-                    .or_default()
-                    .push(node);
-                all_definitions.push(node);
-            }
-            if let Some(node) = node_of(import_i) {
-                imports.push(node);
-            }
-            if let Some(node) = node_of(doc_i) {
-                docstring.get_or_insert(node);
-            }
-        }
+            "the file has syntax errors; surrounding lines",
+        ));
     }
-    if let Some(names) = language.references_query() {
-        let mut cursor = QueryCursor::new();
-        cursor.set_byte_range(selection.clone());
-        let mut captures = cursor.captures(names, tree.root_node(), text.as_bytes());
-        while let Some((m, i)) = captures.next() {
-            let node = m.captures()[*i].node;
-            if selection.start <= node.start_byte() && node.end_byte() <= selection.end {
-                references.insert(text[node.byte_range()].to_string());
-            }
-        }
+    if let Some(rows) = &outline.docstring {
+        budget.push(span_piece(label, &lines, rows.clone(), "module docstring"));
     }
-    scopes.sort_by_key(|n| n.byte_range().len());
-    scopes.dedup_by_key(|n| n.id());
-
-    let mut pieces = Vec::new();
-    let mut used = 0;
-    let mut push = |piece: ContextPiece, pieces: &mut Vec<ContextPiece>| {
-        if used + piece.text.len() <= options.max_chars {
-            used += piece.text.len();
-            pieces.push(piece);
-        }
-    };
-
-    if tree.root_node().has_error() {
-        push(
-            surrounding(
-                label,
-                &lines,
-                &selection,
-                "the file has syntax errors; surrounding lines",
-            ),
-            &mut pieces,
-        );
-    }
-    if let Some(doc) = docstring {
-        push(
-            node_piece(label, &lines, doc, "module docstring"),
-            &mut pieces,
-        );
-    }
-    for run in contiguous(&imports) {
-        push(span_piece(label, &lines, run, "imports"), &mut pieces);
+    for run in contiguous(&outline.imports) {
+        budget.push(span_piece(label, &lines, run, "imports"));
     }
     // The innermost enclosing definition, whole; the ones around it by signature.
     if let Some(inner) = scopes.first() {
         if inner.byte_range() != selection {
-            push(
-                node_piece(label, &lines, *inner, "enclosing definition"),
-                &mut pieces,
-            );
+            budget.push(node_piece(label, &lines, *inner, "enclosing definition"));
         }
         for outer in scopes.iter().skip(1) {
-            push(
-                signature_piece(label, text, *outer, "enclosing definition (signature)"),
-                &mut pieces,
-            );
+            budget.push(signature_piece(
+                label,
+                text,
+                *outer,
+                "enclosing definition (signature)",
+            ));
         }
     }
     // Signatures of the definitions beside the innermost scope (or beside the selection).
     let container = scopes
         .first()
         .and_then(|n| n.parent())
-        .or_else(|| Some(tree.root_node()));
-    let siblings: Vec<String> = all_definitions
+        .unwrap_or(parsed.tree.root_node())
+        .id();
+    let beside: Vec<&Definition> = outline
+        .definitions
         .iter()
-        .filter(|d| d.parent() == container && scopes.first().is_none_or(|s| s.id() != d.id()))
-        .filter(|d| !(d.start_byte() <= selection.start && selection.end <= d.end_byte()))
-        .map(|d| {
-            format!(
-                "line {}: {}",
-                d.start_position().row + 1,
-                first_line(text, *d)
-            )
+        .filter(|d| {
+            d.parent == container && scopes.first().is_none_or(|s| s.byte_range() != d.bytes)
         })
+        .filter(|d| !(d.bytes.start <= selection.start && selection.end <= d.bytes.end))
         .collect();
-    if !siblings.is_empty() {
-        let first = all_definitions
+    if let Some(first) = beside.first() {
+        let listing: Vec<String> = beside
             .iter()
-            .find(|d| d.parent() == container)
-            .map_or(1, |d| d.start_position().row + 1);
-        push(
-            ContextPiece {
-                label: format!("{label}: signatures beside it"),
-                text: siblings.join("\n"),
-                first_line: first as u32,
-            },
-            &mut pieces,
-        );
+            .map(|d| format!("line {}: {}", d.rows.start + 1, d.signature))
+            .collect();
+        budget.push(ContextPiece {
+            label: format!("{label}: signatures beside it"),
+            text: listing.join("\n"),
+            first_line: first.rows.start as u32 + 1,
+        });
     }
     // Definitions of the names the selection uses, from this file.
+    let mut unresolved = Vec::new();
     for name in &references {
-        for definition in definitions.get(name).into_iter().flatten() {
+        let mut defined = false;
+        for definition in outline.named(name) {
+            defined = true;
             let inside = |outer: &Node| {
-                outer.start_byte() <= definition.start_byte()
-                    && definition.end_byte() <= outer.end_byte()
+                outer.start_byte() <= definition.bytes.start
+                    && definition.bytes.end <= outer.end_byte()
             };
             let overlaps_selection =
-                definition.start_byte() < selection.end && selection.start < definition.end_byte();
+                definition.bytes.start < selection.end && selection.start < definition.bytes.end;
             if overlaps_selection || scopes.iter().any(inside) {
                 continue;
             }
-            let length = definition.end_position().row - definition.start_position().row + 1;
-            let piece = if length <= MAX_DEFINITION_LINES {
-                node_piece(
-                    label,
-                    &lines,
-                    *definition,
-                    &format!("definition of `{name}`"),
-                )
-            } else {
-                signature_piece(
-                    label,
-                    text,
-                    *definition,
-                    &format!("definition of `{name}` (signature)"),
-                )
-            };
-            push(piece, &mut pieces);
+            budget.push(definition_piece(label, &lines, definition));
+        }
+        if !defined {
+            unresolved.push(name.clone());
         }
     }
-    pieces
+    budget.finish(unresolved)
 }
+
+/// A definition as context: whole when short, else its signature.
+pub fn definition_piece(label: &str, lines: &Lines, definition: &Definition) -> ContextPiece {
+    let name = &definition.name;
+    if definition.rows.len() <= MAX_DEFINITION_LINES {
+        span_piece(
+            label,
+            lines,
+            definition.rows.clone(),
+            &format!("definition of `{name}`"),
+        )
+    } else {
+        ContextPiece {
+            label: format!(
+                "{label}:{} (definition of `{name}` (signature))",
+                definition.rows.start + 1
+            ),
+            text: definition.signature.clone(),
+            first_line: definition.rows.start as u32 + 1,
+        }
+    }
+}
+
+/// The definitions (`@scope`) around `selection`, innermost first. Only the selection's
+/// range is searched, so this costs what the selection's depth costs, not the file.
+pub fn enclosing_scopes<'t>(
+    parsed: &'t Parsed,
+    text: &str,
+    selection: &Range<usize>,
+) -> Vec<Node<'t>> {
+    let Some(query) = parsed.language.context_query() else {
+        return Vec::new();
+    };
+    let Some(scope) = query.capture_index_for_name("scope") else {
+        return Vec::new();
+    };
+    let mut scopes = Vec::new();
+    let mut cursor = QueryCursor::new();
+    cursor.set_byte_range(selection.clone());
+    let mut captures = cursor.captures(query, parsed.tree.root_node(), text.as_bytes());
+    while let Some((m, i)) = captures.next() {
+        let capture = m.captures()[*i];
+        let node = capture.node;
+        if capture.index == scope
+            && node.start_byte() <= selection.start
+            && selection.end <= node.end_byte()
+        {
+            scopes.push(node);
+        }
+    }
+    scopes.sort_by_key(|n| n.byte_range().len());
+    scopes.dedup_by_key(|n| n.id());
+    scopes
+}
+
+/// The names (`@reference`) inside `selection`.
+fn names_used(
+    language: &Language,
+    tree: &tree_sitter::Tree,
+    text: &str,
+    selection: &Range<usize>,
+) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let Some(query) = language.references_query() else {
+        return names;
+    };
+    let mut cursor = QueryCursor::new();
+    cursor.set_byte_range(selection.clone());
+    let mut captures = cursor.captures(query, tree.root_node(), text.as_bytes());
+    while let Some((m, i)) = captures.next() {
+        let node = m.captures()[*i].node;
+        if selection.start <= node.start_byte() && node.end_byte() <= selection.end {
+            names.insert(text[node.byte_range()].to_string());
+        }
+    }
+    names
+}
+
+fn clamp(selection: Range<usize>, text: &str) -> Range<usize> {
+    let end = selection.end.min(text.len());
+    selection.start.min(end)..end
+}
+
+/// Pieces in priority order within a token budget.
+pub struct Budget {
+    left: usize,
+    pieces: Vec<ContextPiece>,
+}
+
+impl Budget {
+    pub fn new(tokens: usize) -> Budget {
+        Budget {
+            left: tokens,
+            pieces: Vec::new(),
+        }
+    }
+
+    /// Adds `piece` whole if it fits, else its first lines that fit (saying how many were
+    /// cut), else nothing. Returns whether anything was added.
+    pub fn push(&mut self, mut piece: ContextPiece) -> bool {
+        let cost = estimate(&piece.label) + estimate(&piece.text);
+        if cost <= self.left {
+            self.left -= cost;
+            self.pieces.push(piece);
+            return true;
+        }
+        let room = self
+            .left
+            .saturating_sub(estimate(&piece.label) + CUT_NOTE_TOKENS);
+        let (kept, lines) = fit_lines(&piece.text, room);
+        if lines == 0 {
+            return false;
+        }
+        let cut = piece.text.lines().count() - lines;
+        piece.text = format!("{kept}\n… ({cut} more lines left out for the budget)");
+        self.left = self
+            .left
+            .saturating_sub(estimate(&piece.label) + estimate(&piece.text));
+        self.pieces.push(piece);
+        true
+    }
+
+    pub fn left(&self) -> usize {
+        self.left
+    }
+
+    pub fn into_pieces(self) -> Vec<ContextPiece> {
+        self.pieces
+    }
+
+    fn finish(self, unresolved: Vec<String>) -> SelectionContext {
+        SelectionContext {
+            pieces: self.pieces,
+            unresolved,
+            tokens_left: self.left,
+        }
+    }
+}
+
+/// What the "… (N more lines …)" note costs.
+const CUT_NOTE_TOKENS: usize = 12;
 
 fn first_line(text: &str, node: Node) -> String {
     text[node.byte_range()]
@@ -293,13 +326,13 @@ fn signature_piece(label: &str, text: &str, node: Node, what: &str) -> ContextPi
 }
 
 /// The text with its line starts, so pieces cost their own size, not the file's.
-struct Lines<'a> {
+pub struct Lines<'a> {
     text: &'a str,
     starts: Vec<usize>,
 }
 
 impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Lines<'a> {
+    pub fn new(text: &'a str) -> Lines<'a> {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         Lines { text, starts }
@@ -346,12 +379,9 @@ fn surrounding(label: &str, lines: &Lines, selection: &Range<usize>, what: &str)
     )
 }
 
-/// Runs of nodes on consecutive lines, as row ranges.
-fn contiguous(nodes: &[Node]) -> Vec<Range<usize>> {
-    let mut rows: Vec<Range<usize>> = nodes
-        .iter()
-        .map(|n| n.start_position().row..n.end_position().row + 1)
-        .collect();
+/// Runs of consecutive row ranges, merged.
+fn contiguous(rows: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut rows = rows.to_vec();
     rows.sort_by_key(|r| r.start);
     let mut runs: Vec<Range<usize>> = Vec::new();
     for r in rows {
@@ -390,13 +420,17 @@ class Invoice:
 
     fn context(selection: &str) -> Vec<ContextPiece> {
         let start = PY.find(selection).unwrap();
-        context_for(
+        pieces(context_for(
             language_for(None, Some("python")),
             "pay.py",
             PY,
             start..start + selection.len(),
-            ContextOptions { max_chars: 10_000 },
-        )
+            ContextOptions { max_tokens: 10_000 },
+        ))
+    }
+
+    fn pieces(context: SelectionContext) -> Vec<ContextPiece> {
+        context.pieces
     }
 
     fn labels(pieces: &[ContextPiece]) -> Vec<String> {
@@ -464,13 +498,13 @@ class Invoice:
     fn a_file_with_syntax_errors_still_gives_surrounding_lines_and_says_so() {
         let broken = "def f(:\n    x = 1\n    return x\n";
         let start = broken.find("x = 1").unwrap();
-        let pieces = context_for(
+        let pieces = pieces(context_for(
             language_for(None, Some("python")),
             "b.py",
             broken,
             start..start + 5,
-            ContextOptions { max_chars: 10_000 },
-        );
+            ContextOptions { max_tokens: 10_000 },
+        ));
         assert!(
             pieces[0].label.contains("syntax errors"),
             "{:?}",
@@ -481,13 +515,13 @@ class Invoice:
 
     #[test]
     fn a_file_without_a_grammar_gets_surrounding_lines() {
-        let pieces = context_for(
+        let pieces = pieces(context_for(
             None,
             "notes.txt",
             "a\nb\nc\n",
             2..3,
-            ContextOptions { max_chars: 10_000 },
-        );
+            ContextOptions { max_tokens: 10_000 },
+        ));
         assert_eq!(pieces.len(), 1);
         assert!(pieces[0].label.contains("no grammar"));
         assert_eq!(pieces[0].text, "a\nb\nc");
@@ -496,14 +530,59 @@ class Invoice:
     #[test]
     fn context_stays_within_its_budget() {
         let start = PY.find("return subtotal").unwrap();
-        let pieces = context_for(
+        let pieces = pieces(context_for(
             language_for(None, Some("python")),
             "pay.py",
             PY,
             start..start + 10,
-            ContextOptions { max_chars: 40 },
+            ContextOptions { max_tokens: 40 },
+        ));
+        let spent: usize = pieces
+            .iter()
+            .map(|p| estimate(&p.label) + estimate(&p.text))
+            .sum();
+        assert!(spent <= 40, "{spent}");
+        assert!(!pieces.is_empty());
+    }
+
+    #[test]
+    fn a_piece_too_big_for_the_budget_is_cut_after_a_whole_line() {
+        let mut budget = Budget::new(30);
+        let text = (1..=20)
+            .map(|i| format!("line number {i} of the body"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(budget.push(ContextPiece {
+            label: "f.py:1-20".into(),
+            text,
+            first_line: 1,
+        }));
+        let piece = &budget.pieces[0];
+        let kept: Vec<&str> = piece.text.lines().collect();
+        assert!(kept[0] == "line number 1 of the body", "{kept:?}");
+        assert!(
+            kept.last().unwrap().contains("more lines left out"),
+            "{kept:?}"
         );
-        assert!(pieces.iter().map(|p| p.text.len()).sum::<usize>() <= 40);
+        assert!(
+            kept[..kept.len() - 1]
+                .iter()
+                .all(|l| l.ends_with("of the body"))
+        );
+    }
+
+    #[test]
+    fn names_defined_elsewhere_are_left_for_the_workspace_index() {
+        let start = PY.find("return subtotal + tax(amount)").unwrap();
+        let context = context_for(
+            language_for(None, Some("python")),
+            "pay.py",
+            PY,
+            start..start + 29,
+            ContextOptions { max_tokens: 10_000 },
+        );
+        // `tax` is defined in the file; the rest (locals included) is the index's to find.
+        assert_eq!(context.unresolved, ["amount", "subtotal"]);
     }
 
     #[test]
@@ -511,13 +590,13 @@ class Invoice:
         let code =
             "use std::fmt;\n\nfn helper() -> u32 { 1 }\n\nfn main() {\n    let x = helper();\n}\n";
         let start = code.find("let x").unwrap();
-        let pieces = context_for(
+        let pieces = pieces(context_for(
             language_for(None, Some("rust")),
             "main.rs",
             code,
             start..start + 18,
-            ContextOptions { max_chars: 10_000 },
-        );
+            ContextOptions { max_tokens: 10_000 },
+        ));
         assert!(
             pieces.iter().any(|p| p.text == "use std::fmt;"),
             "{:?}",

@@ -1,13 +1,22 @@
-//! Syntax: which grammar a file has, and the context a role needs around a selection.
+//! Syntax: which grammar a file has, its parse kept up to date with edits, its outline, and
+//! the context a role needs around a selection.
 //!
 //! A language is a tree-sitter grammar plus query files in `queries/<language>/` (embedded in
 //! the binary); adding one is a table row, not code changes elsewhere. Files in a language
-//! without a grammar, or that do not parse, fall back to the indentation heuristic.
+//! without a grammar, or that do not parse, fall back to surrounding lines (context) and the
+//! indentation heuristic (code actions).
 
 mod block;
 mod context;
 mod language;
+mod outline;
+mod tree;
 
 pub use block::{enclosing_block, enclosing_block_in};
-pub use context::{ContextOptions, context_for, context_in};
+pub use context::{
+    Budget, ContextOptions, Lines, SelectionContext, context_for, context_in, definition_piece,
+    enclosing_scopes,
+};
 pub use language::{Language, language_for};
+pub use outline::{Definition, DefinitionKind, Outline, outline};
+pub use tree::{Parsed, SyntaxTree, input_edit, parse};

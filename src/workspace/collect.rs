@@ -15,11 +15,12 @@ pub struct Collected {
     pub skipped: Vec<(PathBuf, String)>,
 }
 
-/// Reads the files under `root` matching `patterns`, in path order, until `budget_chars`.
+/// Reads the files under `root` matching `patterns`, in path order, until `budget_tokens`
+/// (as `tokens::estimate` counts them).
 pub fn collect(
     root: &Path,
     patterns: &[String],
-    budget_chars: usize,
+    budget_tokens: usize,
 ) -> Result<Collected, WorkspaceError> {
     let mut overrides = OverrideBuilder::new(root);
     for pattern in patterns {
@@ -66,13 +67,14 @@ pub fn collect(
                 continue;
             }
         };
-        if budget_chars < used + text.len() {
+        let tokens = crate::tokens::estimate(&text);
+        if budget_tokens < used + tokens {
             collected
                 .skipped
                 .push((path, LeftOut::OverBudget.to_string()));
             continue;
         }
-        used += text.len();
+        used += tokens;
         collected.pieces.push(ContextPiece {
             label,
             text,
@@ -135,7 +137,7 @@ mod tests {
     #[test]
     fn files_beyond_the_budget_are_skipped_not_cut() {
         let ws = workspace();
-        let collected = collect(ws.path(), &["src/*.py".into()], 15).unwrap();
+        let collected = collect(ws.path(), &["src/*.py".into()], 6).unwrap();
         assert_eq!(labels(&collected), ["src/app.py"]);
         assert!(
             collected

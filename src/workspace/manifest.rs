@@ -60,7 +60,7 @@ impl fmt::Display for LeftOut {
 /// The files of a packed workspace, paths relative to its root.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Manifest {
-    /// In the order of the pieces that follow the manifest: path, tier, characters.
+    /// In the order of the pieces that follow the manifest: path, tier, estimated tokens.
     pub included: Vec<(PathBuf, Priority, usize)>,
     /// Files over the budget first, nearest first (the ones a model most likely misses),
     /// then those the walk skipped, in path order. A skipped directory is one entry.
@@ -72,17 +72,17 @@ impl Manifest {
     /// A short Markdown summary a model can read: every included file, the first left-out
     /// ones, and the rest counted by reason.
     pub fn to_markdown(&self) -> String {
-        let chars: usize = self.included.iter().map(|(_, _, n)| n).sum();
+        let tokens: usize = self.included.iter().map(|(_, _, n)| n).sum();
         let mut out = format!(
-            "Workspace manifest: {} files included ({chars} characters), {} left out. Paths are \
+            "Workspace manifest: {} files included (~{tokens} tokens), {} left out. Paths are \
              relative to the workspace root; the included files follow in this order.\n",
             self.included.len(),
             self.left_out.len(),
         );
         if !self.included.is_empty() {
-            out.push_str("\n| included | tier | chars |\n|---|---|---:|\n");
-            for (path, tier, chars) in &self.included {
-                let _ = writeln!(out, "| {} | {tier} | {chars} |", cell(path));
+            out.push_str("\n| included | tier | tokens |\n|---|---|---:|\n");
+            for (path, tier, tokens) in &self.included {
+                let _ = writeln!(out, "| {} | {tier} | {tokens} |", cell(path));
             }
         }
         if !self.left_out.is_empty() {
@@ -134,9 +134,9 @@ mod tests {
         };
         assert_eq!(
             manifest.to_markdown(),
-            "Workspace manifest: 2 files included (200 characters), 2 left out. Paths are \
+            "Workspace manifest: 2 files included (~200 tokens), 2 left out. Paths are \
              relative to the workspace root; the included files follow in this order.\n\
-             \n| included | tier | chars |\n|---|---|---:|\n\
+             \n| included | tier | tokens |\n|---|---|---:|\n\
              | app/views.py | focus | 120 |\n\
              | app/models.py | imported by focus | 80 |\n\
              \n| left out | reason |\n|---|---|\n\

@@ -21,18 +21,11 @@ mod tests;
 
 use std::path::PathBuf;
 
-use crate::config::AgentConfig;
-
 pub use collect::{Collected, collect};
 pub use manifest::{LeftOut, Manifest};
 pub use pack::{MANIFEST_LABEL, Packed, pack};
 pub use priority::Priority;
-
-/// Tokens kept free for the role's instructions and the fences.
-const PROMPT_OVERHEAD_TOKENS: u64 = 2_000;
-/// The estimator: about four characters per token for code and English (a later issue
-/// replaces it with a measured one).
-const CHARS_PER_TOKEN: u64 = 4;
+pub use walk::{Source, Walked, walk};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {
@@ -42,14 +35,4 @@ pub enum WorkspaceError {
     NothingMatched { root: PathBuf, patterns: String },
     #[error("the workspace root {root} is not a readable directory")]
     NoRoot { root: PathBuf },
-}
-
-/// How many characters of workspace text fit an agent's window next to its answer.
-pub fn budget_chars(agent: &AgentConfig) -> usize {
-    let tokens = agent
-        .context_tokens
-        .saturating_sub(agent.max_tokens)
-        .saturating_sub(PROMPT_OVERHEAD_TOKENS)
-        .max(1_000);
-    usize::try_from(tokens * CHARS_PER_TOKEN).unwrap_or(usize::MAX)
 }

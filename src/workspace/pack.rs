@@ -8,18 +8,20 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use super::imports::{self, Import, Lang};
 use super::manifest::{LeftOut, Manifest};
 use super::priority::{self, Focus, Priority};
 use super::resolve::Resolver;
 use super::walk::{Source, walk};
 use super::{WorkspaceError, file};
 use crate::roles::ContextPiece;
+use crate::tokens::estimate;
 
 /// The label of the manifest piece, always the first piece.
 pub const MANIFEST_LABEL: &str = "workspace manifest";
-/// What a `Fence` adds around a piece besides its label: two delimiter lines with a
-/// 16-character token and a possible final newline.
-const FENCE_CHARS: usize = 60;
+/// What a `Fence` adds around a piece besides its label, in tokens: two delimiter lines
+/// with a random 16-character token each (random letters and digits cost many tokens).
+const FENCE_TOKENS: usize = 40;
 
 /// A packed workspace: the manifest piece, then the files in priority order.
 #[derive(Debug)]
@@ -28,8 +30,8 @@ pub struct Packed {
     pub manifest: Manifest,
 }
 
-/// Packs the text files under `root` into `budget_chars` (characters, as `budget_chars`
-/// computes them for an agent), nearest to `focus` first.
+/// Packs the text files under `root` into `budget_tokens` (as `tokens::estimate` counts
+/// them), nearest to `focus` first.
 ///
 /// `focus` is the selection's file, absolute or relative to `root`; it need not exist (an
 /// unsaved buffer still has a package). `exclude` holds gitignore-style patterns relative to
@@ -42,11 +44,15 @@ pub fn pack(
     root: &Path,
     focus: Option<&Path>,
     exclude: &[String],
-    budget_chars: usize,
+    budget_tokens: usize,
 ) -> Result<Packed, WorkspaceError> {
     let focus_rel = focus.and_then(|focus| relative(root, focus));
     // Imports only matter around a focus.
-    let walked = walk(root, exclude, focus_rel.is_some())?;
+    let with_imports = focus_rel.is_some();
+    let walked = walk(root, exclude, |path, bytes| match Lang::of(path) {
+        Some(lang) if with_imports => imports::scan(lang, bytes),
+        _ => Vec::new(),
+    })?;
     let sources = &walked.sources;
     let rels: Vec<&str> = sources.iter().map(|s| s.rel.as_str()).collect();
     let tiers = match &focus_rel {
@@ -64,10 +70,10 @@ pub fn pack(
     order.sort_by_key(|&i| (tiers[i], sources[i].bytes));
 
     let mut packing = Packing {
-        budget: budget_chars,
-        used: piece_chars(
+        budget: budget_tokens,
+        used: piece_tokens(
             MANIFEST_LABEL,
-            chars_of(&Manifest {
+            tokens_of(&Manifest {
                 included: Vec::new(),
                 left_out: walked.left_out.clone(),
             }),
@@ -95,7 +101,7 @@ pub fn pack(
 struct Taken {
     piece: ContextPiece,
     tier: Priority,
-    chars: usize,
+    tokens: usize,
     rank: usize,
 }
 
@@ -112,11 +118,11 @@ struct Packing {
 }
 
 impl Packing {
-    fn offer(&mut self, rank: usize, source: &Source, tier: Priority) {
-        let row = row_chars(&source.rel, tier, source.bytes);
-        // A character is at most four bytes: when even that many do not fit, the file is
-        // not read again.
-        let least = piece_chars(&source.rel, source.bytes.div_ceil(4)) + row;
+    fn offer(&mut self, rank: usize, source: &Source<Vec<Import>>, tier: Priority) {
+        let row = row_tokens(&source.rel, tier);
+        // Code hardly ever packs more than eight bytes into a token: when even that many
+        // do not fit, the file is not read again.
+        let least = piece_tokens(&source.rel, source.bytes / 8) + row;
         if self.budget < self.used + least {
             self.over_budget.push(rank);
             return;
@@ -128,8 +134,8 @@ impl Packing {
                 return;
             }
         };
-        let chars = text.chars().count();
-        let cost = piece_chars(&source.rel, chars) + row;
+        let tokens = estimate(&text);
+        let cost = piece_tokens(&source.rel, tokens) + row;
         if self.budget < self.used + cost {
             self.over_budget.push(rank);
             return;
@@ -142,7 +148,7 @@ impl Packing {
                 first_line: 1,
             },
             tier,
-            chars,
+            tokens,
             rank,
         });
     }
@@ -153,7 +159,7 @@ impl Packing {
     fn fit_manifest(
         &mut self,
         order: &[usize],
-        sources: &[Source],
+        sources: &[Source<Vec<Import>>],
         mut skipped: Vec<(PathBuf, LeftOut)>,
     ) -> Manifest {
         skipped.append(&mut self.unreadable);
@@ -163,9 +169,9 @@ impl Packing {
             let files: usize = self
                 .included
                 .iter()
-                .map(|t| piece_chars(&t.piece.label, t.chars))
+                .map(|t| piece_tokens(&t.piece.label, t.tokens))
                 .sum();
-            let total = files + piece_chars(MANIFEST_LABEL, chars_of(&manifest));
+            let total = files + piece_tokens(MANIFEST_LABEL, tokens_of(&manifest));
             if total <= self.budget || self.included.is_empty() {
                 return manifest;
             }
@@ -173,7 +179,7 @@ impl Packing {
             while freed < total - self.budget
                 && let Some(last) = self.included.pop()
             {
-                freed += piece_chars(&last.piece.label, last.chars);
+                freed += piece_tokens(&last.piece.label, last.tokens);
                 self.over_budget.push(last.rank);
             }
         }
@@ -184,7 +190,7 @@ impl Packing {
     fn manifest(
         &self,
         order: &[usize],
-        sources: &[Source],
+        sources: &[Source<Vec<Import>>],
         skipped: &[(PathBuf, LeftOut)],
     ) -> Manifest {
         let mut ranks = self.over_budget.clone();
@@ -203,7 +209,7 @@ impl Packing {
             included: self
                 .included
                 .iter()
-                .map(|t| (PathBuf::from(&t.piece.label), t.tier, t.chars))
+                .map(|t| (PathBuf::from(&t.piece.label), t.tier, t.tokens))
                 .collect(),
             left_out,
         }
@@ -211,13 +217,13 @@ impl Packing {
 }
 
 /// Each file's imports, resolved to file numbers.
-fn resolve_all(sources: &[Source]) -> Vec<Vec<usize>> {
+fn resolve_all(sources: &[Source<Vec<Import>>]) -> Vec<Vec<usize>> {
     let mut resolver = Resolver::new(sources.iter().map(|s| s.rel.as_str()));
     sources
         .iter()
         .map(|source| {
             let mut out = Vec::new();
-            for import in &source.imports {
+            for import in &source.scanned {
                 resolver.resolve(&source.rel, import, &mut out);
             }
             out
@@ -226,17 +232,17 @@ fn resolve_all(sources: &[Source]) -> Vec<Vec<usize>> {
 }
 
 /// What a piece costs once fenced.
-fn piece_chars(label: &str, chars: usize) -> usize {
-    chars + label.len() + FENCE_CHARS
+fn piece_tokens(label: &str, tokens: usize) -> usize {
+    tokens + estimate(label) + FENCE_TOKENS
 }
 
-/// What a file's row in the manifest costs: `| label | tier | chars |`.
-fn row_chars(label: &str, tier: Priority, chars: usize) -> usize {
-    label.len() + tier.to_string().len() + chars.to_string().len() + 11
+/// What a file's row in the manifest costs: `| label | tier | tokens |`.
+fn row_tokens(label: &str, tier: Priority) -> usize {
+    estimate(label) + estimate(&tier.to_string()) + 8
 }
 
-fn chars_of(manifest: &Manifest) -> usize {
-    manifest.to_markdown().chars().count()
+fn tokens_of(manifest: &Manifest) -> usize {
+    estimate(&manifest.to_markdown())
 }
 
 /// The focus relative to `root`, `/`-separated; `None` when it is outside.

@@ -116,7 +116,7 @@ fn the_manifest_comes_first_and_the_pieces_follow_it_in_order() {
     assert_eq!(models.unwrap().text, "class User:\n    pass\n");
     assert_eq!(
         packed.manifest.included[2].2,
-        "class User:\n    pass\n".len()
+        crate::tokens::estimate("class User:\n    pass\n")
     );
 }
 
@@ -237,8 +237,12 @@ fn an_absolute_focus_is_taken_relative_to_the_root_and_an_unsaved_one_still_has_
 fn files_over_the_budget_are_left_out_whole_and_listed_nearest_first() {
     let ws = project();
     let all = ws.pack(Some("app/views.py"), 100_000);
-    let needed = all.pieces.iter().map(|p| p.text.len()).sum::<usize>();
-    let packed = ws.pack(Some("app/views.py"), needed / 2 + 1_000);
+    let needed = all
+        .pieces
+        .iter()
+        .map(|p| crate::tokens::estimate(&p.text))
+        .sum::<usize>();
+    let packed = ws.pack(Some("app/views.py"), needed / 2 + 600);
 
     let included: Vec<&str> = tiers(&packed).into_iter().map(|(p, _)| p).collect();
     assert!(
@@ -280,15 +284,15 @@ fn files_over_the_budget_are_left_out_whole_and_listed_nearest_first() {
 }
 
 #[test]
-fn the_budget_covers_the_manifest_and_the_fences() {
+fn the_token_budget_covers_the_manifest_and_the_fences() {
     let ws = project();
     let fence = crate::roles::Fence::new();
-    for budget in [500, 1_000, 1_500, 2_000, 3_000] {
+    for budget in [150, 300, 450, 600, 900] {
         let packed = ws.pack(Some("app/views.py"), budget);
         let fenced: usize = packed
             .pieces
             .iter()
-            .map(|p| fence.wrap(p, false).chars().count())
+            .map(|p| crate::tokens::estimate(&fence.wrap(p, false)))
             .sum();
         assert!(
             fenced <= budget || packed.pieces.len() == 1,

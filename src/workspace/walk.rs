@@ -1,5 +1,5 @@
-//! Walking the whole workspace for packing: every text file read once, its imports noted,
-//! on all cores.
+//! Walking the whole workspace: every text file read once and scanned by the caller (its
+//! imports for packing, its symbols for the index), on all cores.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -8,7 +8,6 @@ use std::sync::mpsc;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::{DirEntry, WalkBuilder, WalkState};
 
-use super::imports::{self, Import, Lang};
 use super::{LeftOut, WorkspaceError, file};
 
 /// Build output, dependencies and caches: pruned even when not gitignored (a project
@@ -37,35 +36,36 @@ const GENERATED_FILES: [&str; 10] = [
 ];
 const MINIFIED_SUFFIXES: [&str; 3] = [".min.js", ".min.css", ".map"];
 
-/// A text file of the workspace, as scanned (its text is read again if packed, so memory
-/// stays at one file per thread however large the workspace).
-pub(super) struct Source {
+/// A text file of the workspace, as scanned: what the caller's scan kept of it (the text
+/// itself is not kept, so memory stays at one file per thread however large the workspace).
+pub struct Source<T> {
     /// Relative to the root, `/`-separated.
     pub rel: String,
     pub path: PathBuf,
     pub bytes: usize,
-    pub imports: Vec<Import>,
+    pub scanned: T,
 }
 
 /// Everything the walk saw, in path order.
-pub(super) struct Walked {
-    pub sources: Vec<Source>,
+pub struct Walked<T> {
+    pub sources: Vec<Source<T>>,
     pub left_out: Vec<(PathBuf, LeftOut)>,
 }
 
-enum Found {
-    Source(Source),
+enum Found<T> {
+    Source(Source<T>),
     LeftOut(PathBuf, LeftOut),
 }
 
 /// Walks `root`: .gitignore and .ignore files honoured (see `inside_repository`), hidden
 /// files skipped, symbolic links not followed, `exclude` (gitignore syntax, relative to
-/// `root`) and generated directories pruned. With `with_imports`, each source file's imports are scanned too.
-pub(super) fn walk(
+/// `root`) and generated directories pruned. `scan` sees each text file's path and bytes
+/// once, on the walking thread.
+pub fn walk<T: Send>(
     root: &Path,
     exclude: &[String],
-    with_imports: bool,
-) -> Result<Walked, WorkspaceError> {
+    scan: impl Fn(&Path, &[u8]) -> T + Sync,
+) -> Result<Walked<T>, WorkspaceError> {
     if !root.is_dir() {
         return Err(WorkspaceError::NoRoot {
             root: root.to_path_buf(),
@@ -80,13 +80,13 @@ pub(super) fn walk(
         .build_parallel()
         .run(|| {
             let sender = sender.clone();
-            let excluded = &excluded;
+            let (excluded, scan) = (&excluded, &scan);
             let mut buffer = Vec::new();
             Box::new(move |entry| {
                 let Ok(entry) = entry else {
                     return WalkState::Continue;
                 };
-                let (found, state) = visit(root, excluded, with_imports, &entry, &mut buffer);
+                let (found, state) = visit(root, excluded, scan, &entry, &mut buffer);
                 if let Some(found) = found {
                     // The receiver outlives the walk.
                     let _ = sender.send(found);
@@ -135,13 +135,13 @@ fn exclude_matcher(root: &Path, exclude: &[String]) -> Result<Gitignore, Workspa
     })
 }
 
-fn visit(
+fn visit<T>(
     root: &Path,
     excluded: &Gitignore,
-    with_imports: bool,
+    scan: &impl Fn(&Path, &[u8]) -> T,
     entry: &DirEntry,
     buffer: &mut Vec<u8>,
-) -> (Option<Found>, WalkState) {
+) -> (Option<Found<T>>, WalkState) {
     if entry.depth() == 0 {
         return (None, WalkState::Continue);
     }
@@ -180,10 +180,7 @@ fn visit(
             rel: slash_separated(rel),
             path: path.to_path_buf(),
             bytes: buffer.len(),
-            imports: match Lang::of(path) {
-                Some(lang) if with_imports => imports::scan(lang, buffer),
-                _ => Vec::new(),
-            },
+            scanned: scan(path, buffer),
         }),
         Err(why) => Found::LeftOut(rel.to_path_buf(), why),
     };

@@ -1,0 +1,105 @@
+//! The index as context: candidate examples for the Librarian (and its answer when no model
+//! is available), and definitions of names a selection uses from other files.
+
+use super::{WorkspaceIndex, snippet};
+use crate::roles::{ContextPiece, Example};
+use crate::syntax::{Budget, DefinitionKind};
+
+/// Lines of context either side of an example.
+const AROUND: usize = 5;
+/// A definition longer than this is shown by its first lines only.
+const MAX_EXAMPLE_LINES: usize = 25;
+/// Definitions of one name taken from other files (a name defined in many places is
+/// probably not the one meant in all of them).
+const MAX_DEFINITIONS_PER_NAME: usize = 2;
+
+/// The `limit` best definitions for `query`, as examples with five lines of context,
+/// explained by how they ranked. `read` gives a file's text (the editor's buffer when it
+/// is open); files it cannot read are skipped.
+pub fn local_examples(
+    index: &WorkspaceIndex,
+    query: &str,
+    limit: usize,
+    read: impl Fn(&str) -> Option<String>,
+) -> Vec<Example> {
+    index
+        .search(query, limit * 2)
+        .into_iter()
+        .filter_map(|hit| {
+            let text = read(&hit.path)?;
+            let rows = &hit.symbol.rows;
+            let shown = rows.start..rows.end.min(rows.start + MAX_EXAMPLE_LINES);
+            let (_, snippet) = snippet(&text, shown.clone(), AROUND);
+            let of = hit
+                .symbol
+                .container
+                .as_ref()
+                .map(|c| format!(" of `{c}`"))
+                .unwrap_or_default();
+            Some(Example {
+                path: hit.path.clone(),
+                start_line: rows.start as u32 + 1,
+                end_line: rows.end as u32,
+                explanation: format!(
+                    "{} `{}`{of}: matched the words of the request in its name, docstring or \
+                     body (BM25 score {:.2}){}",
+                    hit.symbol.kind.as_str(),
+                    hit.symbol.name,
+                    hit.score,
+                    if shown.end < rows.end {
+                        format!("; first {MAX_EXAMPLE_LINES} lines shown")
+                    } else {
+                        String::new()
+                    }
+                ),
+                snippet,
+            })
+        })
+        .take(limit)
+        .collect()
+}
+
+/// Adds to `budget` the definitions of `names` found in other files of the workspace
+/// (not `this_file`), each labelled with its path and lines.
+pub fn definitions_from_index(
+    index: &WorkspaceIndex,
+    names: &[String],
+    this_file: Option<&str>,
+    budget: &mut Budget,
+    read: impl Fn(&str) -> Option<String>,
+) {
+    for name in names {
+        let found = index
+            .definitions_of(name)
+            .filter(|(path, symbol)| {
+                Some(*path) != this_file && symbol.kind != DefinitionKind::Module
+            })
+            .take(MAX_DEFINITIONS_PER_NAME);
+        for (path, symbol) in found {
+            let Some(text) = read(path) else { continue };
+            let rows = symbol.rows.clone();
+            let piece = if rows.len() <= 60 {
+                let (first, body) = snippet(&text, rows.clone(), 0);
+                ContextPiece {
+                    label: format!(
+                        "{path}:{}-{} (definition of `{name}`)",
+                        rows.start + 1,
+                        rows.end
+                    ),
+                    text: body,
+                    first_line: first,
+                }
+            } else {
+                ContextPiece {
+                    label: format!(
+                        "{path}:{} (definition of `{name}` (signature))",
+                        rows.start + 1
+                    ),
+                    text: symbol.signature.clone(),
+                    first_line: rows.start as u32 + 1,
+                }
+            };
+            budget.push(piece);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! One file's part of the index: its definitions, each a ranking document, and its usages.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::terms::terms;
+use crate::syntax::{DefinitionKind, Parsed};
+
+/// Weights of where a term appears: a definition's name says most about it, its docstring
+/// next, its body least.
+const NAME_WEIGHT: f32 = 3.0;
+const DOC_WEIGHT: f32 = 2.0;
+/// Body lines looked at per definition: a class's first methods describe it well enough.
+const MAX_BODY_LINES: usize = 200;
+/// Lines remembered per name used in a file.
+const MAX_USAGES_PER_NAME: usize = 16;
+
+/// A definition, as the index keeps it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Symbol {
+    pub name: String,
+    pub kind: DefinitionKind,
+    pub container: Option<String>,
+    /// 0-based, end exclusive.
+    pub rows: Range<usize>,
+    pub signature: String,
+    /// Weighted term frequencies.
+    pub(super) terms: HashMap<String, f32>,
+    /// The weighted length, for BM25's length normalisation.
+    pub(super) length: f32,
+}
+
+/// What the index knows of one file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FileEntry {
+    pub symbols: Vec<Symbol>,
+    /// Identifier → the 0-based lines it appears on (the first few), definitions included.
+    pub usages: HashMap<String, Vec<u32>>,
+}
+
+impl FileEntry {
+    /// Indexes `text`, outlined by `parsed` (files without a grammar have no definitions,
+    /// only usages).
+    pub fn new(text: &str, parsed: Option<&Parsed>) -> FileEntry {
+        let lines: Vec<&str> = text.lines().collect();
+        let symbols = parsed
+            .map(|parsed| {
+                parsed
+                    .outline
+                    .definitions
+                    .iter()
+                    .map(|d| {
+                        let mut weighted: HashMap<String, f32> = HashMap::new();
+                        let mut add = |text: &str, weight: f32| {
+                            terms(text, |t| *weighted.entry(t).or_default() += weight)
+                        };
+                        add(&d.name, NAME_WEIGHT);
+                        if let Some(container) = &d.container {
+                            add(container, 1.0);
+                        }
+                        if let Some(doc) = &d.docstring {
+                            add(doc, DOC_WEIGHT);
+                        }
+                        let end = d
+                            .rows
+                            .end
+                            .min(d.rows.start + MAX_BODY_LINES)
+                            .min(lines.len());
+                        for line in lines.get(d.rows.start..end).unwrap_or_default() {
+                            add(line, 1.0);
+                        }
+                        Symbol {
+                            name: d.name.clone(),
+                            kind: d.kind,
+                            container: d.container.clone(),
+                            rows: d.rows.clone(),
+                            signature: d.signature.clone(),
+                            length: weighted.values().sum(),
+                            terms: weighted,
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        FileEntry {
+            symbols,
+            usages: usages(text),
+        }
+    }
+}
+
+/// Every identifier and the first lines it is on: a lexical scan, the same for every
+/// language, and fast enough to redo on each save.
+fn usages(text: &str) -> HashMap<String, Vec<u32>> {
+    let mut found: HashMap<String, Vec<u32>> = HashMap::new();
+    for (row, line) in text.lines().enumerate() {
+        for word in line.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+            if word.is_empty() || word.starts_with(|c: char| c.is_ascii_digit()) {
+                continue;
+            }
+            let rows = found.entry(word.to_string()).or_default();
+            if rows.len() < MAX_USAGES_PER_NAME && rows.last() != Some(&(row as u32)) {
+                rows.push(row as u32);
+            }
+        }
+    }
+    found
+}

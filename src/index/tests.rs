@@ -1,0 +1,124 @@
+use super::*;
+
+fn index(files: &[(&str, &str)]) -> WorkspaceIndex {
+    let mut index = WorkspaceIndex::default();
+    for (path, text) in files {
+        index.update(path, text, None);
+    }
+    index
+}
+
+const USERS: &str = "def fetch_user(user_id, retries=3):\n    \"\"\"Load a user from the API, retrying on failure.\"\"\"\n    for attempt in range(retries):\n        pass\n\n\nclass UserCache:\n    def get(self, key):\n        return None\n";
+const ORDERS: &str = "def total(order):\n    return sum(line.price for line in order)\n\n\ndef show_user_orders(user):\n    user = fetch_user(user.id)\n    return total(user.orders)\n";
+
+#[test]
+fn a_definition_whose_name_matches_ranks_first() {
+    let index = index(&[("app/users.py", USERS), ("app/orders.py", ORDERS)]);
+    let hits = index.search("fetch user", 5);
+    assert_eq!(hits[0].symbol.name, "fetch_user");
+    assert_eq!(hits[0].path, "app/users.py");
+    assert_eq!(hits[0].symbol.rows, 0..4);
+}
+
+#[test]
+fn the_docstring_counts_towards_the_rank() {
+    let index = index(&[("app/users.py", USERS), ("app/orders.py", ORDERS)]);
+    let hits = index.search("examples of retrying on failure", 5);
+    assert_eq!(hits[0].symbol.name, "fetch_user");
+}
+
+#[test]
+fn usages_in_bodies_are_found_too() {
+    let index = index(&[("app/users.py", USERS), ("app/orders.py", ORDERS)]);
+    let names: Vec<String> = index
+        .search("fetch_user", 5)
+        .into_iter()
+        .map(|h| h.symbol.name)
+        .collect();
+    assert!(names.iter().any(|n| n == "show_user_orders"), "{names:?}");
+}
+
+#[test]
+fn a_query_matching_nothing_finds_nothing() {
+    let index = index(&[("app/users.py", USERS)]);
+    assert!(index.search("kubernetes deployment", 5).is_empty());
+}
+
+#[test]
+fn updating_a_file_replaces_what_was_known_of_it() {
+    let mut index = index(&[("app/users.py", USERS), ("app/orders.py", ORDERS)]);
+    index.update("app/users.py", "def load_account(x):\n    return x\n", None);
+    assert!(index.definitions_of("fetch_user").next().is_none());
+    assert_eq!(index.definitions_of("load_account").count(), 1);
+    assert_eq!(index.symbol_count(), 3);
+}
+
+#[test]
+fn removing_a_file_forgets_its_terms() {
+    let mut index = index(&[("app/users.py", USERS), ("app/orders.py", ORDERS)]);
+    index.remove("app/users.py");
+    index.remove("app/orders.py");
+    assert_eq!(index.symbol_count(), 0);
+    assert!(index.document_frequency.is_empty());
+}
+
+#[test]
+fn methods_keep_their_class() {
+    let index = index(&[("app/users.py", USERS)]);
+    let (_, get) = index.definitions_of("get").next().unwrap();
+    assert_eq!(get.container.as_deref(), Some("UserCache"));
+}
+
+#[test]
+fn usages_are_recorded_per_file_by_line() {
+    let index = index(&[("app/orders.py", ORDERS)]);
+    assert_eq!(
+        index.file("app/orders.py").unwrap().usages["fetch_user"],
+        [5]
+    );
+}
+
+#[test]
+fn symbol_search_ranks_exact_then_prefix_then_substring_then_letters() {
+    let index = index(&[
+        ("a.py", "def user():\n    pass\n"),
+        ("b.py", "def user_cache():\n    pass\n"),
+        ("c.py", "def load_user():\n    pass\n"),
+        ("d.py", "def unused_ranker():\n    pass\n"),
+    ]);
+    let names: Vec<&str> = index
+        .symbols("user", 10)
+        .iter()
+        .map(|m| m.symbol.name.as_str())
+        .collect();
+    assert_eq!(names, ["user", "user_cache", "load_user", "unused_ranker"]);
+}
+
+#[test]
+fn the_whole_workspace_is_indexed_honouring_gitignore_and_exclude() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("app")).unwrap();
+    std::fs::create_dir_all(root.join("vendor")).unwrap();
+    std::fs::create_dir_all(root.join("gen")).unwrap();
+    std::fs::write(root.join("app/users.py"), USERS).unwrap();
+    std::fs::write(root.join("vendor/lib.py"), "def vendored():\n    pass\n").unwrap();
+    std::fs::write(root.join("gen/out.py"), "def generated():\n    pass\n").unwrap();
+    std::fs::write(root.join("README.md"), "# not code\n").unwrap();
+    std::fs::write(root.join(".gitignore"), "vendor/\n").unwrap();
+    let index = WorkspaceIndex::build(root, &["gen/".to_string()]).unwrap();
+    assert_eq!(index.file_count(), 1);
+    assert!(index.definitions_of("fetch_user").next().is_some());
+}
+
+#[test]
+fn a_snippet_has_context_lines_either_side() {
+    let text = (1..=20)
+        .map(|i| format!("line {i}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (first, snippet) = snippet(&text, 9..11, 5);
+    assert_eq!(first, 5);
+    assert_eq!(snippet.lines().count(), 12);
+    assert!(snippet.starts_with("line 5\n"));
+}

@@ -1,0 +1,178 @@
+//! The workspace index in the server: built in the background after `initialized`, kept
+//! current from edits (debounced), saves and watched-file events, and read by
+//! `workspace/symbol`, the Librarian and the selection context.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use dashmap::DashMap;
+use tower_lsp_server::ls_types::{FileChangeType, FileEvent, MessageType, Uri};
+
+use super::jobs::JobProgress;
+use super::server::Inner;
+use crate::index::WorkspaceIndex;
+use crate::syntax::language_for;
+
+/// How long typing must pause before a document is re-indexed.
+const DEBOUNCE: Duration = Duration::from_millis(300);
+/// The progress token of the index build.
+pub const INDEX_TOKEN: &str = "multi-model-index";
+/// Files larger than this are not indexed (as they are not packed).
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The index and what keeps it current.
+#[derive(Default)]
+pub struct IndexState {
+    /// `None` until the first build finishes (or when there is no workspace folder).
+    index: RwLock<Option<WorkspaceIndex>>,
+    /// Per document, the latest edit's number: a debounced refresh runs only if no edit
+    /// came after the one that scheduled it.
+    pending: DashMap<Uri, u64>,
+}
+
+impl IndexState {
+    /// Runs `f` on the index, if it is built. Never held across an `.await`.
+    pub fn read<T>(&self, f: impl FnOnce(&WorkspaceIndex) -> T) -> Option<T> {
+        let guard = self.index.read().unwrap_or_else(|p| p.into_inner());
+        guard.as_ref().map(f)
+    }
+
+    fn write(&self, f: impl FnOnce(&mut WorkspaceIndex)) {
+        let mut guard = self.index.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(index) = guard.as_mut() {
+            f(index);
+        }
+    }
+}
+
+/// Builds the index of the workspace in the background, with progress.
+pub async fn build(inner: &Arc<Inner>) {
+    let Some(root) = inner.workspace() else {
+        return;
+    };
+    let exclude = inner.config().context.exclude.clone();
+    // Shown as progress where the editor has a progress UI; elsewhere only logged (a
+    // message box at every start would be noise).
+    let progress = match inner.caps().progress {
+        true => Some(
+            JobProgress::begin(
+                inner,
+                INDEX_TOKEN,
+                "Indexing workspace".into(),
+                root.display().to_string(),
+            )
+            .await,
+        ),
+        false => None,
+    };
+    let started = Instant::now();
+    let built = tokio::task::spawn_blocking(move || WorkspaceIndex::build(&root, &exclude)).await;
+    let message = match built {
+        Ok(Ok(index)) => {
+            let message = format!(
+                "indexed {} files, {} definitions in {} ms",
+                index.file_count(),
+                index.symbol_count(),
+                started.elapsed().as_millis()
+            );
+            *inner.index.index.write().unwrap_or_else(|p| p.into_inner()) = Some(index);
+            message
+        }
+        Ok(Err(err)) => format!("workspace not indexed: {err}"),
+        Err(err) => format!("workspace not indexed: {err}"),
+    };
+    inner.log(MessageType::INFO, message.clone());
+    if let Some(progress) = progress {
+        progress.end(message).await;
+    }
+}
+
+/// After an edit: re-index the document once typing pauses, from its own parse.
+pub fn document_changed(inner: &Arc<Inner>, uri: &Uri) {
+    let generation = {
+        let mut entry = inner.index.pending.entry(uri.clone()).or_default();
+        *entry += 1;
+        *entry
+    };
+    let (inner, uri) = (inner.clone(), uri.clone());
+    tokio::spawn(async move {
+        tokio::time::sleep(DEBOUNCE).await;
+        if inner
+            .index
+            .pending
+            .get(&uri)
+            .is_some_and(|g| *g == generation)
+        {
+            inner.index.pending.remove(&uri);
+            refresh_document(&inner, &uri);
+        }
+    });
+}
+
+/// Re-indexes an open document now (on save, and after the debounce).
+pub fn refresh_document(inner: &Arc<Inner>, uri: &Uri) {
+    let Some(rel) = relative(inner, uri) else {
+        return;
+    };
+    let Some((parsed, rope, _)) = inner.documents.parsed(uri) else {
+        return;
+    };
+    let text = rope.to_string();
+    inner
+        .index
+        .write(|index| index.update(&rel, &text, Some(&parsed)));
+}
+
+/// Files changed outside the editor: re-read (unless open: the buffer wins) or forgotten.
+pub fn files_changed(inner: &Arc<Inner>, events: &[FileEvent]) {
+    let Some(root) = inner.workspace() else {
+        return;
+    };
+    for event in events {
+        let Some(path) = event.uri.to_file_path() else {
+            continue;
+        };
+        let Some(rel) = rel_of(&root, &path) else {
+            continue;
+        };
+        if language_for(Some(&path), None).is_none() || inner.documents.is_open(&event.uri) {
+            continue;
+        }
+        if event.typ == FileChangeType::DELETED {
+            inner.index.write(|index| index.remove(&rel));
+            continue;
+        }
+        let small = std::fs::metadata(&path).is_ok_and(|m| m.len() <= MAX_FILE_BYTES);
+        match std::fs::read_to_string(&path) {
+            Ok(text) if small => inner.index.write(|index| index.update(&rel, &text, None)),
+            _ => inner.index.write(|index| index.remove(&rel)),
+        }
+    }
+}
+
+/// A workspace file's text: the editor's buffer when it is open, else the disk's.
+pub fn read(inner: &Arc<Inner>, rel: &str) -> Option<String> {
+    let path = inner.workspace()?.join(rel);
+    if let Some(uri) = Uri::from_file_path(&path)
+        && let Some(document) = inner.documents.snapshot(&uri)
+    {
+        return Some(document.rope.to_string());
+    }
+    std::fs::read_to_string(path).ok()
+}
+
+/// The document's path relative to the workspace root, `/`-separated.
+pub fn relative(inner: &Arc<Inner>, uri: &Uri) -> Option<String> {
+    let path = uri.to_file_path()?;
+    rel_of(&inner.workspace()?, &path)
+}
+
+fn rel_of(root: &Path, path: &Path) -> Option<String> {
+    let rel: PathBuf = path.strip_prefix(root).ok()?.to_path_buf();
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
