@@ -38,11 +38,12 @@ def digest(password):
 /// Line 3 is the blank, indented line where the cursor waits for Hephaestus.
 const ADD: &str = "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    \n";
 
-/// The models: Oracle and Hephaestus answer from mocks; the Librarian needs a key that is
-/// not set, so it has no usable model.
+/// The models: Oracle, Hephaestus and Sisyphus answer from mocks; the Librarian needs a key
+/// that is not set, so it has no usable model.
 struct Models {
     oracle: MockServer,
     hephaestus: MockServer,
+    sisyphus: MockServer,
 }
 
 impl Models {
@@ -50,6 +51,7 @@ impl Models {
         Models {
             oracle: MockServer::start().await,
             hephaestus: MockServer::start().await,
+            sisyphus: MockServer::start().await,
         }
     }
 
@@ -61,10 +63,10 @@ impl Models {
             )
         };
         format!(
-            "agents:\n{}{}  librarian: {{ model: \"librarian-model\", provider: anthropic, api_base: \"{}\", api_key_env: {UNSET_KEY}, fallback: [] }}\n  sisyphus: {{ model: \"sisyphus-model:1\", provider: ollama, api_base: \"{}\", fallback: [] }}\nrouting:\n  enable_fallback: false\n",
+            "agents:\n{}{}{}  librarian: {{ model: \"librarian-model\", provider: anthropic, api_base: \"{}\", api_key_env: {UNSET_KEY}, fallback: [] }}\nrouting:\n  enable_fallback: false\n",
             local("oracle", &self.oracle),
             local("hephaestus", &self.hephaestus),
-            self.oracle.url,
+            local("sisyphus", &self.sisyphus),
             self.oracle.url,
         )
     }
@@ -277,6 +279,23 @@ async fn implement_puts_hephaestus_code_at_the_cursor() {
             "    return a + b",
         ])
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_opens_in_a_buffer_under_agent_plans() {
+    let models = Models::start().await;
+    let plan = json!({"summary": "Split run().", "steps": [
+        {"id": "S1", "title": "Quote the command", "details": "Use shlex.", "files": ["src/app.py"]}
+    ], "risks": ["callers"], "testing_strategy": "pytest"});
+    models
+        .sisyphus
+        .on("POST", "/api/chat", answer(&plan.to_string()));
+    let observed = nvim("plan", &models, "app.py", APP).await;
+    let opened = observed["opened"].as_str().expect("the buffer shown");
+    assert!(opened.contains("/ws/.agent/plans/"), "{opened}");
+    assert!(opened.ends_with(".md"), "{opened}");
+    let text = observed["lines"].to_string();
+    assert!(text.contains("Quote the command"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

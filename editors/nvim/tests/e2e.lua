@@ -2,7 +2,7 @@
 -- action titles, diagnostics, buffer lines, notifications) as JSON to MULTI_MODEL_RESULT;
 -- tests/editor_nvim.rs judges it. Every wait is bounded; a failure exits with code 1.
 --
--- MULTI_MODEL_SCENARIO: code_actions | review | implement | unconfigured
+-- MULTI_MODEL_SCENARIO: code_actions | review | implement | plan | unconfigured
 -- MULTI_MODEL_FILE: the file to open.
 
 local plugin_client = require("multi_model.client")
@@ -117,6 +117,15 @@ function scenarios.implement(bufnr)
     return not vim.deep_equal(before, vim.api.nvim_buf_get_lines(bufnr, 0, -1, false))
   end)
   observed.lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+end
+
+function scenarios.plan(bufnr)
+  vim.cmd("MultiModelPlan")
+  wait_for("the plan to open", function()
+    return vim.api.nvim_get_current_buf() ~= bufnr
+  end)
+  observed.opened = vim.api.nvim_buf_get_name(0)
+  observed.lines = vim.api.nvim_buf_get_lines(0, 0, -1, false)
 end
 
 function scenarios.unconfigured(_)
