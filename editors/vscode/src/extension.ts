@@ -37,7 +37,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
   };
   const stop = async (): Promise<void> => {
-    await client?.stop();
+    try {
+      await client?.stop();
+    } catch (error) {
+      // A server that never started cannot be stopped; there is nothing left to clean up.
+      output.appendLine(`stopping the server: ${error instanceof Error ? error.message : String(error)}`);
+    }
     jobs.clear();
     status.refresh();
   };
@@ -67,7 +72,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         });
       }
     }),
-    { dispose: () => void stop() },
   );
   await start();
 }
