@@ -1,0 +1,69 @@
+-- Options: defaults, merging, and what the server is sent at start and on change.
+
+local M = {}
+
+M.ROLES = { "sisyphus", "hephaestus", "oracle", "librarian" }
+
+M.defaults = {
+  -- The server executable; "multi-model" is looked up on PATH.
+  cmd = { "multi-model", "serve" },
+  filetypes = { "python", "rust" },
+  -- A `--config` file for the server; nil lets it discover one.
+  config_path = nil,
+  -- Per-role model ids, e.g. { oracle = "claude-sonnet-5" }.
+  models = {},
+  -- MULTI_MODEL_LOG for the server process: error | warn | info | debug.
+  log_level = nil,
+  -- Files or directories that mark a workspace root, searched upwards from the buffer.
+  root_markers = { ".git", "config/multi_model.yaml", "pyproject.toml", "Cargo.toml" },
+  -- Suggested keymaps under this prefix (e.g. "<leader>m"); nil maps nothing.
+  keymap_prefix = nil,
+  -- Progress as notifications: false leaves it to the statusline (`status()`).
+  notify_progress = true,
+  on_attach = nil,
+}
+
+function M.merge(opts)
+  local merged = vim.tbl_deep_extend("force", vim.deepcopy(M.defaults), opts or {})
+  -- Lists are replaced whole, not merged by index.
+  for _, key in ipairs({ "cmd", "filetypes", "root_markers" }) do
+    if opts and opts[key] then
+      merged[key] = opts[key]
+    end
+  end
+  return merged
+end
+
+local function models_of(opts)
+  local models = {}
+  for _, role in ipairs(M.ROLES) do
+    if opts.models[role] then
+      models[role] = opts.models[role]
+    end
+  end
+  -- An empty Lua table would be sent as a JSON array.
+  if next(models) == nil then
+    return vim.empty_dict()
+  end
+  return models
+end
+
+-- `initializationOptions`: the server reads `configPath`; `models` is sent in the same
+-- shape the VS Code extension uses.
+function M.init_options(opts)
+  return { configPath = opts.config_path, models = models_of(opts) }
+end
+
+-- `workspace/didChangeConfiguration` settings, under the server's section.
+function M.settings(opts)
+  return { multiModel = { configPath = opts.config_path, models = models_of(opts) } }
+end
+
+function M.cmd_env(opts)
+  if opts.log_level then
+    return { MULTI_MODEL_LOG = opts.log_level }
+  end
+  return nil
+end
+
+return M

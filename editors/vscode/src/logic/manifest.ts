@@ -1,0 +1,23 @@
+// The names package.json must declare: the commands the extension registers and the
+// settings it reads (tested against package.json, which VS Code reads instead of the code).
+
+import { ROLES } from './settings';
+import { ROLE_ACTIONS } from './target';
+
+export const EXTENSION_COMMANDS = [
+  ...ROLE_ACTIONS.map((action) => `multiModel.${action}` as const),
+  'multiModel.pipeline',
+  'multiModel.metrics',
+  'multiModel.doctor',
+  'multiModel.cancelAll',
+  'multiModel.showLog',
+] as const;
+
+export type ExtensionCommand = (typeof EXTENSION_COMMANDS)[number];
+
+export const SETTING_KEYS = [
+  'serverPath',
+  'configPath',
+  'logLevel',
+  ...ROLES.map((role) => `models.${role}`),
+];

@@ -1,0 +1,162 @@
+//! The Helix configuration (`editors/helix/languages.toml`) against what the binary serves:
+//! its command line starts the language server, and it adds the server only to languages
+//! the server knows.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use toml::Table;
+
+/// The server's answer to `initialize` is awaited this long: a guard against hangs.
+const ANSWER: Duration = Duration::from_secs(20);
+
+fn languages_toml() -> Table {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/editors/helix/languages.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    text.parse::<Table>()
+        .unwrap_or_else(|err| panic!("{path} is not TOML: {err}"))
+}
+
+fn server(config: &Table) -> &Table {
+    config["language-server"]["multi-model"]
+        .as_table()
+        .expect("[language-server.multi-model]")
+}
+
+fn languages_using_the_server(config: &Table) -> Vec<&Table> {
+    config["language"]
+        .as_array()
+        .expect("[[language]] entries")
+        .iter()
+        .filter_map(|l| l.as_table())
+        .filter(|l| {
+            l["language-servers"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|s| s.as_str() == Some("multi-model")))
+        })
+        .collect()
+}
+
+/// Sends `initialize` to `multi-model <args>` and returns the answer's result.
+fn initialize(args: &[String]) -> Value {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_multi-model"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                      "params": {"processId": null, "rootUri": null, "capabilities": {}}})
+    .to_string();
+    let mut stdin = child.stdin.take().unwrap();
+    write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    stdin.flush().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (sender, answer) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut length = 0;
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|n| 0 < n) {
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(value) = line.strip_prefix("Content-Length:") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+            line.clear();
+        }
+        let mut body = vec![0; length];
+        let read = reader.read_exact(&mut body).map(|()| body);
+        let _ = sender.send(
+            read.ok()
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok()),
+        );
+    });
+    let received = answer.recv_timeout(ANSWER);
+    drop(stdin);
+    let _ = child.kill();
+    let _ = child.wait();
+    let message = received
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("`multi-model {}` did not answer initialize", args.join(" ")));
+    message["result"].clone()
+}
+
+#[test]
+fn the_server_command_is_multi_model() {
+    let config = languages_toml();
+    assert_eq!(server(&config)["command"].as_str(), Some("multi-model"));
+}
+
+#[test]
+fn the_configured_arguments_start_the_language_server() {
+    let config = languages_toml();
+    let args: Vec<String> = server(&config)["args"]
+        .as_array()
+        .expect("args")
+        .iter()
+        .map(|a| a.as_str().expect("string arguments").to_string())
+        .collect();
+    let result = initialize(&args);
+    assert_eq!(result["serverInfo"]["name"], "multi-model", "{result}");
+    assert!(
+        result["capabilities"]["codeActionProvider"].is_object(),
+        "{result}"
+    );
+}
+
+#[test]
+fn the_server_is_added_only_to_languages_it_supports() {
+    let config = languages_toml();
+    let languages = languages_using_the_server(&config);
+    assert!(!languages.is_empty());
+    for language in languages {
+        // Helix sends `language-id` in didOpen, the language's name when there is none.
+        let id = language
+            .get("language-id")
+            .or_else(|| language.get("name"))
+            .and_then(|v| v.as_str())
+            .unwrap();
+        assert!(
+            multi_model::syntax::language_for(None, Some(id)).is_some(),
+            "the server has no language {id:?}"
+        );
+    }
+}
+
+#[test]
+fn python_and_rust_keep_a_usual_language_server_beside_it() {
+    let config = languages_toml();
+    let servers_of = |name: &str| -> Vec<String> {
+        languages_using_the_server(&config)
+            .into_iter()
+            .find(|l| l["name"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("{name} does not use multi-model"))["language-servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect()
+    };
+    let python = servers_of("python");
+    assert!(
+        python.iter().any(|s| s == "ruff" || s == "pylsp"),
+        "{python:?}"
+    );
+    assert!(servers_of("rust").contains(&"rust-analyzer".to_string()));
+}
+
+#[test]
+fn the_request_timeout_is_set() {
+    let config = languages_toml();
+    let timeout = server(&config)["timeout"]
+        .as_integer()
+        .expect("timeout in seconds");
+    assert!((5..=120).contains(&timeout), "{timeout}");
+}
