@@ -55,19 +55,27 @@ impl Models {
         }
     }
 
-    fn config(&self) -> String {
-        let local = |role: &str, mock: &MockServer| {
-            format!(
-                "  {role}: {{ model: \"{role}-model:1\", provider: ollama, api_base: \"{}\", fallback: [] }}\n",
-                mock.url
-            )
+    /// Every role on its mock, except `unconfigured`, whose key variable is unset.
+    fn config(&self, unconfigured: &str) -> String {
+        let agent = |role: &str, mock: &MockServer| {
+            if role == unconfigured {
+                format!(
+                    "  {role}: {{ model: \"{role}-model\", provider: anthropic, api_base: \"{}\", api_key_env: {UNSET_KEY}, fallback: [] }}\n",
+                    mock.url
+                )
+            } else {
+                format!(
+                    "  {role}: {{ model: \"{role}-model:1\", provider: ollama, api_base: \"{}\", fallback: [] }}\n",
+                    mock.url
+                )
+            }
         };
         format!(
-            "agents:\n{}{}{}  librarian: {{ model: \"librarian-model\", provider: anthropic, api_base: \"{}\", api_key_env: {UNSET_KEY}, fallback: [] }}\nrouting:\n  enable_fallback: false\n",
-            local("oracle", &self.oracle),
-            local("hephaestus", &self.hephaestus),
-            local("sisyphus", &self.sisyphus),
-            self.oracle.url,
+            "agents:\n{}{}{}{}routing:\n  enable_fallback: false\n",
+            agent("oracle", &self.oracle),
+            agent("hephaestus", &self.hephaestus),
+            agent("sisyphus", &self.sisyphus),
+            agent("librarian", &self.sisyphus),
         )
     }
 }
@@ -100,7 +108,14 @@ async fn nvim(scenario: &str, models: &Models, file: &str, text: &str) -> Value 
     std::fs::write(&path, text).unwrap();
     // Outside the workspace, so only `initializationOptions.configPath` can find it.
     let config = dir.path().join("e2e-config.yaml");
-    std::fs::write(&config, models.config()).unwrap();
+    // The "no model" scenario leaves Hephaestus without its key; the others leave the
+    // Librarian so, which they never call.
+    let unconfigured = if scenario == "unconfigured" {
+        "hephaestus"
+    } else {
+        "librarian"
+    };
+    std::fs::write(&config, models.config(unconfigured)).unwrap();
     let result = dir.path().join("observed.json");
     let home = dir.path().join("home");
 
@@ -308,7 +323,7 @@ async fn a_role_without_a_usable_model_says_which_variable_to_set() {
         .map(|(m, _)| m)
         .collect();
     assert_eq!(errors.len(), 1, "{observed:#}");
-    for expected in ["librarian", UNSET_KEY, "multi-model doctor"] {
+    for expected in ["hephaestus", UNSET_KEY, "multi-model doctor"] {
         assert!(
             errors[0].contains(expected),
             "{expected:?} in {}",
@@ -316,7 +331,7 @@ async fn a_role_without_a_usable_model_says_which_variable_to_set() {
         );
     }
     assert!(
-        models.oracle.requests().is_empty(),
+        models.hephaestus.requests().is_empty() && models.sisyphus.requests().is_empty(),
         "no model was asked in its place"
     );
 }

@@ -93,7 +93,11 @@ fn assert_close(name: &str, bpe: &CoreBPE) {
     let m = measure(bpe);
     let total_error = report(name, &m);
     assert!(total_error.abs() < 0.10, "total error {total_error:+.3}");
-    assert!(m.mean_abs_error < 0.10, "mean error {:.3}", m.mean_abs_error);
+    assert!(
+        m.mean_abs_error < 0.10,
+        "mean error {:.3}",
+        m.mean_abs_error
+    );
 }
 
 #[test]

@@ -80,6 +80,30 @@ impl Agents {
             Role::Librarian => &self.librarian,
         }
     }
+
+    fn get_mut(&mut self, role: Role) -> &mut AgentConfig {
+        match role {
+            Role::Sisyphus => &mut self.sisyphus,
+            Role::Hephaestus => &mut self.hephaestus,
+            Role::Oracle => &mut self.oracle,
+            Role::Librarian => &mut self.librarian,
+        }
+    }
+}
+
+impl Config {
+    /// The configuration with the models an editor's settings name per role (empty names
+    /// ignored). Only the model id changes: provider, endpoint and key stay as configured,
+    /// so an override picks another model of the same service.
+    pub fn with_models(mut self, models: &BTreeMap<Role, String>) -> Config {
+        for (role, model) in models {
+            let model = model.trim();
+            if !model.is_empty() {
+                self.agents.get_mut(*role).model = model.to_string();
+            }
+        }
+        self
+    }
 }
 
 /// The model that serves a role, and how to reach it.

@@ -1,6 +1,7 @@
 //! The `LanguageServer` implementation: lifecycle, documents, code actions, commands,
 //! configuration.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
@@ -16,6 +17,7 @@ use super::position::{Encoding, to_char_range};
 use crate::config::{Config, ConfigError, ConfigSearch, ProcessEnv, discover};
 use crate::orchestrator::Orchestrator;
 use crate::request::{Depth, PipelineKind, PipelineRequest};
+use crate::role::Role;
 use crate::router::route;
 
 /// The most symbols `workspace/symbol` answers with: editors show a short list and refine
@@ -29,6 +31,8 @@ pub struct ClientCaps {
     pub show_document: bool,
     pub create_files: bool,
     pub apply_edit: bool,
+    /// Accepts a dynamic registration for `workspace/didChangeWatchedFiles`.
+    pub watch_files: bool,
 }
 
 /// Everything `initialize` and configuration changes set.
@@ -37,6 +41,8 @@ pub struct Settings {
     pub caps: ClientCaps,
     pub workspace: Option<PathBuf>,
     pub config_path: Option<PathBuf>,
+    /// Models the editor's settings choose per role, over the configuration file's.
+    pub models: BTreeMap<Role, String>,
     pub config: Arc<Config>,
     pub orchestrator: Arc<Orchestrator>,
 }
@@ -67,6 +73,7 @@ impl Backend {
                     caps: ClientCaps::default(),
                     workspace: None,
                     config_path: None,
+                    models: BTreeMap::new(),
                     orchestrator: Arc::new(Orchestrator::new(
                         config.as_ref().clone(),
                         Arc::new(ProcessEnv),
@@ -147,17 +154,31 @@ impl Inner {
 
     /// Finds and loads the configuration; a broken file keeps the previous configuration,
     /// shows a message, and puts the error on the file itself as a diagnostic.
-    pub async fn reload_config(self: &Arc<Self>) {
-        let (explicit, workspace) = {
+    /// Finds and loads the configuration (with the editor's model overrides) and makes it
+    /// current, without telling the client anything (`initialize` may not notify yet).
+    fn load_config(&self) -> std::result::Result<Config, ConfigError> {
+        let (explicit, workspace, models) = {
             let settings = self.settings.read().unwrap_or_else(|p| p.into_inner());
-            (settings.config_path.clone(), settings.workspace.clone())
+            (
+                settings.config_path.clone(),
+                settings.workspace.clone(),
+                settings.models.clone(),
+            )
         };
-        let found = discover(&ConfigSearch {
+        let config = discover(&ConfigSearch {
             explicit: explicit.as_deref(),
             workspace: workspace.as_deref(),
             env: &ProcessEnv,
-        });
-        match found {
+        })?
+        .with_models(&models);
+        let mut settings = self.settings.write().unwrap_or_else(|p| p.into_inner());
+        settings.orchestrator = Arc::new(Orchestrator::new(config.clone(), Arc::new(ProcessEnv)));
+        settings.config = Arc::new(config.clone());
+        Ok(config)
+    }
+
+    pub async fn reload_config(self: &Arc<Self>) {
+        match self.load_config() {
             Ok(config) => {
                 if let crate::config::ConfigSource::File(path) = &config.source {
                     self.publish_config_error(path, None).await;
@@ -166,10 +187,6 @@ impl Inner {
                     MessageType::INFO,
                     format!("configuration: {}", config.source),
                 );
-                let mut settings = self.settings.write().unwrap_or_else(|p| p.into_inner());
-                settings.orchestrator =
-                    Arc::new(Orchestrator::new(config.clone(), Arc::new(ProcessEnv)));
-                settings.config = Arc::new(config);
             }
             Err(err) => {
                 let message = format!("configuration not loaded, keeping the previous one: {err}");
@@ -269,7 +286,22 @@ fn caps_of(params: &InitializeParams) -> ClientCaps {
             .and_then(|e| e.resource_operations.as_ref())
             .is_some_and(|ops| ops.contains(&ResourceOperationKind::Create)),
         apply_edit: workspace.and_then(|w| w.apply_edit).unwrap_or(false),
+        watch_files: workspace
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|w| w.dynamic_registration)
+            .unwrap_or(false),
     }
+}
+
+/// Per-role model overrides from an editor's settings: `{"models": {"oracle": "..."}}`.
+fn models_of(settings: &Value) -> Option<BTreeMap<Role, String>> {
+    let models = settings.get("models")?.as_object()?;
+    Some(
+        models
+            .iter()
+            .filter_map(|(role, model)| Some((role.parse().ok()?, model.as_str()?.to_string())))
+            .collect(),
+    )
 }
 
 /// Exits when the client process is gone (`initialize.processId`): an orphaned server
@@ -316,7 +348,15 @@ impl LanguageServer for Backend {
             settings.caps = caps_of(&params);
             settings.workspace = workspace_of(&params);
             settings.config_path = config_path;
+            settings.models = params
+                .initialization_options
+                .as_ref()
+                .and_then(models_of)
+                .unwrap_or_default();
         }
+        // Loaded now, so a command sent right after `initialize` already uses it; errors
+        // are reported from `initialized`, when the client may be told.
+        let _ = self.inner.load_config();
         if let Some(pid) = params.process_id {
             watch_parent(pid);
         }
@@ -359,6 +399,11 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: InitializedParams) {
         self.inner.reload_config().await;
+        let inner = self.inner.clone();
+        tokio::spawn(async move { super::index::build(&inner).await });
+        if !self.inner.caps().watch_files {
+            return;
+        }
         // Watch the configuration file so edits apply without a restart.
         let registration = Registration {
             id: "multi-model-config".into(),
@@ -374,8 +419,6 @@ impl LanguageServer for Backend {
             .client
             .register_capability(vec![registration])
             .await;
-        let inner = self.inner.clone();
-        tokio::spawn(async move { super::index::build(&inner).await });
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -427,20 +470,22 @@ impl LanguageServer for Backend {
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
         // Editors send their settings either flat or under the server's section.
-        let settings = &params.settings;
-        let path = ["multi-model", "multiModel"]
+        let settings = ["multi-model", "multiModel"]
             .iter()
-            .find_map(|section| settings.get(section))
-            .unwrap_or(settings)
-            .get("configPath")
-            .and_then(Value::as_str);
-        if let Some(path) = path {
+            .find_map(|section| params.settings.get(section))
+            .unwrap_or(&params.settings);
+        {
             let mut current = self
                 .inner
                 .settings
                 .write()
                 .unwrap_or_else(|p| p.into_inner());
-            current.config_path = (!path.is_empty()).then(|| PathBuf::from(path));
+            if let Some(path) = settings.get("configPath").and_then(Value::as_str) {
+                current.config_path = (!path.is_empty()).then(|| PathBuf::from(path));
+            }
+            if let Some(models) = models_of(settings) {
+                current.models = models;
+            }
         }
         self.inner.reload_config().await;
     }
@@ -492,8 +537,9 @@ impl LanguageServer for Backend {
         let (chars, _) = to_char_range(&document.rope, params.range, encoding);
         // Nothing selected: the cursor's enclosing definition, from the kept parse (by
         // indentation for files without a grammar).
-        let scope = chars
-            .is_empty()
+        // Helix's cursor is a one-character selection: that counts as a cursor too.
+        let cursor = chars.len() <= 1;
+        let scope = cursor
             .then(|| self.inner.documents.parsed(&uri))
             .flatten()
             .filter(|(_, _, version)| *version == document.version)
@@ -506,7 +552,7 @@ impl LanguageServer for Backend {
             });
         let range = if let Some(scope) = scope {
             super::position::to_range(&document.rope, scope, encoding)
-        } else if chars.is_empty() {
+        } else if cursor {
             let line = document.rope.char_to_line(chars.start);
             let rope = &document.rope;
             let (first, last) =

@@ -108,8 +108,8 @@ impl LspClient {
             .to_string()
     }
 
-    /// `initialize` then `initialized`; waits until the server registered its configuration
-    /// watcher, which it does once the workspace configuration is loaded. Returns the result.
+    /// `initialize` then `initialized` (the server loads its configuration while answering
+    /// `initialize`, so commands may follow at once). Returns the result.
     pub async fn initialize(&self, capabilities: Value, options: Value) -> Value {
         let root = url::Url::from_file_path(&self.root).unwrap().to_string();
         let params = json!({
@@ -124,9 +124,6 @@ impl LspClient {
             *self.state.encoding.lock().unwrap() = Encoding::Utf8;
         }
         self.notify("initialized", json!({})).await;
-        self.wait_for(|m| m["method"] == "client/registerCapability", WAIT)
-            .await
-            .unwrap_or_else(|| panic!("no registerCapability; stderr:\n{}", self.stderr()));
         result
     }
 

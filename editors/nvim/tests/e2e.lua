@@ -20,24 +20,12 @@ local function wait_for(what, condition)
   end
 end
 
--- The server answers commands with the built-in configuration until it has loaded the
--- file, which it signals by registering its file watcher.
-local registered = false
-local register = vim.lsp.handlers["client/registerCapability"]
-vim.lsp.handlers["client/registerCapability"] = function(...)
-  registered = true
-  return register(...)
-end
-
 local function open(path)
   vim.cmd("edit " .. vim.fn.fnameescape(path))
   local bufnr = vim.api.nvim_get_current_buf()
   wait_for("the server to attach", function()
     local client = plugin_client.for_buffer(bufnr)
     return client ~= nil and client.initialized == true
-  end)
-  wait_for("the server to load its configuration", function()
-    return registered
   end)
   return bufnr
 end
@@ -129,7 +117,8 @@ function scenarios.plan(bufnr)
 end
 
 function scenarios.unconfigured(_)
-  vim.cmd("MultiModelExamples")
+  vim.api.nvim_win_set_cursor(0, { 3, 0 })
+  vim.cmd("MultiModelImplement")
   wait_for("an error message", function()
     for _, n in ipairs(observed.notifications) do
       if n.level == vim.log.levels.ERROR then
