@@ -279,8 +279,10 @@ fn running_a_task_without_a_role_routes_it_first() {
     cli(&ws)
         .args(["--task", "where is parse_config used?"])
         .assert()
-        .code(1)
-        .stderr(contains("Auto-routing to librarian"));
+        // The librarian's model cannot be reached: the workspace index answers instead.
+        .success()
+        .stderr(contains("Auto-routing to librarian"))
+        .stdout(contains("Ranked by the workspace index alone"));
 }
 
 #[test]

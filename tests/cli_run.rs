@@ -265,3 +265,42 @@ async fn never_send_files_matched_by_files_are_not_sent() {
         "the other file still goes: {sent}"
     );
 }
+
+#[test]
+fn the_librarian_without_a_usable_model_answers_from_the_workspace_index_and_says_so() {
+    let ws = TempDir::new().unwrap();
+    // A key variable nobody sets: the model is unavailable before any request is made.
+    write(
+        &ws.path().join("config/multi_model.yaml"),
+        "agents:\n  librarian: { model: gpt-test, provider: openai, api_base: \"http://127.0.0.1:9/v1\", api_key_env: MULTI_MODEL_TEST_UNSET_KEY, fallback: [] }\nrouting:\n  enable_fallback: false\n",
+    );
+    write(
+        &ws.path().join("app/users.py"),
+        "def fetch_user(user_id, retries=3):\n    \"\"\"Load a user, retrying on failure.\"\"\"\n    return user_id\n\n\ndef unrelated():\n    return 2\n",
+    );
+    let out = command(&ws)
+        .env_remove("MULTI_MODEL_TEST_UNSET_KEY")
+        .args([
+            "--role",
+            "librarian",
+            "--task",
+            "examples of fetching a user with retries",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Ranked by the workspace index alone"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("MULTI_MODEL_TEST_UNSET_KEY"), "{stdout}");
+    assert!(
+        stdout.contains("1. [app/users.py:1](app/users.py#L1-L3)"),
+        "{stdout}"
+    );
+}

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::args::{Cli, RunArgs};
 use super::{Failure, exit, load_config, workspace};
 use crate::config::{Config, ProcessEnv};
+use crate::index::{WorkspaceIndex, candidate_pieces, local_answer, local_examples};
 use crate::metrics::MetricsFile;
 use crate::orchestrator::{
     Event, ExecuteError, MetricsRecorder, Observer, Orchestrator, RunDir, new_job_id, run_pipeline,
@@ -90,6 +91,29 @@ async fn single(config: Config, request: TaskRequest) -> Result<(), Failure> {
             first_line: 1,
         });
     }
+    // The Librarian ranks the workspace's definitions itself first: its model picks from
+    // these candidates, and without a model they are the answer.
+    let candidates = if role == Role::Librarian {
+        let (root, exclude) = (root.clone(), config.context.exclude.clone());
+        let task = request.task.clone();
+        tokio::task::spawn_blocking(move || {
+            let index = WorkspaceIndex::build(&root, &exclude).ok()?;
+            Some(local_examples(
+                &index,
+                &task,
+                crate::index::CANDIDATES,
+                |rel| std::fs::read_to_string(root.join(rel)).ok(),
+            ))
+        })
+        .await
+        .ok()
+        .flatten()
+    } else {
+        None
+    };
+    if let Some(candidates) = &candidates {
+        context.extend(candidate_pieces(candidates));
+    }
     let input = RoleInput {
         task: request.task.clone(),
         context,
@@ -108,7 +132,16 @@ async fn single(config: Config, request: TaskRequest) -> Result<(), Failure> {
         .execute(role, &input, &new_job_id(), &cancel, &observer)
         .await;
     report_metrics_failures(recorder.as_deref());
-    let served = result.map_err(execute_failure)?;
+    let served = match result {
+        Err(err) if role == Role::Librarian && !matches!(err, ExecuteError::Cancelled) => {
+            let failure = execute_failure(err).message;
+            let answer = local_answer(candidates, &failure);
+            print!("{}", answer.to_markdown());
+            let _ = std::io::stdout().flush();
+            return Ok(());
+        }
+        result => result.map_err(execute_failure)?,
+    };
     if served.served_by != role {
         eprintln!(
             "(answered by {}'s model {} after fallback)",

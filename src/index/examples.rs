@@ -2,9 +2,11 @@
 //! is available), and definitions of names a selection uses from other files.
 
 use super::{WorkspaceIndex, snippet};
-use crate::roles::{ContextPiece, Example};
+use crate::roles::{ContextPiece, Example, Examples};
 use crate::syntax::{Budget, DefinitionKind};
 
+/// How many candidates the index offers the Librarian (its model picks the best five).
+pub const CANDIDATES: usize = 8;
 /// Lines of context either side of an example.
 const AROUND: usize = 5;
 /// A definition longer than this is shown by its first lines only.
@@ -57,6 +59,44 @@ pub fn local_examples(
         })
         .take(limit)
         .collect()
+}
+
+/// The candidates as context for the Librarian's model, to choose from and explain.
+pub fn candidate_pieces(examples: &[Example]) -> Vec<ContextPiece> {
+    examples
+        .iter()
+        .enumerate()
+        .map(|(i, example)| ContextPiece {
+            label: format!(
+                "candidate {}: {}:{}-{}",
+                i + 1,
+                example.path,
+                example.start_line,
+                example.end_line
+            ),
+            text: example.snippet.clone(),
+            first_line: (example.start_line as usize).saturating_sub(AROUND).max(1) as u32,
+        })
+        .collect()
+}
+
+/// The answer when no Librarian model could give one: the local ranking, saying so and
+/// why (`failure`). `examples` is `None` when there was no index to rank with.
+pub fn local_answer(examples: Option<Vec<Example>>, failure: &str) -> Examples {
+    let note = match &examples {
+        Some(_) => format!(
+            "Ranked by the workspace index alone (BM25 over names, docstrings and bodies), not \
+             by a model: {failure}"
+        ),
+        None => format!(
+            "The workspace index is not ready (still building, or no workspace folder) and no \
+             model answered: {failure}"
+        ),
+    };
+    Examples {
+        examples: examples.unwrap_or_default(),
+        note: Some(note),
+    }
 }
 
 /// Adds to `budget` the definitions of `names` found in other files of the workspace

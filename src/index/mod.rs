@@ -18,7 +18,9 @@ mod terms;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-pub use examples::{definitions_from_index, local_examples};
+pub use examples::{
+    CANDIDATES, candidate_pieces, definitions_from_index, local_answer, local_examples,
+};
 pub use file::{FileEntry, Symbol};
 pub use symbols::SymbolMatch;
 

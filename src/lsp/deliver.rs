@@ -22,9 +22,6 @@ use crate::role::Role;
 use crate::roles::{ContextPiece, Fence, Finding, RoleInput, RoleOutput, Severity};
 use crate::syntax::{Budget, ContextOptions};
 
-/// Candidates the index offers the Librarian (the model picks the best five).
-const LOCAL_EXAMPLES: usize = 8;
-
 /// Oracle's findings per document, each on a mark that follows edits.
 #[derive(Default)]
 pub struct Findings {
@@ -173,23 +170,13 @@ async fn role_job(
             target.task.as_deref().unwrap_or_default(),
             input.context[0].text
         );
-        inner
-            .index
-            .read(|index| crate::index::local_examples(index, &query, LOCAL_EXAMPLES, read))
+        inner.index.read(|index| {
+            crate::index::local_examples(index, &query, crate::index::CANDIDATES, read)
+        })
     });
     if let Some(Some(candidates)) = &candidates {
-        for (i, example) in candidates.iter().enumerate() {
-            budget.push(ContextPiece {
-                label: format!(
-                    "candidate {}: {}:{}-{}",
-                    i + 1,
-                    example.path,
-                    example.start_line,
-                    example.end_line
-                ),
-                text: example.snippet.clone(),
-                first_line: example.start_line.saturating_sub(5).max(1),
-            });
+        for piece in crate::index::candidate_pieces(candidates) {
+            budget.push(piece);
         }
     }
     // The planner sees the workspace, packed by priority around this file.
@@ -308,22 +295,10 @@ async fn role_job(
         Err(ExecuteError::Cancelled) => "cancelled; nothing was applied".to_string(),
         // No librarian model could answer: the index's own ranking is the answer.
         Err(err) if role == Role::Librarian => {
-            let note = match &candidates {
-                Some(Some(_)) => format!(
-                    "Ranked by the workspace index alone (BM25 over names, docstrings and bodies), \
-                     not by a model: {}",
-                    failure_message(role, &err)
-                ),
-                _ => format!(
-                    "The workspace index is not ready (still building, or no workspace folder) \
-                     and no model answered: {}",
-                    failure_message(role, &err)
-                ),
-            };
-            let examples = crate::roles::Examples {
-                examples: candidates.clone().flatten().unwrap_or_default(),
-                note: Some(note),
-            };
+            let examples = crate::index::local_answer(
+                candidates.clone().flatten(),
+                &failure_message(role, &err),
+            );
             open_markdown(inner, "examples", &label, &examples.to_markdown()).await;
             format!("{} examples from the local index", examples.examples.len())
         }

@@ -174,6 +174,10 @@ impl Documents {
         }
     }
 
+    pub fn uris(&self) -> Vec<Uri> {
+        self.map.iter().map(|d| d.key().clone()).collect()
+    }
+
     pub fn is_open(&self, uri: &Uri) -> bool {
         self.map.contains_key(uri)
     }

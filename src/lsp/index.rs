@@ -3,7 +3,7 @@
 //! `workspace/symbol`, the Librarian and the selection context.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use dashmap::DashMap;
@@ -13,6 +13,7 @@ use super::jobs::JobProgress;
 use super::server::Inner;
 use crate::index::WorkspaceIndex;
 use crate::syntax::language_for;
+use crate::workspace::Filter;
 
 /// How long typing must pause before a document is re-indexed.
 const DEBOUNCE: Duration = Duration::from_millis(300);
@@ -26,6 +27,11 @@ const MAX_FILE_BYTES: u64 = 1024 * 1024;
 pub struct IndexState {
     /// `None` until the first build finishes (or when there is no workspace folder).
     index: RwLock<Option<WorkspaceIndex>>,
+    /// The walk's rules (gitignore, exclude, hidden and generated directories), for files
+    /// reported changed one at a time.
+    filter: RwLock<Option<Filter>>,
+    /// File events that came while the index was being built, applied once it is.
+    deferred: Mutex<Vec<FileEvent>>,
     /// Per document, the latest edit's number: a debounced refresh runs only if no edit
     /// came after the one that scheduled it.
     pending: DashMap<Uri, u64>,
@@ -67,16 +73,38 @@ pub async fn build(inner: &Arc<Inner>) {
         false => None,
     };
     let started = Instant::now();
-    let built = tokio::task::spawn_blocking(move || WorkspaceIndex::build(&root, &exclude)).await;
+    let built = tokio::task::spawn_blocking(move || {
+        let filter = Filter::new(&root, &exclude)?;
+        WorkspaceIndex::build(&root, &exclude).map(|index| (index, filter))
+    })
+    .await;
     let message = match built {
-        Ok(Ok(index)) => {
+        Ok(Ok((index, filter))) => {
             let message = format!(
                 "indexed {} files, {} definitions in {} ms",
                 index.file_count(),
                 index.symbol_count(),
                 started.elapsed().as_millis()
             );
+            *inner
+                .index
+                .filter
+                .write()
+                .unwrap_or_else(|p| p.into_inner()) = Some(filter);
             *inner.index.index.write().unwrap_or_else(|p| p.into_inner()) = Some(index);
+            // The build read the disk: what changed meanwhile is applied now, and open
+            // documents count as their buffers.
+            let deferred = std::mem::take(
+                &mut *inner
+                    .index
+                    .deferred
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()),
+            );
+            files_changed(inner, &deferred);
+            for uri in inner.documents.uris() {
+                refresh_document(inner, &uri);
+            }
             message
         }
         Ok(Err(err)) => format!("workspace not indexed: {err}"),
@@ -125,10 +153,22 @@ pub fn refresh_document(inner: &Arc<Inner>, uri: &Uri) {
 }
 
 /// Files changed outside the editor: re-read (unless open: the buffer wins) or forgotten.
+/// Files the walk leaves out (gitignored, excluded, in hidden or generated directories)
+/// stay out.
 pub fn files_changed(inner: &Arc<Inner>, events: &[FileEvent]) {
     let Some(root) = inner.workspace() else {
         return;
     };
+    if inner.index.read(|_| ()).is_none() {
+        let mut deferred = inner
+            .index
+            .deferred
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        deferred.extend_from_slice(events);
+        return;
+    }
+    let filter = inner.index.filter.read().unwrap_or_else(|p| p.into_inner());
     for event in events {
         let Some(path) = event.uri.to_file_path() else {
             continue;
@@ -139,7 +179,8 @@ pub fn files_changed(inner: &Arc<Inner>, events: &[FileEvent]) {
         if language_for(Some(&path), None).is_none() || inner.documents.is_open(&event.uri) {
             continue;
         }
-        if event.typ == FileChangeType::DELETED {
+        let admitted = filter.as_ref().is_some_and(|f| f.admits(&path));
+        if event.typ == FileChangeType::DELETED || !admitted {
             inner.index.write(|index| index.remove(&rel));
             continue;
         }
@@ -149,6 +190,17 @@ pub fn files_changed(inner: &Arc<Inner>, events: &[FileEvent]) {
             _ => inner.index.write(|index| index.remove(&rel)),
         }
     }
+}
+
+/// A document was closed: the disk's version counts again (unsaved edits are gone).
+pub fn document_closed(inner: &Arc<Inner>, uri: &Uri) {
+    files_changed(
+        inner,
+        &[FileEvent {
+            uri: uri.clone(),
+            typ: FileChangeType::CHANGED,
+        }],
+    );
 }
 
 /// A workspace file's text: the editor's buffer when it is open, else the disk's.

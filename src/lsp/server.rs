@@ -430,7 +430,8 @@ impl LanguageServer for Backend {
         let doc = params.text_document;
         self.inner
             .documents
-            .open(doc.uri, &doc.text, doc.version, doc.language_id);
+            .open(doc.uri.clone(), &doc.text, doc.version, doc.language_id);
+        super::index::document_changed(&self.inner, &doc.uri);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -466,6 +467,7 @@ impl LanguageServer for Backend {
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         self.inner.documents.close(&params.text_document.uri);
+        super::index::document_closed(&self.inner, &params.text_document.uri);
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {

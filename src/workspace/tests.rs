@@ -439,3 +439,31 @@ fn an_empty_workspace_packs_to_the_manifest_alone() {
             .starts_with("Workspace manifest: 0 files included")
     );
 }
+
+#[test]
+fn the_filter_admits_what_the_walk_reads_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for (rel, text) in [
+        ("app/views.py", "x = 1\n"),
+        ("build/gen.py", "x = 1\n"),
+        (".venv/lib/site.py", "x = 1\n"),
+        ("vendored/lib.py", "x = 1\n"),
+        ("app/secret_gen.py", "x = 1\n"),
+        ("app/keep.py", "x = 1\n"),
+        (".gitignore", "vendored/\n"),
+        ("app/.gitignore", "*_gen.py\n"),
+    ] {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let filter = Filter::new(root, &["app/keep.py".to_string()]).unwrap();
+    let admitted = |rel: &str| filter.admits(&root.join(rel));
+    assert!(admitted("app/views.py"));
+    assert!(!admitted("build/gen.py"), "generated directory");
+    assert!(!admitted(".venv/lib/site.py"), "hidden directory");
+    assert!(!admitted("vendored/lib.py"), "root .gitignore");
+    assert!(!admitted("app/secret_gen.py"), "nested .gitignore");
+    assert!(!admitted("app/keep.py"), "context.exclude");
+}

@@ -195,3 +195,65 @@ fn slash_separated(rel: &Path) -> String {
         .collect();
     parts.join("/")
 }
+
+/// The walk's rules for one path at a time: for files the editor reports changed, which
+/// must be left out of the index just as the walk would leave them out.
+pub struct Filter {
+    root: PathBuf,
+    excluded: Gitignore,
+}
+
+impl Filter {
+    pub fn new(root: &Path, exclude: &[String]) -> Result<Filter, WorkspaceError> {
+        Ok(Filter {
+            root: root.to_path_buf(),
+            excluded: exclude_matcher(root, exclude)?,
+        })
+    }
+
+    /// Whether the walk would read `path` (a file under the root): not hidden, not in a
+    /// generated directory, not excluded, not ignored by a .gitignore or .ignore between
+    /// the root and the file.
+    pub fn admits(&self, path: &Path) -> bool {
+        let Ok(rel) = path.strip_prefix(&self.root) else {
+            return false;
+        };
+        let names: Vec<&OsStr> = rel.components().map(|c| c.as_os_str()).collect();
+        let Some((file, dirs)) = names.split_last() else {
+            return false;
+        };
+        let hidden = |name: &&OsStr| name.to_string_lossy().starts_with('.');
+        if names.iter().any(hidden)
+            || dirs
+                .iter()
+                .any(|d| GENERATED_DIRS.iter().any(|g| *d == OsStr::new(g)))
+            || GENERATED_FILES.iter().any(|g| *file == OsStr::new(g))
+        {
+            return false;
+        }
+        if self
+            .excluded
+            .matched_path_or_any_parents(path, false)
+            .is_ignore()
+        {
+            return false;
+        }
+        // The ignore files of each directory from the root down, nearest last (it wins).
+        let mut dir = self.root.clone();
+        let mut ignored = false;
+        for part in std::iter::once(None).chain(dirs.iter().map(Some)) {
+            if let Some(part) = part {
+                dir.push(part);
+            }
+            for name in [".gitignore", ".ignore"] {
+                let (matcher, _) = Gitignore::new(dir.join(name));
+                match matcher.matched_path_or_any_parents(path, false) {
+                    ignore::Match::Ignore(_) => ignored = true,
+                    ignore::Match::Whitelist(_) => ignored = false,
+                    ignore::Match::None => {}
+                }
+            }
+        }
+        !ignored
+    }
+}
