@@ -56,7 +56,22 @@ fn parsing(c: &mut Criterion) {
     let at = rope.byte_to_char(text.find("class Service80:").unwrap() + 200);
     let mut tree = SyntaxTree::new(python);
     tree.parsed(&rope).unwrap();
-    c.bench_function("reparse_after_one_keystroke_10k_lines", |b| {
+    c.bench_function(
+        "reparse_after_one_keystroke_10k_lines (tree + outline)",
+        |b| {
+            b.iter_batched(
+                || {
+                    let (mut tree, mut rope) = (tree.clone(), rope.clone());
+                    tree.edit(&rope, &(at..at), "x");
+                    rope.insert(at, "x");
+                    (tree, rope)
+                },
+                |(mut tree, rope)| tree.parsed(&rope).unwrap(),
+                criterion::BatchSize::SmallInput,
+            )
+        },
+    );
+    c.bench_function("reparse_after_one_keystroke_10k_lines (tree only)", |b| {
         b.iter_batched(
             || {
                 let (mut tree, mut rope) = (tree.clone(), rope.clone());
@@ -64,7 +79,7 @@ fn parsing(c: &mut Criterion) {
                 rope.insert(at, "x");
                 (tree, rope)
             },
-            |(mut tree, rope)| tree.parsed(&rope).unwrap(),
+            |(mut tree, rope)| tree.tree(&rope).unwrap(),
             criterion::BatchSize::SmallInput,
         )
     });

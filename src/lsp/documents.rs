@@ -9,7 +9,8 @@ use ropey::Rope;
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 use super::position::{Clamped, Encoding, line_len_without_break, to_char_range};
-use crate::syntax::{Parsed, SyntaxTree, language_for};
+use crate::syntax::{Language, Parsed, SyntaxTree, language_for};
+use tree_sitter::Tree;
 
 /// One open document.
 #[derive(Clone, Debug)]
@@ -141,6 +142,20 @@ impl Documents {
         } = &mut *document;
         let parsed = syntax.as_mut()?.parsed(rope)?;
         Some((parsed, rope.clone(), *version))
+    }
+
+    /// `parsed` without the outline: the tree alone, with its language, text and version.
+    pub fn tree(&self, uri: &Uri) -> Option<(&'static Language, Tree, Rope, i32)> {
+        let mut document = self.map.get_mut(uri)?;
+        let Document {
+            rope,
+            syntax,
+            version,
+            ..
+        } = &mut *document;
+        let syntax = syntax.as_mut()?;
+        let tree = syntax.tree(rope)?;
+        Some((syntax.language(), tree, rope.clone(), *version))
     }
 
     /// Places a mark; `None` if the document is not open.

@@ -542,13 +542,13 @@ impl LanguageServer for Backend {
         // Helix's cursor is a one-character selection: that counts as a cursor too.
         let cursor = chars.len() <= 1;
         let scope = cursor
-            .then(|| self.inner.documents.parsed(&uri))
+            .then(|| self.inner.documents.tree(&uri))
             .flatten()
-            .filter(|(_, _, version)| *version == document.version)
-            .and_then(|(parsed, rope, _)| {
+            .filter(|(_, _, _, version)| *version == document.version)
+            .and_then(|(language, tree, rope, _)| {
                 let text = rope.to_string();
                 let at = rope.char_to_byte(chars.start);
-                let scopes = crate::syntax::enclosing_scopes(&parsed, &text, &(at..at));
+                let scopes = crate::syntax::enclosing_scopes(language, &tree, &text, &(at..at));
                 let node = scopes.first()?;
                 Some(rope.byte_to_char(node.start_byte())..rope.byte_to_char(node.end_byte()))
             });

@@ -77,7 +77,7 @@ pub fn context_in(
     let lines = Lines::new(text);
     let mut budget = Budget::new(options.max_tokens);
     let outline = &parsed.outline;
-    let scopes = enclosing_scopes(parsed, text, &selection);
+    let scopes = enclosing_scopes(parsed.language, &parsed.tree, text, &selection);
     let references = names_used(parsed.language, &parsed.tree, text, &selection);
 
     if parsed.tree.root_node().has_error() {
@@ -182,11 +182,12 @@ pub fn definition_piece(label: &str, lines: &Lines, definition: &Definition) -> 
 /// The definitions (`@scope`) around `selection`, innermost first. Only the selection's
 /// range is searched, so this costs what the selection's depth costs, not the file.
 pub fn enclosing_scopes<'t>(
-    parsed: &'t Parsed,
+    language: &Language,
+    tree: &'t tree_sitter::Tree,
     text: &str,
     selection: &Range<usize>,
 ) -> Vec<Node<'t>> {
-    let Some(query) = parsed.language.context_query() else {
+    let Some(query) = language.context_query() else {
         return Vec::new();
     };
     let Some(scope) = query.capture_index_for_name("scope") else {
@@ -195,7 +196,7 @@ pub fn enclosing_scopes<'t>(
     let mut scopes = Vec::new();
     let mut cursor = QueryCursor::new();
     cursor.set_byte_range(selection.clone());
-    let mut captures = cursor.captures(query, parsed.tree.root_node(), text.as_bytes());
+    let mut captures = cursor.captures(query, tree.root_node(), text.as_bytes());
     while let Some((m, i)) = captures.next() {
         let capture = m.captures()[*i];
         let node = capture.node;

@@ -81,13 +81,22 @@ impl SyntaxTree {
     }
 
     /// The tree for `rope` (the text after every recorded edit), reparsed incrementally
-    /// if edits came since the last read, with its outline.
-    pub fn parsed(&mut self, rope: &Rope) -> Option<Parsed> {
+    /// if edits came since the last read. Without the outline: what code actions need.
+    pub fn tree(&mut self, rope: &Rope) -> Option<Tree> {
         if self.stale || self.tree.is_none() {
             self.tree = Some(reparse(self.language, rope, self.tree.as_ref())?);
             self.stale = false;
         }
-        let tree = self.tree.clone()?;
+        self.tree.clone()
+    }
+
+    pub fn language(&self) -> &'static Language {
+        self.language
+    }
+
+    /// `tree` with its outline (computed once per parse).
+    pub fn parsed(&mut self, rope: &Rope) -> Option<Parsed> {
+        let tree = self.tree(rope)?;
         let outline = match &self.outline {
             Some(outline) => outline.clone(),
             None => {
