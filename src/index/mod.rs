@@ -141,7 +141,7 @@ impl WorkspaceIndex {
                 Some((t, ((n - df + 0.5) / (df + 0.5) + 1.0).ln()))
             })
             .collect();
-        let mut hits = Vec::new();
+        let mut scored: Vec<(f32, &String, &Symbol)> = Vec::new();
         for (path, entry) in &self.files {
             for symbol in &entry.symbols {
                 let mut score = 0.0;
@@ -152,22 +152,25 @@ impl WorkspaceIndex {
                     }
                 }
                 if 0.0 < score {
-                    hits.push(Hit {
-                        path: path.clone(),
-                        symbol: symbol.clone(),
-                        score,
-                    });
+                    scored.push((score, path, symbol));
                 }
             }
         }
-        hits.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.path.cmp(&b.path))
-                .then_with(|| a.symbol.rows.start.cmp(&b.symbol.rows.start))
+        // Only the best are copied out.
+        scored.sort_unstable_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| a.1.cmp(b.1))
+                .then_with(|| a.2.rows.start.cmp(&b.2.rows.start))
         });
-        hits.truncate(limit);
-        hits
+        scored
+            .into_iter()
+            .take(limit)
+            .map(|(score, path, symbol)| Hit {
+                path: path.clone(),
+                symbol: symbol.clone(),
+                score,
+            })
+            .collect()
     }
 
     /// Definitions named exactly `name`, in path order.
