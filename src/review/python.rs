@@ -148,15 +148,11 @@ fn hit_with<'t>(rule: &'static str, node: Node<'t>, message: String) -> Hit<'t> 
     }
 }
 
-/// Test code asserts on users and permissions by design.
+/// Test code asserts on users and permissions by design. Judged by the file name only:
+/// a `tests/` directory also holds fixtures and helpers that are not tests.
 fn is_test_path(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    name.starts_with("test_")
-        || name.ends_with("_test.py")
-        || name == "conftest.py"
-        || path
-            .components()
-            .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "test")))
+    name.starts_with("test_") || name.ends_with("_test.py") || name == "conftest.py"
 }
 
 /// One assignment to a name.
@@ -912,10 +908,17 @@ impl<'t> Module<'t> {
         }
 
         let all_interfaces = |n: Node<'t>| string_value(self, n).as_deref() == Some("0.0.0.0");
+        // `host=os.getenv("HOST", "0.0.0.0")` binds all interfaces by default.
+        let defaults_to_all = |n: Node<'t>| {
+            all_interfaces(n)
+                || (n.kind() == "call"
+                    && n.child_by_field_name("arguments")
+                        .is_some_and(|a| named_children(a).into_iter().any(all_interfaces)))
+        };
         let binds_all = args
             .keywords
             .iter()
-            .any(|(k, v)| BIND_KEYWORDS.contains(k) && all_interfaces(*v))
+            .any(|(k, v)| BIND_KEYWORDS.contains(k) && defaults_to_all(*v))
             || (method == "bind"
                 && args.positional(0).is_some_and(|address| {
                     all_interfaces(address)
@@ -1386,8 +1389,9 @@ mod tests {
 
     #[test]
     fn test_paths_are_recognised() {
-        assert!(is_test_path(Path::new("tests/auth.py")));
         assert!(is_test_path(Path::new("pkg/test_login.py")));
+        assert!(is_test_path(Path::new("conftest.py")));
         assert!(!is_test_path(Path::new("app/latest.py")));
+        assert!(!is_test_path(Path::new("tests/fixtures/auth.py")));
     }
 }
