@@ -19,7 +19,7 @@ use crate::syntax::{Language, language_for};
 /// What the offline pass found in one text.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OfflineReview {
-    /// In text order (then by rule id).
+    /// In line order, most severe first on a line.
     pub findings: Vec<Finding>,
     /// Findings silenced by `# multi-model: ignore[...]`.
     pub suppressed: usize,
@@ -129,8 +129,15 @@ pub fn review_tree(
             .then(a.bytes.end.cmp(&b.bytes.end))
     });
     // One report per rule per line: `DES.new(key, DES.MODE_ECB)` is one weak-cipher problem.
-    findings.dedup_by(|later, earlier| {
-        later.rule == earlier.rule && later.start.line == earlier.start.line
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|f| seen.insert((f.start.line, f.rule.clone())));
+    // Most severe first on a line, as the merged reports are.
+    findings.sort_by(|a, b| {
+        a.start
+            .line
+            .cmp(&b.start.line)
+            .then(b.severity.cmp(&a.severity))
+            .then(a.start.column.cmp(&b.start.column))
     });
     let before = findings.len();
     findings.retain(|f| !suppressions.silences(f.start.line, &f.rule));
