@@ -19,13 +19,59 @@ use tree_sitter::{Node, Query, QueryCursor, Tree};
 use super::injection;
 use super::rules;
 
+/// Field ids of the Python grammar, looked up once: a lookup by name compares strings
+/// against every field of the grammar, on every call.
+struct Fields {
+    alias: u16,
+    argument: u16,
+    arguments: u16,
+    attribute: u16,
+    function: u16,
+    key: u16,
+    left: u16,
+    module_name: u16,
+    name: u16,
+    object: u16,
+    operator: u16,
+    right: u16,
+    subscript: u16,
+    value: u16,
+    name_id: std::num::NonZeroU16,
+}
+
+static FIELDS: LazyLock<Fields> = LazyLock::new(|| {
+    let grammar: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    let id = |name: &str| {
+        grammar
+            .field_id_for_name(name)
+            .expect("a field of the Python grammar")
+    };
+    Fields {
+        alias: id("alias").get(),
+        argument: id("argument").get(),
+        arguments: id("arguments").get(),
+        attribute: id("attribute").get(),
+        function: id("function").get(),
+        key: id("key").get(),
+        left: id("left").get(),
+        module_name: id("module_name").get(),
+        name: id("name").get(),
+        object: id("object").get(),
+        operator: id("operator").get(),
+        right: id("right").get(),
+        subscript: id("subscript").get(),
+        value: id("value").get(),
+        name_id: id("name"),
+    }
+});
+
 /// What a capture of the security query is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Kind {
+    Scope,
     Import,
     Assignment,
     Call,
-    Attribute,
     Pair,
     Parameter,
     Assert,
@@ -37,10 +83,10 @@ impl Kind {
     /// The capture name in the query file; names starting with `_` are helpers.
     pub(super) fn from_capture(name: &str) -> Option<Kind> {
         Some(match name {
+            "scope" => Kind::Scope,
             "import" => Kind::Import,
             "assignment" => Kind::Assignment,
             "call" => Kind::Call,
-            "attribute" => Kind::Attribute,
             "pair" => Kind::Pair,
             "parameter" => Kind::Parameter,
             "assert" => Kind::Assert,
@@ -86,13 +132,20 @@ pub(super) fn analyse<'t>(
     }
 
     let mut module = Module {
-        src,
+        source: text,
         root: tree.root_node().id(),
+        scopes: Vec::new(),
         imports: HashMap::new(),
         assignments: HashMap::new(),
         test_file: path.is_some_and(is_test_path),
     };
-    // Names first: every predicate may need what any import or assignment says.
+    // Scopes, then names: every predicate may need what any import or assignment says.
+    module.scopes = captured
+        .iter()
+        .filter(|(kind, _)| *kind == Kind::Scope)
+        .map(|(_, node)| (node.start_byte(), node.end_byte(), node.id()))
+        .collect();
+    module.scopes.sort_unstable();
     for (kind, node) in &captured {
         match kind {
             Kind::Import => module.import(*node),
@@ -108,10 +161,9 @@ pub(super) fn analyse<'t>(
     let hits = &mut analysis.hits;
     for (kind, node) in captured {
         match kind {
-            Kind::Import => {}
+            Kind::Scope | Kind::Import => {}
             Kind::Assignment => module.check_assignment(node, hits),
             Kind::Call => module.check_call(node, hits),
-            Kind::Attribute => module.check_attribute(node, hits),
             Kind::Pair => module.check_pair(node, hits),
             Kind::Parameter => module.check_parameter(node, hits),
             Kind::Assert => module.check_assert(node, hits),
@@ -169,8 +221,11 @@ const DEPTH: u8 = 3;
 const MAX_NODES: usize = 256;
 
 struct Module<'t> {
-    src: &'t [u8],
+    source: &'t str,
     root: usize,
+    /// Functions as (start byte, end byte, node id), by start: a node's scope is found
+    /// by position (`Node::parent` walks down from the root on every call).
+    scopes: Vec<(usize, usize, usize)>,
     /// Local name → qualified name, from the imports.
     imports: HashMap<&'t str, String>,
     /// (scope node id, name) → assignments in source order.
@@ -356,22 +411,25 @@ const SECURITY_WORDS: &[&str] = &[
 
 impl<'t> Module<'t> {
     fn text(&self, node: Node<'_>) -> &'t str {
-        std::str::from_utf8(&self.src[node.byte_range()]).unwrap_or("")
+        // Nodes of a UTF-8 text end on char boundaries: a boundary check, not a validation.
+        self.source.get(node.byte_range()).unwrap_or("")
     }
 
     fn import(&mut self, node: Node<'t>) {
         let mut cursor = node.walk();
         let module = node
-            .child_by_field_name("module_name")
+            .child_by_field_id(FIELDS.module_name)
             .filter(|m| m.kind() == "dotted_name")
             .map(|m| self.text(m));
-        let names: Vec<Node<'t>> = node.children_by_field_name("name", &mut cursor).collect();
+        let names: Vec<Node<'t>> = node
+            .children_by_field_id(FIELDS.name_id, &mut cursor)
+            .collect();
         for name in names {
             let (full, local) = match name.kind() {
                 "aliased_import" => {
                     let (Some(full), Some(alias)) = (
-                        name.child_by_field_name("name"),
-                        name.child_by_field_name("alias"),
+                        name.child_by_field_id(FIELDS.name),
+                        name.child_by_field_id(FIELDS.alias),
                     ) else {
                         continue;
                     };
@@ -392,15 +450,15 @@ impl<'t> Module<'t> {
 
     fn assignment(&mut self, node: Node<'t>) {
         let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
+            node.child_by_field_id(FIELDS.left),
+            node.child_by_field_id(FIELDS.right),
         ) else {
             return;
         };
         if left.kind() != "identifier" {
             return;
         }
-        let scope = scope_of(node).id();
+        let scope = self.scope_of(node);
         self.assignments
             .entry((scope, self.text(left)))
             .or_default()
@@ -415,7 +473,7 @@ impl<'t> Module<'t> {
     /// at module level (module code runs before the functions it defines are called).
     fn values(&self, name: Node<'t>) -> Vec<&Assigned<'t>> {
         let text = self.text(name);
-        let scope = scope_of(name).id();
+        let scope = self.scope_of(name);
         let local: Vec<&Assigned<'t>> = self
             .assignments
             .get(&(scope, text))
@@ -428,6 +486,18 @@ impl<'t> Module<'t> {
             .get(&(self.root, text))
             .map(|all| all.iter().collect())
             .unwrap_or_default()
+    }
+
+    /// The id of the innermost function around `node`, else of the module.
+    fn scope_of(&self, node: Node<'_>) -> usize {
+        let at = node.start_byte();
+        let before = self.scopes.partition_point(|s| s.0 < at);
+        self.scopes[..before]
+            .iter()
+            .rev()
+            .find(|s| at < s.1)
+            .map(|s| s.2)
+            .unwrap_or(self.root)
     }
 
     /// The dotted name a callee or attribute stands for, through the imports.
@@ -443,8 +513,8 @@ impl<'t> Module<'t> {
                 )
             }
             "attribute" => {
-                let object = self.qualified(node.child_by_field_name("object")?)?;
-                let attribute = self.text(node.child_by_field_name("attribute")?);
+                let object = self.qualified(node.child_by_field_id(FIELDS.object)?)?;
+                let attribute = self.text(node.child_by_field_id(FIELDS.attribute)?);
                 Some(format!("{object}.{attribute}"))
             }
             _ => None,
@@ -466,15 +536,15 @@ impl<'t> Module<'t> {
                 .all(|c| self.is_constant(c, depth)),
             "binary_operator" => {
                 match (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
+                    node.child_by_field_id(FIELDS.left),
+                    node.child_by_field_id(FIELDS.right),
                 ) {
                     (Some(l), Some(r)) => self.is_constant(l, depth) && self.is_constant(r, depth),
                     _ => false,
                 }
             }
             "unary_operator" => node
-                .child_by_field_name("argument")
+                .child_by_field_id(FIELDS.argument)
                 .is_some_and(|a| self.is_constant(a, depth)),
             "identifier" => {
                 let values = self.values(node);
@@ -521,12 +591,12 @@ impl<'t> Module<'t> {
                 .is_some_and(|inner| self.is_built_sql(*inner, depth)),
             "binary_operator" => {
                 let operator = node
-                    .child_by_field_name("operator")
+                    .child_by_field_id(FIELDS.operator)
                     .map(|o| self.text(o))
                     .unwrap_or("");
                 let (Some(left), Some(right)) = (
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
+                    node.child_by_field_id(FIELDS.left),
+                    node.child_by_field_id(FIELDS.right),
                 ) else {
                     return false;
                 };
@@ -538,18 +608,18 @@ impl<'t> Module<'t> {
             }
             "call" => {
                 let Some(callee) = node
-                    .child_by_field_name("function")
+                    .child_by_field_id(FIELDS.function)
                     .filter(|f| f.kind() == "attribute")
                 else {
                     return false;
                 };
                 let method = callee
-                    .child_by_field_name("attribute")
+                    .child_by_field_id(FIELDS.attribute)
                     .map(|a| self.text(a));
                 let on_sql = callee
-                    .child_by_field_name("object")
+                    .child_by_field_id(FIELDS.object)
                     .is_some_and(|o| self.is_sql_text(o, depth));
-                let arguments = node.child_by_field_name("arguments");
+                let arguments = node.child_by_field_id(FIELDS.arguments);
                 method == Some("format")
                     && on_sql
                     && arguments.is_some_and(|a| !self.is_constant_arguments(a, depth))
@@ -606,7 +676,7 @@ impl<'t> Module<'t> {
             .into_iter()
             .all(|a| match a.kind() {
                 "keyword_argument" => a
-                    .child_by_field_name("value")
+                    .child_by_field_id(FIELDS.value)
                     .is_some_and(|v| self.is_constant(v, depth)),
                 "comment" => true,
                 _ => self.is_constant(a, depth),
@@ -614,11 +684,11 @@ impl<'t> Module<'t> {
     }
 
     fn check_call(&self, call: Node<'t>, hits: &mut Vec<Hit<'t>>) {
-        let Some(callee) = call.child_by_field_name("function") else {
+        let Some(callee) = call.child_by_field_id(FIELDS.function) else {
             return;
         };
         let Some(arguments) = call
-            .child_by_field_name("arguments")
+            .child_by_field_id(FIELDS.arguments)
             .filter(|a| a.kind() == "argument_list")
         else {
             return;
@@ -627,7 +697,7 @@ impl<'t> Module<'t> {
         let name = self.qualified(callee).unwrap_or_default();
         let method = match callee.kind() {
             "attribute" => callee
-                .child_by_field_name("attribute")
+                .child_by_field_id(FIELDS.attribute)
                 .map(|a| self.text(a))
                 .unwrap_or(""),
             _ => self.text(callee),
@@ -724,6 +794,14 @@ impl<'t> Module<'t> {
         self.check_http(call, callee, name, method, &args, hits);
         self.check_xml(call, name, &args, hits);
         self.check_web(call, name, method, &args, hits);
+
+        for value in args
+            .positional
+            .iter()
+            .chain(args.keywords.iter().map(|(_, v)| v))
+        {
+            self.check_constant(*value, hits);
+        }
 
         // Credentials passed as literal keyword arguments.
         for (keyword, value) in &args.keywords {
@@ -837,7 +915,7 @@ impl<'t> Module<'t> {
             && (HTTP_VERBS.contains(&function) || function == "request");
         let session_call = callee.kind() == "attribute"
             && HTTP_VERBS.contains(&method)
-            && callee.child_by_field_name("object").is_some_and(|o| {
+            && callee.child_by_field_id(FIELDS.object).is_some_and(|o| {
                 let object = self.text(o).to_ascii_lowercase();
                 ["session", "client", "http"]
                     .iter()
@@ -912,7 +990,7 @@ impl<'t> Module<'t> {
         let defaults_to_all = |n: Node<'t>| {
             all_interfaces(n)
                 || (n.kind() == "call"
-                    && n.child_by_field_name("arguments")
+                    && n.child_by_field_id(FIELDS.arguments)
                         .is_some_and(|a| named_children(a).into_iter().any(all_interfaces)))
         };
         let binds_all = args
@@ -956,17 +1034,22 @@ impl<'t> Module<'t> {
         }
     }
 
-    fn check_attribute(&self, node: Node<'t>, hits: &mut Vec<Hit<'t>>) {
-        let Some(attribute) = node.child_by_field_name("attribute") else {
-            return;
+    /// `ssl.CERT_NONE` and `AES.MODE_ECB` passed or assigned: risky wherever they go.
+    fn check_constant(&self, node: Node<'t>, hits: &mut Vec<Hit<'t>>) {
+        let name = match node.kind() {
+            "attribute" => node
+                .child_by_field_id(FIELDS.attribute)
+                .map(|a| self.text(a)),
+            "identifier" => Some(self.text(node)),
+            _ => None,
         };
-        match self.text(attribute) {
-            "CERT_NONE" => hits.push(hit_with(
+        match name {
+            Some("CERT_NONE") => hits.push(hit_with(
                 rules::TLS,
                 node,
                 "ssl.CERT_NONE accepts any certificate".into(),
             )),
-            "MODE_ECB" => hits.push(hit_with(
+            Some("MODE_ECB") => hits.push(hit_with(
                 rules::WEAK_CIPHER,
                 node,
                 "ECB mode leaks patterns of the plaintext".into(),
@@ -977,19 +1060,22 @@ impl<'t> Module<'t> {
 
     fn check_assignment(&self, node: Node<'t>, hits: &mut Vec<Hit<'t>>) {
         let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
+            node.child_by_field_id(FIELDS.left),
+            node.child_by_field_id(FIELDS.right),
         ) else {
             return;
         };
         if node.kind() == "augmented_assignment" {
             return;
         }
+        self.check_constant(right, hits);
         let target = match left.kind() {
             "identifier" => Some(self.text(left)),
-            "attribute" => left.child_by_field_name("attribute").map(|a| self.text(a)),
+            "attribute" => left
+                .child_by_field_id(FIELDS.attribute)
+                .map(|a| self.text(a)),
             "subscript" => left
-                .child_by_field_name("subscript")
+                .child_by_field_id(FIELDS.subscript)
                 .and_then(|s| string_literal(self, s)),
             _ => None,
         };
@@ -997,10 +1083,7 @@ impl<'t> Module<'t> {
             return;
         };
 
-        let at_module_level = node
-            .parent()
-            .and_then(|statement| statement.parent())
-            .is_some_and(|p| p.kind() == "module");
+        let at_module_level = self.scope_of(node) == self.root;
         let debug_on = is_true(right)
             && match left.kind() {
                 "identifier" => target == "DEBUG" && at_module_level,
@@ -1032,8 +1115,8 @@ impl<'t> Module<'t> {
 
     fn check_pair(&self, node: Node<'t>, hits: &mut Vec<Hit<'t>>) {
         let (Some(key), Some(value)) = (
-            node.child_by_field_name("key"),
-            node.child_by_field_name("value"),
+            node.child_by_field_id(FIELDS.key),
+            node.child_by_field_id(FIELDS.value),
         ) else {
             return;
         };
@@ -1047,8 +1130,8 @@ impl<'t> Module<'t> {
 
     fn check_parameter(&self, node: Node<'t>, hits: &mut Vec<Hit<'t>>) {
         let (Some(name), Some(value)) = (
-            node.child_by_field_name("name"),
-            node.child_by_field_name("value"),
+            node.child_by_field_id(FIELDS.name),
+            node.child_by_field_id(FIELDS.value),
         ) else {
             return;
         };
@@ -1106,11 +1189,11 @@ impl<'t> Module<'t> {
         let mut node = call;
         while let Some(parent) = node.parent() {
             let name = match parent.kind() {
-                "assignment" => parent.child_by_field_name("left").map(|l| self.text(l)),
-                "keyword_argument" => parent.child_by_field_name("name").map(|n| self.text(n)),
-                "pair" => parent.child_by_field_name("key").map(|k| self.text(k)),
+                "assignment" => parent.child_by_field_id(FIELDS.left).map(|l| self.text(l)),
+                "keyword_argument" => parent.child_by_field_id(FIELDS.name).map(|n| self.text(n)),
+                "pair" => parent.child_by_field_id(FIELDS.key).map(|k| self.text(k)),
                 "return_statement" => enclosing_function(parent)
-                    .and_then(|f| f.child_by_field_name("name"))
+                    .and_then(|f| f.child_by_field_id(FIELDS.name))
                     .map(|n| self.text(n)),
                 "expression_statement" | "function_definition" | "module" | "block" => {
                     return false;
@@ -1145,8 +1228,8 @@ impl<'t> Arguments<'t> {
             match child.kind() {
                 "keyword_argument" => {
                     if let (Some(name), Some(value)) = (
-                        child.child_by_field_name("name"),
-                        child.child_by_field_name("value"),
+                        child.child_by_field_id(FIELDS.name),
+                        child.child_by_field_id(FIELDS.value),
                     ) {
                         args.keywords.push((module.text(name), value));
                     }
@@ -1188,8 +1271,8 @@ fn identifiers(node: Node<'_>) -> Vec<Node<'_>> {
         }
         match n.kind() {
             "identifier" => found.push(n),
-            "attribute" => stack.extend(n.child_by_field_name("object")),
-            "keyword_argument" => stack.extend(n.child_by_field_name("value")),
+            "attribute" => stack.extend(n.child_by_field_id(FIELDS.object)),
+            "keyword_argument" => stack.extend(n.child_by_field_id(FIELDS.value)),
             _ => stack.extend(named_children(n)),
         }
     }
@@ -1205,24 +1288,13 @@ fn attribute_names<'t>(module: &Module<'t>, node: Node<'t>) -> Vec<&'t str> {
             break;
         }
         if n.kind() == "attribute"
-            && let Some(a) = n.child_by_field_name("attribute")
+            && let Some(a) = n.child_by_field_id(FIELDS.attribute)
         {
             found.push(module.text(a));
         }
         stack.extend(named_children(n));
     }
     found
-}
-
-fn scope_of(node: Node<'_>) -> Node<'_> {
-    let mut current = node;
-    while let Some(parent) = current.parent() {
-        if matches!(parent.kind(), "function_definition" | "module") {
-            return parent;
-        }
-        current = parent;
-    }
-    current
 }
 
 fn enclosing_function(node: Node<'_>) -> Option<Node<'_>> {
@@ -1240,7 +1312,7 @@ fn in_test_function(module: &Module<'_>, node: Node<'_>) -> bool {
     let mut current = node;
     while let Some(function) = enclosing_function(current) {
         if function
-            .child_by_field_name("name")
+            .child_by_field_id(FIELDS.name)
             .is_some_and(|n| module.text(n).starts_with("test"))
         {
             return true;
