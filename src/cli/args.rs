@@ -7,6 +7,7 @@ use jiff::Timestamp;
 
 use crate::metrics::parse_since;
 use crate::request::{Depth, PipelineKind};
+use crate::review::Severity;
 use crate::role::Role;
 
 const EXAMPLES: &str = "\
@@ -19,6 +20,8 @@ Examples:
   multi-model --role oracle --task \"Audit the login flow\" --files 'src/**/*.py'
   multi-model --pipeline feature --name user-auth --description \"JWT login\"
   multi-model serve            # language server on stdio, for editors
+  multi-model review src/ --format sarif > review.sarif
+  multi-model review app.py --offline --fail-on medium
 
 Configuration is read from --config, else ./config/multi_model.yaml, else
 $XDG_CONFIG_HOME/multi-model/config.yaml, else the built-in defaults.";
@@ -54,6 +57,90 @@ pub(crate) enum Command {
     Metrics(MetricsArgs),
     /// Run the language server on stdio (for editors).
     Serve(ServeArgs),
+    /// Security review of Python files: the offline pass, plus the Oracle model when it
+    /// has a key (exit 1 when a finding at or above --fail-on remains).
+    Review(ReviewArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReviewArgs {
+    /// Files and directories to review (directories: .gitignore honoured).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+    /// Report only findings at or above this severity.
+    #[arg(long, value_enum, default_value_t = SeverityArg::Hint, value_name = "SEVERITY")]
+    pub min_severity: SeverityArg,
+    /// Exit 1 when a finding at or above this severity remains (after suppressions and the
+    /// baseline, whatever --min-severity shows); `none` never fails.
+    #[arg(long, value_enum, default_value_t = FailOnArg::High, value_name = "SEVERITY")]
+    pub fail_on: FailOnArg,
+    /// The offline pass only: no model, no network.
+    #[arg(long)]
+    pub offline: bool,
+    /// Leave out the findings accepted in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Accept every finding of this review into a new baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FormatArg {
+    /// path:line:col: severity rule message
+    Text,
+    /// A list of findings with 1-based lines.
+    Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SeverityArg {
+    Hint,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(severity: SeverityArg) -> Severity {
+        match severity {
+            SeverityArg::Hint => Severity::Hint,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FailOnArg {
+    Hint,
+    Low,
+    Medium,
+    High,
+    Critical,
+    /// Never fail because of findings.
+    None,
+}
+
+impl FailOnArg {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOnArg::Hint => Some(Severity::Hint),
+            FailOnArg::Low => Some(Severity::Low),
+            FailOnArg::Medium => Some(Severity::Medium),
+            FailOnArg::High => Some(Severity::High),
+            FailOnArg::Critical => Some(Severity::Critical),
+            FailOnArg::None => None,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

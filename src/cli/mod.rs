@@ -4,6 +4,7 @@ mod args;
 mod config_check;
 mod doctor;
 mod metrics;
+mod review;
 mod route;
 mod run;
 
@@ -40,6 +41,7 @@ pub fn run() -> ExitCode {
             load_config(&cli).and_then(|config| metrics::run(&config, args))
         }
         Some(Command::Serve(_)) => serve(),
+        Some(Command::Review(args)) => review::run(&cli, args),
         None => run::run(&cli),
     };
     match result {

@@ -57,7 +57,7 @@ pub(super) fn run(cli: &Cli) -> Result<(), Failure> {
     runtime()?.block_on(single(config, request))
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -238,7 +238,10 @@ fn files(
     Ok(pieces)
 }
 
-fn orchestrator(config: &Config, root: &Path) -> (Orchestrator, Option<Arc<MetricsRecorder>>) {
+pub(super) fn orchestrator(
+    config: &Config,
+    root: &Path,
+) -> (Orchestrator, Option<Arc<MetricsRecorder>>) {
     let orchestrator = Orchestrator::new(config.clone(), Arc::new(ProcessEnv));
     if !config.performance.track_metrics {
         return (orchestrator, None);
@@ -248,14 +251,14 @@ fn orchestrator(config: &Config, root: &Path) -> (Orchestrator, Option<Arc<Metri
     (orchestrator.with_recorder(recorder.clone()), Some(recorder))
 }
 
-fn report_metrics_failures(recorder: Option<&MetricsRecorder>) {
+pub(super) fn report_metrics_failures(recorder: Option<&MetricsRecorder>) {
     if let Some(failure) = recorder.and_then(|r| r.failures().into_iter().next()) {
         eprintln!("warning: metrics not recorded: {failure}");
     }
 }
 
 /// A token cancelled by the first Ctrl-C: requests are aborted and the job unwinds.
-fn cancel_on_ctrl_c() -> CancellationToken {
+pub(super) fn cancel_on_ctrl_c() -> CancellationToken {
     let cancel = CancellationToken::new();
     let token = cancel.clone();
     tokio::spawn(async move {
@@ -281,8 +284,8 @@ fn execute_failure(err: ExecuteError) -> Failure {
 }
 
 /// Progress to stderr; answer text to stdout only when asked to stream it.
-struct CliObserver {
-    stream_text: bool,
+pub(super) struct CliObserver {
+    pub stream_text: bool,
 }
 
 impl Observer for CliObserver {

@@ -26,8 +26,9 @@ use crate::providers::{
 };
 use crate::redact;
 use crate::role::Role;
+use crate::roles::oracle::Candidate;
 use crate::roles::{
-    self, Fence, Note, Plan, RoleError, RoleInput, RoleOutput, RolePrompt, Verdict,
+    self, Fence, Note, Plan, Review, RoleError, RoleInput, RoleOutput, RolePrompt, Verdict,
 };
 
 pub use pipeline::{PipelineError, PipelineReport, StepReport, run_pipeline};
@@ -204,6 +205,28 @@ impl Orchestrator {
             role,
             &prompt,
             |c| roles::parse(role, input, c),
+            job,
+            cancel,
+            observer,
+        )
+        .await
+    }
+
+    /// Runs an Oracle review that also judges `candidates` (the offline pass's findings):
+    /// each is confirmed as a finding or rejected with a reason.
+    pub async fn review(
+        &self,
+        input: &RoleInput,
+        candidates: &[Candidate],
+        job: &str,
+        cancel: &CancellationToken,
+        observer: &dyn Observer,
+    ) -> Result<Served<Review>, ExecuteError> {
+        let prompt = roles::oracle::review_prompt(input, candidates, &Fence::new());
+        self.run(
+            Role::Oracle,
+            &prompt,
+            |c| roles::oracle::parse_review(input, candidates, c),
             job,
             cancel,
             observer,

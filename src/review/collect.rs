@@ -1,0 +1,149 @@
+//! The files a review covers: files named on the command line, and the reviewable files
+//! under directories named there (.gitignore and .ignore honoured, hidden files and
+//! generated directories skipped, symbolic links not followed).
+
+use std::path::{Path, PathBuf};
+
+use ignore::WalkBuilder;
+
+use super::error::ReviewError;
+use super::offline::reviewable;
+
+/// Build output, dependencies and caches: pruned even when not gitignored.
+const GENERATED_DIRS: [&str; 7] = [
+    "node_modules",
+    "target",
+    "dist",
+    "build",
+    "venv",
+    "site-packages",
+    "__pycache__",
+];
+
+/// Larger files are skipped: generated or vendored, not written by hand.
+const MAX_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The files to review, in path order, and the named files that cannot be.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Collected {
+    pub files: Vec<PathBuf>,
+    /// Files named explicitly that have no security rules, with why.
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// Collects the files under `paths`. A path that does not exist is an error; a file named
+/// explicitly is reviewed even if gitignored (it was asked for).
+pub fn sources(paths: &[PathBuf]) -> Result<Collected, ReviewError> {
+    let mut collected = Collected::default();
+    for path in paths {
+        if path.is_file() {
+            if reviewable(Some(path), None) {
+                collected.files.push(path.clone());
+            } else {
+                collected
+                    .skipped
+                    .push((path.clone(), "no security rules for this language".into()));
+            }
+        } else if path.is_dir() {
+            collected.files.extend(walk(path));
+        } else {
+            return Err(ReviewError::NotFound { path: path.clone() });
+        }
+    }
+    collected.files.sort();
+    collected.files.dedup();
+    Ok(collected)
+}
+
+fn walk(root: &Path) -> Vec<PathBuf> {
+    let in_repository = inside_repository(root);
+    WalkBuilder::new(root)
+        // Outside a repository, .gitignore files in `root` and below still apply (as after
+        // a `git init` there), but none above it.
+        .require_git(in_repository)
+        .parents(in_repository)
+        .filter_entry(|entry| {
+            !(entry.file_type().is_some_and(|t| t.is_dir())
+                && entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|name| GENERATED_DIRS.contains(&name)))
+        })
+        .build()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
+        .map(|entry| entry.into_path())
+        .filter(|path| reviewable(Some(path), None))
+        .collect()
+}
+
+fn inside_repository(root: &Path) -> bool {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    root.ancestors().any(|dir| dir.join(".git").exists())
+}
+
+/// A file's text for review, or why it is skipped (too large, binary, unreadable). Bytes
+/// that are not UTF-8 become U+FFFD: the rest of the file is still reviewed.
+pub fn read_source(path: &Path) -> Result<String, String> {
+    let size = std::fs::metadata(path)
+        .map_err(|err| format!("cannot read it: {err}"))?
+        .len();
+    if MAX_BYTES < size {
+        return Err(format!("larger than {} MiB", MAX_BYTES / (1024 * 1024)));
+    }
+    let bytes = std::fs::read(path).map_err(|err| format!("cannot read it: {err}"))?;
+    if bytes.contains(&0) {
+        return Err("binary (holds NUL bytes)".into());
+    }
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn directories_give_their_python_files_minus_ignored_and_generated_ones() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let root = dir.path();
+        write(&root.join("app.py"), "");
+        write(&root.join("notes.txt"), "");
+        write(&root.join("gen/out.py"), "");
+        write(&root.join("node_modules/x/y.py"), "");
+        write(&root.join(".gitignore"), "gen/\n");
+        let collected = sources(&[root.to_path_buf()]).unwrap();
+        assert_eq!(collected.files, [root.join("app.py")]);
+    }
+
+    #[test]
+    fn a_missing_path_is_an_error_naming_it() {
+        let err = sources(&[PathBuf::from("no/such/dir")]).unwrap_err();
+        assert_eq!(err.to_string(), "no/such/dir: no such file or directory");
+    }
+
+    #[test]
+    fn an_explicit_file_without_rules_is_skipped_with_a_reason() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let file = dir.path().join("main.rs");
+        write(&file, "fn main() {}");
+        let collected = sources(std::slice::from_ref(&file)).unwrap();
+        assert!(collected.files.is_empty());
+        assert_eq!(collected.skipped[0].0, file);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_replaced_not_fatal() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let file = dir.path().join("a.py");
+        std::fs::write(&file, b"x = '\xff'\neval(x)\n").unwrap();
+        assert!(read_source(&file).unwrap().contains("eval(x)"));
+    }
+}

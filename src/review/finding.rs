@@ -1,0 +1,135 @@
+//! A finding as the review reports it, whichever pass found it.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::roles::{Category, oracle};
+
+/// How bad a finding is. `Hint` is below the model's four levels: it is where a candidate
+/// the model rejected ends up, still visible with the model's reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Hint,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// The lowercase name used in every output format and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Hint => "hint",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<oracle::Severity> for Severity {
+    fn from(severity: oracle::Severity) -> Severity {
+        match severity {
+            oracle::Severity::Low => Severity::Low,
+            oracle::Severity::Medium => Severity::Medium,
+            oracle::Severity::High => Severity::High,
+            oracle::Severity::Critical => Severity::Critical,
+        }
+    }
+}
+
+/// How sure the pass is that a match is a real problem (a pattern cannot see everything).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+/// Which pass reported a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// The offline pass (`queries/<language>/security.scm` and its predicates).
+    Offline,
+    /// The Oracle model alone.
+    Model,
+    /// Both: the model reported what the offline pass found (duplicates folded).
+    Both,
+}
+
+impl Origin {
+    /// The lowercase name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Offline => "offline",
+            Origin::Model => "model",
+            Origin::Both => "both",
+        }
+    }
+}
+
+/// A place in a file: 0-based line, 0-based column counted in chars (Unicode scalar
+/// values) of that line. Output formats add 1 to both; the language server converts to its
+/// own encoding from `Finding::bytes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// One problem, with where it is and what to do about it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    /// A stable rule id (`MM-PY-SHELL`); model findings that fold into no offline one get
+    /// `MM-ORACLE-<CATEGORY>`.
+    pub rule: String,
+    /// `CWE-78` form, when known.
+    pub cwe: Option<String>,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub category: Category,
+    /// One line, for a compiler-style report.
+    pub message: String,
+    pub recommendation: String,
+    /// The model's longer explanation, when it gave one.
+    pub detail: Option<String>,
+    /// Start of the flagged code (0-based; see `Position`).
+    pub start: Position,
+    /// End of the flagged code, exclusive column (0-based).
+    pub end: Position,
+    /// Byte offsets of the flagged code in the reviewed text.
+    pub bytes: std::ops::Range<usize>,
+    pub origin: Origin,
+    /// The model that reported or judged it.
+    pub model: Option<String>,
+    /// Why the model rejected this offline finding; set only on rejected candidates, whose
+    /// severity is then `Hint`.
+    pub rejected: Option<String>,
+}
+
+impl Finding {
+    /// The CWE number, whatever way the id was written (`CWE-78`, `cwe-78`, `78`).
+    pub fn cwe_number(&self) -> Option<u32> {
+        cwe_number(self.cwe.as_deref()?)
+    }
+}
+
+/// The number of a CWE id written `CWE-78`, `cwe-78` or `78`.
+pub fn cwe_number(id: &str) -> Option<u32> {
+    id.trim()
+        .trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == '-')
+        .parse()
+        .ok()
+}
