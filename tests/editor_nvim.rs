@@ -274,7 +274,7 @@ async fn a_review_shows_progress_when_it_begins_and_when_it_ends() {
     assert!(
         messages
             .iter()
-            .any(|m| m.contains("Review with Oracle: 2 findings from")),
+            .any(|m| m.contains("Review with Oracle: ") && m.contains("2 confirmed")),
         "{messages:#?}"
     );
 }

@@ -68,8 +68,10 @@ async fn world(capabilities: Value) -> World {
             mock.url
         )
     };
+    // These tests follow the model's findings; the offline pass has tests of its own
+    // (tests/lsp_review.rs).
     let yaml = format!(
-        "agents:\n{}{}{}{}routing:\n  enable_fallback: false\n",
+        "agents:\n{}{}{}{}routing:\n  enable_fallback: false\nreview:\n  offline: false\n",
         agent("sisyphus", &sisyphus),
         agent("hephaestus", &hephaestus),
         agent("oracle", &oracle),

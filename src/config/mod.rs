@@ -60,6 +60,15 @@ pub struct Config {
     pub pricing: BTreeMap<String, ModelPrice>,
     pub privacy: PrivacyConfig,
     pub context: ContextConfig,
+    pub review: ReviewConfig,
+}
+
+/// The Oracle's offline pass in the language server.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ReviewConfig {
+    /// Run the offline security pass on open, save and change (diagnostics), and offer its
+    /// findings to the Oracle model as candidates. `multi-model review` always runs it.
+    pub offline: bool,
 }
 
 /// One agent per role; a role left out of the file keeps its built-in agent.

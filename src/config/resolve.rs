@@ -11,7 +11,7 @@ use super::schema::{
 };
 use super::{
     AgentConfig, Agents, Config, ConfigSource, ContextConfig, Cue, Keywords, ModelPrice,
-    PerformanceConfig, PrivacyConfig, ProviderKind, RoleShares, RoutingConfig,
+    PerformanceConfig, PrivacyConfig, ProviderKind, ReviewConfig, RoleShares, RoutingConfig,
 };
 use crate::redact::DenyList;
 use crate::role::Role;
@@ -102,6 +102,13 @@ pub(super) fn resolve(
     let privacy = ctx.privacy(raw.privacy)?;
     let base_context = base.map(|base| &base.context);
     let context = ctx.context(raw.context, base_context)?;
+    let review = ReviewConfig {
+        offline: raw
+            .review
+            .offline
+            .or(base.map(|base| base.review.offline))
+            .unwrap_or(true),
+    };
 
     Ok(Config {
         source,
@@ -111,6 +118,7 @@ pub(super) fn resolve(
         pricing,
         privacy,
         context,
+        review,
     })
 }
 

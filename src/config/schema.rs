@@ -21,6 +21,8 @@ pub(super) struct RawConfig {
     pub privacy: RawPrivacy,
     #[serde(default)]
     pub context: RawContext,
+    #[serde(default)]
+    pub review: RawReview,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -112,4 +114,10 @@ pub(super) struct RawShares {
     pub hephaestus: Option<Spanned<f64>>,
     pub oracle: Option<Spanned<f64>>,
     pub librarian: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawReview {
+    pub offline: Option<bool>,
 }

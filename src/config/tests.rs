@@ -538,3 +538,48 @@ fn redact_local_must_be_a_flag() {
         "{err}"
     );
 }
+
+#[test]
+fn the_offline_review_pass_is_on_unless_turned_off() {
+    assert!(load(ORIGINAL).unwrap().review.offline);
+    assert!(!load("review:\n  offline: false\n").unwrap().review.offline);
+}
+
+#[test]
+fn context_shares_and_excludes_are_read_and_default_per_role() {
+    let config = load("context:\n  exclude: [\"fixtures/\"]\n  share:\n    oracle: 0.2\n").unwrap();
+    assert_eq!(config.context.exclude, ["fixtures/"]);
+    assert_eq!(config.context.share.oracle, 0.2);
+    assert_eq!(config.context.share.sisyphus, 0.8);
+}
+
+#[test]
+fn a_share_outside_zero_to_one_is_an_error_at_its_position() {
+    assert_eq!(
+        error("context:\n  share:\n    librarian: 1.5\n"),
+        "cfg.yaml:3:16: `context.share.librarian`: 1.5 is not a share: give a fraction above 0 and at most 1"
+    );
+}
+
+#[test]
+fn the_context_budget_is_the_roles_share_of_its_window() {
+    let config = load(
+        "agents:\n  oracle: { model: m:1, api_base: \"http://localhost:1\", context_tokens: 100000, max_tokens: 8000 }\ncontext:\n  share:\n    oracle: 0.5\n",
+    )
+    .unwrap();
+    assert_eq!(
+        config.context_budget(Role::Oracle),
+        (100_000 - 8_000 - 2_000) / 2
+    );
+}
+
+#[test]
+fn editor_model_overrides_replace_only_the_model_id() {
+    let config = load(ORIGINAL).unwrap();
+    let before = config.agents.oracle.clone();
+    let models = std::collections::BTreeMap::from([(Role::Oracle, "claude-other".to_string())]);
+    let after = config.with_models(&models).agents.oracle;
+    assert_eq!(after.model, "claude-other");
+    assert_eq!(after.provider, before.provider);
+    assert_eq!(after.api_key_env, before.api_key_env);
+}

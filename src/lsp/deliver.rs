@@ -35,6 +35,10 @@ impl Findings {
     pub fn has(&self, uri: &Uri) -> bool {
         self.map.get(uri).is_some_and(|f| !f.is_empty())
     }
+
+    pub fn forget(&self, uri: &Uri) {
+        self.map.remove(uri);
+    }
 }
 
 /// Runs a job to its end: progress begins, the work runs, the result is delivered, progress ends.
@@ -141,6 +145,23 @@ async fn role_job(
     let options = ContextOptions {
         max_tokens: config.context_budget(role),
     };
+    // The offline pass's findings in the selection: the Oracle's model confirms or rejects
+    // them, and without a model they are the review.
+    let offline_applies = command == commands::REVIEW
+        && config.review.offline
+        && crate::review::reviewable(path.as_deref(), Some(&document.language_id));
+    let offline: Vec<crate::review::Finding> = match &parsed {
+        Some((parsed, _, _)) if offline_applies => {
+            crate::review::review_tree(parsed.language, &parsed.tree, path.as_deref(), &text)
+                .map(|review| review.findings)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|f| f.bytes.start < bytes.end && bytes.start < f.bytes.end)
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let reviewed_text = (command == commands::REVIEW).then(|| text.clone());
     let around = match &parsed {
         Some((parsed, _, _)) => crate::syntax::context_in(parsed, &label, &text, bytes, options),
         None => {
@@ -230,6 +251,12 @@ async fn role_job(
                     served.model,
                 )
             })
+    } else if command == commands::REVIEW {
+        let candidates = crate::review::candidates(&offline);
+        orchestrator
+            .review(&input, &candidates, &job, cancel, &observer)
+            .await
+            .map(|served| (RoleOutput::Review(served.output), None, served.model))
     } else {
         orchestrator
             .execute(role, &input, &job, cancel, &observer)
@@ -259,20 +286,51 @@ async fn role_job(
                 .unwrap_or_else(|| format!("inserted code from {model}"))
         }
         Ok((RoleOutput::Review(review), None, model)) => {
+            // Model findings that repeat an offline one confirm it; the rest are new.
+            let reviewed_text = reviewed_text.unwrap_or_default();
+            let merged = crate::review::merge(&reviewed_text, offline.clone(), &review, &model);
+            super::review::remember_verdicts(inner, &target.uri, &reviewed_text, &merged.findings);
+            super::review::refresh(inner, &target.uri);
+            let new: Vec<Finding> = review
+                .findings
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !merged.folded.contains(i))
+                .map(|(_, f)| f.clone())
+                .collect();
             let shift = mark
                 .and_then(|id| inner.documents.resolve(&target.uri, id))
                 .map_or(0, |(now, _, rope)| {
                     rope.char_to_line(now.start) as i64 - first_line as i64
                 });
-            let (shown, dropped) =
-                publish_review(inner, &target.uri, shift, &review.findings, &model).await;
+            let (shown, dropped) = publish_review(inner, &target.uri, shift, &new, &model).await;
             let dropped = dropped + review.dropped;
+            let confirmed = merged
+                .findings
+                .iter()
+                .filter(|f| f.origin == crate::review::Origin::Both)
+                .count();
+            let rejected = merged
+                .findings
+                .iter()
+                .filter(|f| f.rejected.is_some())
+                .count();
+            let mut notes = Vec::new();
+            if !offline.is_empty() {
+                notes.push(format!(
+                    "of {} offline findings, {confirmed} confirmed, {rejected} rejected",
+                    offline.len()
+                ));
+            }
+            if 0 < dropped {
+                notes.push(format!("{dropped} dropped: not found in the code"));
+            }
             format!(
-                "{shown} findings from {model}{}",
-                if 0 < dropped {
-                    format!(" ({dropped} dropped: not found in the code)")
-                } else {
+                "{shown} new findings from {model}{}",
+                if notes.is_empty() {
                     String::new()
+                } else {
+                    format!(" ({})", notes.join("; "))
                 }
             )
         }
@@ -293,6 +351,22 @@ async fn role_job(
             )
         }
         Err(ExecuteError::Cancelled) => "cancelled; nothing was applied".to_string(),
+        // No Oracle model could answer: the offline pass's findings are the review.
+        Err(err) if offline_applies => {
+            super::review::refresh(inner, &target.uri);
+            publish_findings(inner, &target.uri).await;
+            let message = format!(
+                "Model review skipped — {}\nShowing the offline pass's {} finding(s) in the selection.",
+                failure_message(role, &err),
+                offline.len()
+            );
+            inner
+                .client
+                .show_message(MessageType::WARNING, message.clone())
+                .await;
+            inner.log(MessageType::WARNING, message);
+            format!("{} offline findings; model review skipped", offline.len())
+        }
         // No librarian model could answer: the index's own ranking is the answer.
         Err(err) if role == Role::Librarian => {
             let examples = crate::index::local_answer(
@@ -597,11 +671,12 @@ async fn publish_review(
     (shown, dropped)
 }
 
-/// Publishes the findings still alive, at their current places; an empty list clears.
+/// Publishes the offline pass's findings and the model's findings still alive, at their
+/// current places; an empty list clears.
 pub async fn publish_findings(inner: &Arc<Inner>, uri: &Uri) {
     let _turn = inner.findings.publishing.lock().await;
     let encoding = inner.encoding();
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = inner.offline.of(uri);
     let mut dead = Vec::new();
     let version = inner.documents.snapshot(uri).map(|d| d.version);
     if let Some(mut entries) = inner.findings.map.get_mut(uri) {

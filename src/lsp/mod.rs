@@ -10,6 +10,7 @@ mod documents;
 mod index;
 mod jobs;
 mod position;
+mod review;
 mod server;
 pub(crate) mod sift;
 mod symbols;

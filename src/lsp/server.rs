@@ -55,6 +55,7 @@ pub struct Inner {
     pub jobs: Jobs,
     pub findings: super::deliver::Findings,
     pub index: super::index::IndexState,
+    pub offline: super::review::OfflineFindings,
 }
 
 pub struct Backend {
@@ -83,6 +84,7 @@ impl Backend {
                 jobs: Jobs::default(),
                 findings: super::deliver::Findings::default(),
                 index: super::index::IndexState::default(),
+                offline: super::review::OfflineFindings::default(),
             }),
         }
     }
@@ -432,6 +434,7 @@ impl LanguageServer for Backend {
             .documents
             .open(doc.uri.clone(), &doc.text, doc.version, doc.language_id);
         super::index::document_changed(&self.inner, &doc.uri);
+        super::review::run_now(&self.inner, &doc.uri);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -455,7 +458,8 @@ impl LanguageServer for Backend {
             Err(err) => self.inner.log(MessageType::WARNING, err.to_string()),
         }
         super::index::document_changed(&self.inner, &uri);
-        if self.inner.findings.has(&uri) {
+        super::review::document_changed(&self.inner, &uri);
+        if self.inner.findings.has(&uri) || !self.inner.offline.of(&uri).is_empty() {
             let inner = self.inner.clone();
             tokio::spawn(async move { super::deliver::publish_findings(&inner, &uri).await });
         }
@@ -463,11 +467,22 @@ impl LanguageServer for Backend {
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
         super::index::refresh_document(&self.inner, &params.text_document.uri);
+        super::review::run_now(&self.inner, &params.text_document.uri);
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        self.inner.documents.close(&params.text_document.uri);
-        super::index::document_closed(&self.inner, &params.text_document.uri);
+        let uri = params.text_document.uri;
+        self.inner.documents.close(&uri);
+        super::index::document_closed(&self.inner, &uri);
+        // Findings belong to the open buffer: closed, it shows none.
+        if !self.inner.offline.of(&uri).is_empty() || self.inner.findings.has(&uri) {
+            self.inner.offline.forget(&uri);
+            self.inner.findings.forget(&uri);
+            self.inner
+                .client
+                .publish_diagnostics(uri, Vec::new(), None)
+                .await;
+        }
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {

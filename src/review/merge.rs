@@ -41,6 +41,8 @@ pub struct Merged {
     pub findings: Vec<Finding>,
     /// Model findings dropped because their quote matched nothing near the claimed line.
     pub unanchored: usize,
+    /// Indices (in `review.findings`) of the model findings folded into offline ones.
+    pub folded: Vec<usize>,
 }
 
 /// Merges the model's `review` of `text` into the `offline` findings that were offered
@@ -51,8 +53,9 @@ pub fn merge(text: &str, offline: Vec<Finding>, review: &Review, model: &str) ->
     let offered = merged.len();
     let mut confirmed = vec![false; offered];
     let mut unanchored = 0;
+    let mut folded = Vec::new();
 
-    for reported in &review.findings {
+    for (index, reported) in review.findings.iter().enumerate() {
         let claimed = reported.line.saturating_sub(1) as usize;
         let Some(place) = anchor(text, claimed, &reported.quote) else {
             unanchored += 1;
@@ -77,11 +80,16 @@ pub fn merge(text: &str, offline: Vec<Finding>, review: &Review, model: &str) ->
         match same {
             Some(i) => {
                 confirmed[i] = true;
+                folded.push(index);
                 let f = &mut merged[i];
                 f.origin = Origin::Both;
                 f.severity = f.severity.max(reported.severity.into());
                 f.model = Some(model.to_string());
-                f.detail = Some(reported.description.trim().to_string());
+                f.detail = Some(format!(
+                    "{}: {}",
+                    reported.title.trim(),
+                    reported.description.trim()
+                ));
             }
             None => merged.push(model_finding(
                 reported,
@@ -114,6 +122,7 @@ pub fn merge(text: &str, offline: Vec<Finding>, review: &Review, model: &str) ->
     Merged {
         findings: merged,
         unanchored,
+        folded,
     }
 }
 
