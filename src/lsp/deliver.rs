@@ -150,17 +150,17 @@ async fn role_job(
     let offline_applies = command == commands::REVIEW
         && config.review.offline
         && crate::review::reviewable(path.as_deref(), Some(&document.language_id));
-    let offline: Vec<crate::review::Finding> = match &parsed {
+    let offline_all: Vec<crate::review::Finding> = match &parsed {
         Some((parsed, _, _)) if offline_applies => {
-            crate::review::review_tree(parsed.language, &parsed.tree, path.as_deref(), &text)
-                .map(|review| review.findings)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|f| f.bytes.start < bytes.end && bytes.start < f.bytes.end)
-                .collect()
+            super::review::findings_of(parsed, &target.uri, &text)
         }
         _ => Vec::new(),
     };
+    let offline: Vec<crate::review::Finding> = offline_all
+        .iter()
+        .filter(|f| f.bytes.start < bytes.end && bytes.start < f.bytes.end)
+        .cloned()
+        .collect();
     let reviewed_text = (command == commands::REVIEW).then(|| text.clone());
     let around = match &parsed {
         Some((parsed, _, _)) => crate::syntax::context_in(parsed, &label, &text, bytes, options),
@@ -289,7 +289,13 @@ async fn role_job(
             // Model findings that repeat an offline one confirm it; the rest are new.
             let reviewed_text = reviewed_text.unwrap_or_default();
             let merged = crate::review::merge(&reviewed_text, offline.clone(), &review, &model);
-            super::review::remember_verdicts(inner, &target.uri, &reviewed_text, &merged.findings);
+            super::review::remember_verdicts(
+                inner,
+                &target.uri,
+                &reviewed_text,
+                &offline_all,
+                &merged.findings,
+            );
             super::review::refresh(inner, &target.uri);
             let new: Vec<Finding> = review
                 .findings
@@ -675,29 +681,41 @@ async fn publish_review(
 /// current places; an empty list clears.
 pub async fn publish_findings(inner: &Arc<Inner>, uri: &Uri) {
     let _turn = inner.findings.publishing.lock().await;
-    let encoding = inner.encoding();
-    let mut diagnostics = inner.offline.of(uri);
-    let mut dead = Vec::new();
     let version = inner.documents.snapshot(uri).map(|d| d.version);
+    let mut diagnostics = inner.offline.current(inner, uri);
     if let Some(mut entries) = inner.findings.map.get_mut(uri) {
-        entries.retain(|(id, diagnostic)| match inner.documents.resolve(uri, *id) {
-            Some((chars, _, rope)) => {
-                let mut diagnostic = diagnostic.clone();
-                diagnostic.range = to_range(&rope, chars, encoding);
-                diagnostics.push(diagnostic);
-                true
-            }
-            None => {
-                dead.push(*id);
-                false
-            }
-        });
+        diagnostics.extend(resolve_marked(inner, uri, &mut entries));
     }
-    inner.documents.unmark(uri, &dead);
     inner
         .client
         .publish_diagnostics(uri.clone(), diagnostics, version)
         .await;
+}
+
+/// The diagnostics of `entries` whose marks are alive, placed where the marks are now; the
+/// dead ones are removed (and unmarked).
+pub fn resolve_marked(
+    inner: &Inner,
+    uri: &Uri,
+    entries: &mut Vec<(u64, Diagnostic)>,
+) -> Vec<Diagnostic> {
+    let encoding = inner.encoding();
+    let mut alive = Vec::new();
+    let mut dead = Vec::new();
+    entries.retain(|(id, diagnostic)| match inner.documents.resolve(uri, *id) {
+        Some((chars, _, rope)) => {
+            let mut diagnostic = diagnostic.clone();
+            diagnostic.range = to_range(&rope, chars, encoding);
+            alive.push(diagnostic);
+            true
+        }
+        None => {
+            dead.push(*id);
+            false
+        }
+    });
+    inner.documents.unmark(uri, &dead);
+    alive
 }
 
 fn diagnostic(finding: &Finding, model: &str) -> Diagnostic {

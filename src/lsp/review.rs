@@ -13,9 +13,9 @@ use tower_lsp_server::ls_types::{
 };
 
 use super::commands::DIAGNOSTIC_SOURCE;
-use super::position::to_range;
 use super::server::Inner;
 use crate::review::{Finding, Origin, Severity, cwe_link, line_fingerprint, review_tree};
+use crate::syntax::Parsed;
 
 /// How long typing must pause before the pass runs again.
 const DEBOUNCE: Duration = Duration::from_millis(300);
@@ -23,7 +23,7 @@ const DEBOUNCE: Duration = Duration::from_millis(300);
 /// on a parsed tree; typing in a huge file should not pay that on every pause).
 const MAX_LINES_ON_CHANGE: usize = 20_000;
 
-/// What a model said of an offline finding, keyed by rule and the flagged line's text.
+/// What a model said of an offline finding.
 #[derive(Clone, Debug)]
 enum Verdict {
     /// With the model's own words and the higher of the two severities.
@@ -38,25 +38,36 @@ enum Verdict {
     },
 }
 
-/// The offline findings per document, and the verdicts of the last model review.
+/// Which offline finding a verdict is about, in a way that survives edits elsewhere: its
+/// rule, the flagged line's text, and which of the file's findings with those two it is.
+type Key = (String, String, usize);
+
+/// The offline findings per document (each on a mark that follows edits, so a finding
+/// never shows on a line it has left), and the verdicts of the last model reviews.
 #[derive(Default)]
 pub struct OfflineFindings {
-    diagnostics: DashMap<Uri, Vec<Diagnostic>>,
-    verdicts: DashMap<Uri, HashMap<(String, String), Verdict>>,
+    marked: DashMap<Uri, Vec<(u64, Diagnostic)>>,
+    verdicts: DashMap<Uri, HashMap<Key, Verdict>>,
     pending: DashMap<Uri, u64>,
 }
 
 impl OfflineFindings {
-    /// The document's offline diagnostics, as last computed.
-    pub fn of(&self, uri: &Uri) -> Vec<Diagnostic> {
-        self.diagnostics
-            .get(uri)
-            .map(|d| d.clone())
-            .unwrap_or_default()
+    pub fn has(&self, uri: &Uri) -> bool {
+        self.marked.get(uri).is_some_and(|d| !d.is_empty())
     }
 
+    /// The diagnostics whose marks are alive, at their current places; dead marks are
+    /// dropped (their line was edited: the next run says what is there now).
+    pub fn current(&self, inner: &Inner, uri: &Uri) -> Vec<Diagnostic> {
+        let Some(mut entries) = self.marked.get_mut(uri) else {
+            return Vec::new();
+        };
+        super::deliver::resolve_marked(inner, uri, &mut entries)
+    }
+
+    /// Forgets the document (closed); its marks went with it.
     pub fn forget(&self, uri: &Uri) {
-        self.diagnostics.remove(uri);
+        self.marked.remove(uri);
         self.verdicts.remove(uri);
         self.pending.remove(uri);
     }
@@ -104,56 +115,78 @@ fn schedule(inner: &Arc<Inner>, uri: &Uri, delay: Duration) {
     });
 }
 
-/// Recomputes the document's offline diagnostics; whether it has any rules at all.
+/// Recomputes the document's offline diagnostics from its parse and places them on marks;
+/// whether the document has security rules at all.
 pub fn refresh(inner: &Arc<Inner>, uri: &Uri) -> bool {
+    let old = inner.offline.marked.remove(uri).map(|(_, old)| old);
+    if let Some(old) = old {
+        let ids: Vec<u64> = old.iter().map(|(id, _)| *id).collect();
+        inner.documents.unmark(uri, &ids);
+    }
     if !inner.config().review.offline {
-        inner.offline.diagnostics.remove(uri);
         return false;
     }
-    let Some(findings) = findings_now(inner, uri) else {
+    // One read of the document: the findings, their keys and their marks all refer to
+    // this text.
+    let Some((language, tree, rope, _)) = inner.documents.tree(uri) else {
         return false;
     };
-    let Some(document) = inner.documents.snapshot(uri) else {
+    let text = rope.to_string();
+    let path = uri.to_file_path();
+    let Some(review) = review_tree(language, &tree, path.as_deref(), &text) else {
         return false;
     };
-    let text = document.rope.to_string();
     let verdicts = inner.offline.verdicts.get(uri).map(|v| v.clone());
-    let encoding = inner.encoding();
-    let diagnostics = findings
-        .iter()
-        .map(|finding| {
-            let key = (
-                finding.rule.clone(),
-                line_fingerprint(&text, finding.start.line),
-            );
-            let verdict = verdicts.as_ref().and_then(|v| v.get(&key));
-            let chars = document
-                .rope
-                .byte_to_char(finding.bytes.start.min(text.len()))
-                ..document
-                    .rope
-                    .byte_to_char(finding.bytes.end.min(text.len()));
-            let mut diagnostic = diagnostic(finding, verdict);
-            diagnostic.range = to_range(&document.rope, chars, encoding);
-            diagnostic
-        })
-        .collect();
-    inner.offline.diagnostics.insert(uri.clone(), diagnostics);
+    let keys = keys(&text, &review.findings);
+    let mut marked = Vec::new();
+    for (finding, key) in review.findings.iter().zip(&keys) {
+        let verdict = verdicts.as_ref().and_then(|v| v.get(key));
+        let chars = rope.byte_to_char(finding.bytes.start.min(text.len()))
+            ..rope.byte_to_char(finding.bytes.end.min(text.len()));
+        // If the document changed since the read, the mark lands on the old offsets;
+        // the run that change scheduled replaces it.
+        if let Some(id) = inner.documents.mark(uri, chars, true) {
+            marked.push((id, diagnostic(finding, verdict)));
+        }
+    }
+    inner.offline.marked.insert(uri.clone(), marked);
     true
 }
 
-/// The offline findings for the document as it is now (its kept parse); `None` for
-/// documents without security rules (everything but Python today).
-pub fn findings_now(inner: &Arc<Inner>, uri: &Uri) -> Option<Vec<Finding>> {
-    let (language, tree, rope, _) = inner.documents.tree(uri)?;
-    let path = uri.to_file_path();
-    let review = review_tree(language, &tree, path.as_deref(), &rope.to_string())?;
-    Some(review.findings)
+/// The findings of `text` (the whole document, in file order) with their keys.
+fn keys(text: &str, findings: &[Finding]) -> Vec<Key> {
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    findings
+        .iter()
+        .map(|f| {
+            let pair = (f.rule.clone(), line_fingerprint(text, f.start.line));
+            let occurrence = seen.entry(pair.clone()).or_default();
+            let key = (pair.0, pair.1, *occurrence);
+            *occurrence += 1;
+            key
+        })
+        .collect()
 }
 
-/// Remembers what a model review said of the offline findings it was offered (`merged`:
-/// the outcome of `review::merge` on `text`), so they keep the verdict across re-runs.
-pub fn remember_verdicts(inner: &Arc<Inner>, uri: &Uri, text: &str, merged: &[Finding]) {
+/// The offline findings of a document's `text` as parsed in `parsed`, for a review job.
+pub fn findings_of(parsed: &Parsed, uri: &Uri, text: &str) -> Vec<Finding> {
+    let path = uri.to_file_path();
+    review_tree(parsed.language, &parsed.tree, path.as_deref(), text)
+        .map(|review| review.findings)
+        .unwrap_or_default()
+}
+
+/// Remembers what a model review said of the offline findings it was offered: `merged` is
+/// `review::merge`'s outcome on `text`, whose offline findings were `all` (the whole
+/// file's, in file order), so each verdict keeps to its own finding across re-runs.
+pub fn remember_verdicts(
+    inner: &Arc<Inner>,
+    uri: &Uri,
+    text: &str,
+    all: &[Finding],
+    merged: &[Finding],
+) {
+    let keys = keys(text, all);
     let mut verdicts = inner.offline.verdicts.entry(uri.clone()).or_default();
     for finding in merged {
         let model = finding.model.clone().unwrap_or_default();
@@ -169,11 +202,12 @@ pub fn remember_verdicts(inner: &Arc<Inner>, uri: &Uri, text: &str, merged: &[Fi
             },
             _ => continue,
         };
-        let key = (
-            finding.rule.clone(),
-            line_fingerprint(text, finding.start.line),
-        );
-        verdicts.insert(key, verdict);
+        let at = all
+            .iter()
+            .position(|f| f.rule == finding.rule && f.bytes == finding.bytes);
+        if let Some(key) = at.map(|i| keys[i].clone()) {
+            verdicts.insert(key, verdict);
+        }
     }
 }
 

@@ -459,7 +459,7 @@ impl LanguageServer for Backend {
         }
         super::index::document_changed(&self.inner, &uri);
         super::review::document_changed(&self.inner, &uri);
-        if self.inner.findings.has(&uri) || !self.inner.offline.of(&uri).is_empty() {
+        if self.inner.findings.has(&uri) || self.inner.offline.has(&uri) {
             let inner = self.inner.clone();
             tokio::spawn(async move { super::deliver::publish_findings(&inner, &uri).await });
         }
@@ -475,7 +475,7 @@ impl LanguageServer for Backend {
         self.inner.documents.close(&uri);
         super::index::document_closed(&self.inner, &uri);
         // Findings belong to the open buffer: closed, it shows none.
-        if !self.inner.offline.of(&uri).is_empty() || self.inner.findings.has(&uri) {
+        if self.inner.offline.has(&uri) || self.inner.findings.has(&uri) {
             self.inner.offline.forget(&uri);
             self.inner.findings.forget(&uri);
             self.inner
