@@ -8,6 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use support::editor::{answer, ended, full_caps, is_progress, range, run};
 use support::lsp::{LspClient, WAIT};
 use support::mock::{MockServer, Reply};
 use tempfile::TempDir;
@@ -43,15 +44,6 @@ struct World {
     librarian: MockServer,
     ws: TempDir,
     client: LspClient,
-}
-
-/// An editor that can do everything: progress, showDocument, versioned edits, create files.
-fn full_caps() -> Value {
-    json!({
-        "window": {"workDoneProgress": true, "showDocument": {"support": true}},
-        "workspace": {"applyEdit": true,
-                      "workspaceEdit": {"documentChanges": true, "resourceOperations": ["create"]}},
-    })
 }
 
 async fn world(capabilities: Value) -> World {
@@ -92,30 +84,6 @@ async fn world(capabilities: Value) -> World {
     }
 }
 
-/// An Ollama NDJSON answer whose content is `text`, in two pieces.
-fn answer(text: &str) -> Reply {
-    let cut = text
-        .char_indices()
-        .nth(text.chars().count() / 2)
-        .map_or(0, |(i, _)| i);
-    let (a, b) = text.split_at(cut);
-    let line = |content: &str, done: bool| {
-        let mut v = json!({"model": "m:1", "message": {"role": "assistant", "content": content}, "done": done});
-        if done {
-            v["done_reason"] = json!("stop");
-            v["prompt_eval_count"] = json!(10);
-            v["eval_count"] = json!(5);
-        }
-        format!("{v}\n")
-    };
-    Reply::ndjson(&format!(
-        "{}{}{}",
-        line(a, false),
-        line(b, false),
-        line("", true)
-    ))
-}
-
 /// A stream that sends one piece and then nothing, keeping the connection open.
 fn stalling() -> Reply {
     let first =
@@ -130,40 +98,6 @@ fn review(findings: Value) -> Reply {
 fn finding(severity: &str, line: u32, quote: &str, title: &str, cwe: Value) -> Value {
     json!({"severity": severity, "category": "security", "line": line, "end_line": line,
            "quote": quote, "title": title, "description": "d.", "recommendation": "r.", "cwe": cwe})
-}
-
-fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
-    json!({"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}})
-}
-
-/// Runs a role command on a range at the document's current version; returns the job token.
-async fn run(client: &LspClient, command: &str, uri: &str, on: Value) -> String {
-    let target = json!({"uri": uri, "range": on, "version": client.version(uri)});
-    let params = json!({"command": command, "arguments": [target]});
-    let answer = client.request("workspace/executeCommand", params).await;
-    let answer = answer.unwrap_or_else(|e| panic!("{command} refused: {e}"));
-    answer["job"].as_str().expect("a job token").to_string()
-}
-
-fn is_progress(m: &Value, token: &str, kind: &str) -> bool {
-    m["method"] == "$/progress"
-        && m["params"]["token"] == token
-        && m["params"]["value"]["kind"] == kind
-}
-
-/// The `end` of a job's progress (the job has delivered by then).
-async fn ended(client: &LspClient, token: &str) -> Value {
-    let end = client
-        .wait_for(|m| is_progress(m, token, "end"), WAIT)
-        .await;
-    let end = end.unwrap_or_else(|| {
-        panic!(
-            "{token} never ended: {:#?}\n{}",
-            client.received(),
-            client.stderr()
-        )
-    });
-    end["params"]["value"].clone()
 }
 
 /// The first `publishDiagnostics` for `uri` whose list satisfies `check`.

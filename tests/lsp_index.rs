@@ -10,8 +10,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use support::editor::{answer, ended, full_caps, range, run_with_task};
 use support::lsp::{LspClient, WAIT};
-use support::mock::{MockServer, Reply};
+use support::mock::MockServer;
 use tempfile::TempDir;
 use tokio::time::Instant;
 
@@ -68,15 +69,6 @@ enum Librarian {
     NoKey,
 }
 
-/// Progress, showDocument, versioned edits and file creation.
-fn full_caps() -> Value {
-    json!({
-        "window": {"workDoneProgress": true, "showDocument": {"support": true}},
-        "workspace": {"applyEdit": true,
-                      "workspaceEdit": {"documentChanges": true, "resourceOperations": ["create"]}},
-    })
-}
-
 /// Writes `files` into a new workspace, then starts and initializes the server there.
 async fn world(files: &[(&str, &str)], librarian: Librarian, options: Value) -> World {
     let (sisyphus, hephaestus, oracle, librarian_mock) = (
@@ -126,19 +118,6 @@ fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
-/// An Ollama NDJSON answer whose content is `text`.
-fn answer(text: &str) -> Reply {
-    let content =
-        json!({"model": "m:1", "message": {"role": "assistant", "content": text}, "done": false});
-    let done = json!({"model": "m:1", "message": {"role": "assistant", "content": ""}, "done": true,
-                      "done_reason": "stop", "prompt_eval_count": 10, "eval_count": 5});
-    Reply::ndjson(&format!("{content}\n{done}\n"))
-}
-
-fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
-    json!({"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}})
-}
-
 /// `workspace/symbol` for `query`, asked again while the index is still being built.
 async fn symbols(client: &LspClient, query: &str) -> Vec<Value> {
     let deadline = Instant::now() + WAIT;
@@ -182,47 +161,6 @@ async fn symbols_until(
 
 fn named<'a>(found: &'a [Value], name: &str) -> Option<&'a Value> {
     found.iter().find(|s| s["name"] == name)
-}
-
-/// Runs a role command on a range at the document's current version, with an optional
-/// typed request; returns the job token.
-async fn run(
-    client: &LspClient,
-    command: &str,
-    uri: &str,
-    on: Value,
-    task: Option<&str>,
-) -> String {
-    let mut target = json!({"uri": uri, "range": on, "version": client.version(uri)});
-    if let Some(task) = task {
-        target["task"] = json!(task);
-    }
-    let params = json!({"command": command, "arguments": [target]});
-    let answer = client.request("workspace/executeCommand", params).await;
-    let answer = answer.unwrap_or_else(|e| panic!("{command} refused: {e}"));
-    answer["job"].as_str().expect("a job token").to_string()
-}
-
-/// Waits for the `end` of a job's progress (the job has delivered by then).
-async fn ended(client: &LspClient, token: &str) -> Value {
-    let end = client
-        .wait_for(
-            |m| {
-                m["method"] == "$/progress"
-                    && m["params"]["token"] == token
-                    && m["params"]["value"]["kind"] == "end"
-            },
-            WAIT,
-        )
-        .await;
-    let end = end.unwrap_or_else(|| {
-        panic!(
-            "{token} never ended: {:#?}\n{}",
-            client.received(),
-            client.stderr()
-        )
-    });
-    end["params"]["value"].clone()
 }
 
 /// The text of the document a job created under `.agent/<folder>/`.
@@ -453,7 +391,7 @@ async fn the_librarian_without_a_model_answers_with_the_index_ranking() {
     w.client.open(&uri, ORDERS).await;
 
     let on = range(4, 4, 4, 30);
-    let token = run(
+    let token = run_with_task(
         &w.client,
         "multi-model.examples",
         &uri,
@@ -489,7 +427,7 @@ async fn the_librarians_prompt_offers_the_index_candidates() {
 
     let on = range(4, 4, 4, 30);
     let task = Some("fetch a user with retries");
-    let token = run(&w.client, "multi-model.examples", &uri, on, task).await;
+    let token = run_with_task(&w.client, "multi-model.examples", &uri, on, task).await;
     ended(&w.client, &token).await;
 
     let prompt = prompt(&w.librarian);
@@ -506,7 +444,7 @@ async fn a_review_is_given_the_definitions_of_names_from_other_workspace_files()
     let uri = w.client.uri("app/orders.py");
     w.client.open(&uri, ORDERS).await;
 
-    let token = run(
+    let token = run_with_task(
         &w.client,
         "multi-model.review",
         &uri,
@@ -533,7 +471,7 @@ async fn a_model_chosen_in_initialization_options_serves_its_role() {
     let uri = w.client.uri("app/orders.py");
     w.client.open(&uri, ORDERS).await;
 
-    let token = run(
+    let token = run_with_task(
         &w.client,
         "multi-model.review",
         &uri,

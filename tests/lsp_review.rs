@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use support::editor::{answer, ended, full_caps, range, run};
 use support::lsp::{LspClient, WAIT};
 use support::mock::{MockServer, Reply};
 use tempfile::TempDir;
@@ -67,15 +68,6 @@ enum Oracle {
     NoKey,
 }
 
-/// Progress, showDocument, versioned edits and file creation.
-fn full_caps() -> Value {
-    json!({
-        "window": {"workDoneProgress": true, "showDocument": {"support": true}},
-        "workspace": {"applyEdit": true,
-                      "workspaceEdit": {"documentChanges": true, "resourceOperations": ["create"]}},
-    })
-}
-
 async fn world(oracle: Oracle) -> World {
     let (sisyphus, hephaestus, oracle_mock, librarian) = (
         MockServer::start().await,
@@ -123,15 +115,6 @@ impl World {
     }
 }
 
-/// An Ollama NDJSON answer whose content is `text`.
-fn answer(text: &str) -> Reply {
-    let content =
-        json!({"model": "m:1", "message": {"role": "assistant", "content": text}, "done": false});
-    let done = json!({"model": "m:1", "message": {"role": "assistant", "content": ""}, "done": true,
-                      "done_reason": "stop", "prompt_eval_count": 10, "eval_count": 5});
-    Reply::ndjson(&format!("{content}\n{done}\n"))
-}
-
 /// A review answer with candidates offered: findings, then the rejected candidates.
 fn review(findings: Value, rejected: Value) -> Reply {
     let review =
@@ -151,41 +134,6 @@ fn finding(
     json!({"severity": severity, "category": category, "line": line, "end_line": line,
            "quote": quote, "title": title, "description": "it is reachable from input.",
            "recommendation": "do not.", "cwe": cwe})
-}
-
-fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
-    json!({"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}})
-}
-
-/// Runs a role command on a range at the document's current version; returns the job token.
-async fn run(client: &LspClient, command: &str, uri: &str, on: Value) -> String {
-    let target = json!({"uri": uri, "range": on, "version": client.version(uri)});
-    let params = json!({"command": command, "arguments": [target]});
-    let answer = client.request("workspace/executeCommand", params).await;
-    let answer = answer.unwrap_or_else(|e| panic!("{command} refused: {e}"));
-    answer["job"].as_str().expect("a job token").to_string()
-}
-
-/// Waits for the `end` of a job's progress (the job has delivered by then).
-async fn ended(client: &LspClient, token: &str) -> Value {
-    let end = client
-        .wait_for(
-            |m| {
-                m["method"] == "$/progress"
-                    && m["params"]["token"] == token
-                    && m["params"]["value"]["kind"] == "end"
-            },
-            WAIT,
-        )
-        .await;
-    let end = end.unwrap_or_else(|| {
-        panic!(
-            "{token} never ended: {:#?}\n{}",
-            client.received(),
-            client.stderr()
-        )
-    });
-    end["params"]["value"].clone()
 }
 
 /// How many messages the server has sent so far (to wait for later ones only).

@@ -1,0 +1,88 @@
+//! What the language-server tests share: an editor's capabilities, an Ollama answer, LSP
+//! ranges, and running a role command to the end of its progress.
+
+use serde_json::{Value, json};
+
+use super::lsp::{LspClient, WAIT};
+use super::mock::Reply;
+
+/// An editor that can do everything: progress, showDocument, versioned edits, create files.
+pub fn full_caps() -> Value {
+    json!({
+        "window": {"workDoneProgress": true, "showDocument": {"support": true}},
+        "workspace": {"applyEdit": true,
+                      "workspaceEdit": {"documentChanges": true, "resourceOperations": ["create"]}},
+    })
+}
+
+/// An Ollama NDJSON answer whose content is `text`, in two pieces.
+pub fn answer(text: &str) -> Reply {
+    let cut = text
+        .char_indices()
+        .nth(text.chars().count() / 2)
+        .map_or(0, |(i, _)| i);
+    let (a, b) = text.split_at(cut);
+    let line = |content: &str, done: bool| {
+        let mut v = json!({"model": "m:1", "message": {"role": "assistant", "content": content}, "done": done});
+        if done {
+            v["done_reason"] = json!("stop");
+            v["prompt_eval_count"] = json!(10);
+            v["eval_count"] = json!(5);
+        }
+        format!("{v}\n")
+    };
+    Reply::ndjson(&format!(
+        "{}{}{}",
+        line(a, false),
+        line(b, false),
+        line("", true)
+    ))
+}
+
+pub fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
+    json!({"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}})
+}
+
+/// Runs a role command on a range at the document's current version; returns the job token.
+pub async fn run(client: &LspClient, command: &str, uri: &str, on: Value) -> String {
+    run_with_task(client, command, uri, on, None).await
+}
+
+/// `run` with the user's own words for the task.
+pub async fn run_with_task(
+    client: &LspClient,
+    command: &str,
+    uri: &str,
+    on: Value,
+    task: Option<&str>,
+) -> String {
+    let mut target = json!({"uri": uri, "range": on, "version": client.version(uri)});
+    if let Some(task) = task {
+        target["task"] = json!(task);
+    }
+    let params = json!({"command": command, "arguments": [target]});
+    let answer = client.request("workspace/executeCommand", params).await;
+    let answer = answer.unwrap_or_else(|e| panic!("{command} refused: {e}"));
+    answer["job"].as_str().expect("a job token").to_string()
+}
+
+pub fn is_progress(m: &Value, token: &str, kind: &str) -> bool {
+    m["method"] == "$/progress"
+        && m["params"]["token"] == token
+        && m["params"]["value"]["kind"] == kind
+}
+
+/// The `end` of a job's progress (the job has delivered by then).
+pub async fn ended(client: &LspClient, token: &str) -> Value {
+    let end = client
+        .wait_for(|m| is_progress(m, token, "end"), WAIT)
+        .await;
+    let end = end.unwrap_or_else(|| {
+        panic!(
+            "{token} never ended: {:#?}\n{}",
+            client.received(),
+            client.stderr()
+        )
+    });
+    end["params"]["value"].clone()
+}
