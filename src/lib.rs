@@ -15,6 +15,7 @@ pub mod redact;
 pub mod request;
 pub mod review;
 pub mod role;
+pub mod role_context;
 pub mod roles;
 pub mod router;
 pub mod syntax;

@@ -19,8 +19,9 @@ use crate::orchestrator::{ExecuteError, RunDir, new_job_id, run_pipeline};
 use crate::providers::ErrorClass;
 use crate::review::{anchor, cwe_link};
 use crate::role::Role;
+use crate::role_context::{Selection, gather, packed_workspace};
 use crate::roles::{ContextPiece, Fence, Finding, RoleInput, RoleOutput, Severity};
-use crate::syntax::{Budget, ContextOptions};
+use crate::syntax::Budget;
 
 /// Oracle's findings per document, each on a mark that follows edits.
 #[derive(Default)]
@@ -133,27 +134,21 @@ async fn role_job(
         spec: None,
         notes: Vec::new(),
     };
-    // What surrounds the selection, from the document's kept parse: enclosing definitions,
-    // imports, definitions of the names it uses (this file, then the workspace index),
-    // signatures beside it — within the role's token budget.
+    // The document's kept parse, if it is the parse of this text.
     let parsed = inner
         .documents
         .parsed(&target.uri)
-        .filter(|(_, _, version)| *version == document.version);
+        .filter(|(_, _, version)| *version == document.version)
+        .map(|(parsed, _, _)| parsed);
     let text = document.rope.to_string();
     let bytes = document.rope.char_to_byte(chars.start)..document.rope.char_to_byte(chars.end);
-    let options = ContextOptions {
-        max_tokens: config.context_budget(role),
-    };
     // The offline pass's findings in the selection: the Oracle's model confirms or rejects
     // them, and without a model they are the review.
     let offline_applies = command == commands::REVIEW
         && config.review.offline
         && crate::review::reviewable(path.as_deref(), Some(&document.language_id));
     let offline_all: Vec<crate::review::Finding> = match &parsed {
-        Some((parsed, _, _)) if offline_applies => {
-            super::review::findings_of(parsed, &target.uri, &text)
-        }
+        Some(parsed) if offline_applies => super::review::findings_of(parsed, &target.uri, &text),
         _ => Vec::new(),
     };
     let offline: Vec<crate::review::Finding> = offline_all
@@ -161,80 +156,49 @@ async fn role_job(
         .filter(|f| f.bytes.start < bytes.end && bytes.start < f.bytes.end)
         .cloned()
         .collect();
-    let reviewed_text = (command == commands::REVIEW).then(|| text.clone());
-    let around = match &parsed {
-        Some((parsed, _, _)) => crate::syntax::context_in(parsed, &label, &text, bytes, options),
-        None => {
-            let language =
-                crate::syntax::language_for(path.as_deref(), Some(&document.language_id));
-            crate::syntax::context_for(language, &label, &text, bytes, options)
-        }
+    // What surrounds the selection, definitions from other files, the librarian's
+    // candidates — within the role's token budget.
+    let rel = super::index::relative(inner, &target.uri);
+    let selection = Selection {
+        role,
+        label: &label,
+        text: &text,
+        bytes,
+        parsed: parsed.as_ref(),
+        language: crate::syntax::language_for(path.as_deref(), Some(&document.language_id)),
+        rel: rel.as_deref(),
+        request: target.task.as_deref().unwrap_or_default(),
     };
-    input.context.extend(around.pieces);
-    let mut budget = Budget::new(around.tokens_left);
-    let this_file = super::index::relative(inner, &target.uri);
     let read = |rel: &str| super::index::read(inner, rel);
-    inner.index.read(|index| {
-        crate::index::definitions_from_index(
-            index,
-            &around.unresolved,
-            this_file.as_deref(),
-            &mut budget,
-            read,
-        )
-    });
-    // The librarian's candidates: the index's best matches for the request, for the model
-    // to choose from and explain (and the answer itself if no model can).
-    let candidates = (role == Role::Librarian).then(|| {
-        let query = format!(
-            "{} {}",
-            target.task.as_deref().unwrap_or_default(),
-            input.context[0].text
-        );
-        inner.index.read(|index| {
-            crate::index::local_examples(index, &query, crate::index::CANDIDATES, read)
-        })
-    });
-    if let Some(Some(candidates)) = &candidates {
-        for piece in crate::index::candidate_pieces(candidates) {
-            budget.push(piece);
-        }
-    }
+    let gathered = inner
+        .index
+        .read(|index| gather(&config, &selection, Some(index), read))
+        .unwrap_or_else(|| gather(&config, &selection, None, read));
+    input.context.extend(gathered.pieces);
+    let candidates = gathered.candidates;
     // The planner sees the workspace, packed by priority around this file.
-    match (role, inner.workspace()) {
-        (Role::Sisyphus, Some(root)) => {
-            let left = budget.left();
-            let focus = path.clone();
-            let exclude = config.context.exclude.clone();
-            let deny = config.privacy.never_send.clone();
-            let packed = tokio::task::spawn_blocking(move || {
-                crate::workspace::pack(&root, focus.as_deref(), &exclude, left)
-                    .map(|packed| (packed, root))
-            })
-            .await;
-            if let Ok(Ok((mut packed, root))) = packed {
-                crate::redact::drop_never_send(&mut packed.pieces, &deny);
-                for mut piece in packed.pieces {
-                    // The editor's buffer, not the saved file, for the file being worked on.
-                    if path.as_deref().and_then(|p| p.strip_prefix(&root).ok())
-                        == Some(std::path::Path::new(&piece.label))
-                    {
-                        piece.text = text.clone();
-                    }
-                    input.context.push(piece);
-                }
+    if role == Role::Sisyphus {
+        match inner.workspace() {
+            Some(root) => {
+                let (config, focus, live) = (config.clone(), path.clone(), text.clone());
+                let tokens = gathered.tokens_left;
+                let packed = tokio::task::spawn_blocking(move || {
+                    packed_workspace(&config, &root, focus.as_ref(), &live, tokens)
+                })
+                .await;
+                input.context.extend(packed.unwrap_or_default());
+            }
+            None => {
+                let mut budget = Budget::new(gathered.tokens_left);
+                budget.push(ContextPiece {
+                    label: format!("{label} (whole file)"),
+                    text: text.clone(),
+                    first_line: 1,
+                });
+                input.context.extend(budget.into_pieces());
             }
         }
-        (Role::Sisyphus, None) => {
-            budget.push(ContextPiece {
-                label: format!("{label} (whole file)"),
-                text,
-                first_line: 1,
-            });
-        }
-        _ => {}
     }
-    input.context.extend(budget.into_pieces());
 
     let outcome = if command == commands::EXPLAIN {
         let prompt = crate::roles::oracle::explain_prompt(&diagnostic_text, &input, &Fence::new());
@@ -287,12 +251,11 @@ async fn role_job(
         }
         Ok((RoleOutput::Review(review), None, model)) => {
             // Model findings that repeat an offline one confirm it; the rest are new.
-            let reviewed_text = reviewed_text.unwrap_or_default();
-            let merged = crate::review::merge(&reviewed_text, offline.clone(), &review, &model);
+            let merged = crate::review::merge(&text, offline.clone(), &review, &model);
             super::review::remember_verdicts(
                 inner,
                 &target.uri,
-                &reviewed_text,
+                &text,
                 &offline_all,
                 &merged.findings,
             );
@@ -375,10 +338,8 @@ async fn role_job(
         }
         // No librarian model could answer: the index's own ranking is the answer.
         Err(err) if role == Role::Librarian => {
-            let examples = crate::index::local_answer(
-                candidates.clone().flatten(),
-                &failure_message(role, &err),
-            );
+            let examples =
+                crate::index::local_answer(candidates.clone(), &failure_message(role, &err));
             open_markdown(inner, "examples", &label, &examples.to_markdown()).await;
             format!("{} examples from the local index", examples.examples.len())
         }

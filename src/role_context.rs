@@ -1,0 +1,209 @@
+//! What a role is shown of the code around a selection: its syntax context, definitions
+//! from other files through the workspace index, the Librarian's candidates, and for
+//! Sisyphus the packed workspace — in that order of priority, within the role's token
+//! budget. The language server calls it for every role job.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::index::{self, WorkspaceIndex};
+use crate::role::Role;
+use crate::roles::{ContextPiece, Example};
+use crate::syntax::{Budget, ContextOptions, Language, Parsed, context_for, context_in};
+
+/// A selection in a document, and what is known of the document.
+pub struct Selection<'a> {
+    pub role: Role,
+    /// How pieces name the file (its path relative to the workspace, or its URI).
+    pub label: &'a str,
+    /// The whole document, as the editor has it.
+    pub text: &'a str,
+    /// The selection's bytes in `text`.
+    pub bytes: Range<usize>,
+    /// The document's parse of `text`, when it has a grammar.
+    pub parsed: Option<&'a Parsed>,
+    /// The document's language, for parsing when `parsed` is absent.
+    pub language: Option<&'static Language>,
+    /// The document's path relative to the workspace root (`/`-separated).
+    pub rel: Option<&'a str>,
+    /// What the user asked, in their own words (the Librarian's query, with the selection).
+    pub request: &'a str,
+}
+
+/// The context gathered for a selection (the selection itself not included).
+#[derive(Debug, Default)]
+pub struct Gathered {
+    /// In priority order.
+    pub pieces: Vec<ContextPiece>,
+    /// The Librarian's candidates from the index; `None` when there was no index to ask.
+    pub candidates: Option<Vec<Example>>,
+    /// Tokens of the role's budget not spent yet (what packing may use).
+    pub tokens_left: usize,
+}
+
+/// Gathers the context of `selection` for its role: the syntax context from the parse,
+/// then definitions of the names it uses from other files of `index`, then (for the
+/// Librarian) the index's best candidates for the request. `read` gives a workspace file's
+/// text by relative path (the editor's buffer for open files).
+pub fn gather(
+    config: &Config,
+    selection: &Selection,
+    index: Option<&WorkspaceIndex>,
+    read: impl Fn(&str) -> Option<String>,
+) -> Gathered {
+    let options = ContextOptions {
+        max_tokens: config.context_budget(selection.role),
+    };
+    let around = match selection.parsed {
+        Some(parsed) => context_in(
+            parsed,
+            selection.label,
+            selection.text,
+            selection.bytes.clone(),
+            options,
+        ),
+        None => context_for(
+            selection.language,
+            selection.label,
+            selection.text,
+            selection.bytes.clone(),
+            options,
+        ),
+    };
+    let mut budget = Budget::new(around.tokens_left);
+    let mut candidates = None;
+    if let Some(index) = index {
+        index::definitions_from_index(index, &around.unresolved, selection.rel, &mut budget, &read);
+        if selection.role == Role::Librarian {
+            let selected = selection.text.get(selection.bytes.clone()).unwrap_or("");
+            let query = format!("{} {selected}", selection.request);
+            let found = index::local_examples(index, &query, index::CANDIDATES, &read);
+            for piece in index::candidate_pieces(&found) {
+                budget.push(piece);
+            }
+            candidates = Some(found);
+        }
+    }
+    let tokens_left = budget.left();
+    let mut pieces = around.pieces;
+    pieces.extend(budget.into_pieces());
+    Gathered {
+        pieces,
+        candidates,
+        tokens_left,
+    }
+}
+
+/// Sisyphus's view of the workspace: packed by priority around `focus` (absolute) within
+/// `tokens`, never-send files dropped, and the focus file as the editor has it (`live`)
+/// rather than as saved. Walks the disk: call it from a blocking task.
+pub fn packed_workspace(
+    config: &Config,
+    root: &Path,
+    focus: Option<&PathBuf>,
+    live: &str,
+    tokens: usize,
+) -> Vec<ContextPiece> {
+    let Ok(mut packed) = crate::workspace::pack(
+        root,
+        focus.map(PathBuf::as_path),
+        &config.context.exclude,
+        tokens,
+    ) else {
+        return Vec::new();
+    };
+    crate::redact::drop_never_send(&mut packed.pieces, &config.privacy.never_send);
+    let focus_rel = focus.and_then(|p| p.strip_prefix(root).ok());
+    for piece in &mut packed.pieces {
+        if focus_rel == Some(Path::new(&piece.label)) {
+            piece.text = live.to_string();
+        }
+    }
+    packed.pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::language_for;
+
+    const ORDERS: &str = "def show(user):\n    return fetch_user(user.id)\n";
+    const USERS: &str =
+        "def fetch_user(user_id):\n    \"\"\"Load a user.\"\"\"\n    return user_id\n";
+
+    fn index() -> WorkspaceIndex {
+        let mut index = WorkspaceIndex::default();
+        index.update("app/orders.py", ORDERS, None);
+        index.update("app/users.py", USERS, None);
+        index
+    }
+
+    fn selection(role: Role, request: &'static str) -> Selection<'static> {
+        let start = ORDERS.find("return").unwrap();
+        Selection {
+            role,
+            label: "app/orders.py",
+            text: ORDERS,
+            bytes: start..ORDERS.len() - 1,
+            parsed: None,
+            language: language_for(None, Some("python")),
+            rel: Some("app/orders.py"),
+            request,
+        }
+    }
+
+    fn read(rel: &str) -> Option<String> {
+        match rel {
+            "app/orders.py" => Some(ORDERS.into()),
+            "app/users.py" => Some(USERS.into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn definitions_of_names_from_other_files_follow_the_files_own_context() {
+        let config = Config::builtin().clone();
+        let gathered = gather(&config, &selection(Role::Oracle, ""), Some(&index()), read);
+        let labels: Vec<&str> = gathered.pieces.iter().map(|p| p.label.as_str()).collect();
+        let enclosing = labels
+            .iter()
+            .position(|l| l.contains("enclosing definition"));
+        let imported = labels
+            .iter()
+            .position(|l| l.starts_with("app/users.py:1-3 (definition of `fetch_user`)"));
+        assert!(enclosing.is_some() && imported.is_some(), "{labels:?}");
+        assert!(enclosing < imported, "{labels:?}");
+        assert!(
+            gathered.candidates.is_none(),
+            "only the librarian gets candidates"
+        );
+    }
+
+    #[test]
+    fn the_librarian_gets_the_indexs_candidates_for_the_request() {
+        let config = Config::builtin().clone();
+        let gathered = gather(
+            &config,
+            &selection(Role::Librarian, "load a user"),
+            Some(&index()),
+            read,
+        );
+        let candidates = gathered.candidates.unwrap();
+        assert_eq!(candidates[0].path, "app/users.py");
+        assert!(
+            gathered
+                .pieces
+                .iter()
+                .any(|p| p.label.starts_with("candidate 1: app/users.py:1-3"))
+        );
+    }
+
+    #[test]
+    fn without_an_index_there_are_no_candidates_and_still_the_files_context() {
+        let config = Config::builtin().clone();
+        let gathered = gather(&config, &selection(Role::Librarian, "user"), None, read);
+        assert!(gathered.candidates.is_none());
+        assert!(!gathered.pieces.is_empty());
+    }
+}
