@@ -556,10 +556,12 @@ async fn apply_code(
 fn indent_for(rope: &Rope, at: usize, code: &str) -> String {
     let line = rope.char_to_line(at);
     let line_text = rope.line(line).to_string();
-    let indentation: String = line_text
-        .chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .collect();
+    let indentation = if line_text.trim().is_empty() {
+        // Editors often strip the whitespace of an empty line: its surroundings tell.
+        blank_line_indentation(rope, line)
+    } else {
+        leading_whitespace(&line_text)
+    };
     let at_column = at - rope.line_to_char(line);
     let common = code
         .lines()
@@ -586,6 +588,44 @@ fn indent_for(rope: &Rope, at: usize, code: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+fn leading_whitespace(line: &str) -> String {
+    line.chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect()
+}
+
+/// The indentation code on the empty line `line` belongs at: one level in after a line
+/// that opens a block (`:` or `{` at its end); else the shallower of the lines around it,
+/// so a blank line between two statements stays in their block and one before a dedent
+/// (or at the end of the file) goes out with it.
+fn blank_line_indentation(rope: &Rope, line: usize) -> String {
+    let text_of = |i: usize| rope.line(i).to_string();
+    let previous = (0..line).rev().map(text_of).find(|l| !l.trim().is_empty());
+    let next = (line + 1..rope.len_lines())
+        .map(text_of)
+        .find(|l| !l.trim().is_empty());
+    let before = previous
+        .as_deref()
+        .map(leading_whitespace)
+        .unwrap_or_default();
+    let after = next.as_deref().map(leading_whitespace).unwrap_or_default();
+    let opens = previous
+        .as_deref()
+        .is_some_and(|l| l.trim_end().ends_with(':') || l.trim_end().ends_with('{'));
+    if opens {
+        if before.len() < after.len() {
+            return after;
+        }
+        let unit = if before.contains('\t') { "\t" } else { "    " };
+        return format!("{before}{unit}");
+    }
+    if before.len() <= after.len() {
+        before
+    } else {
+        after
+    }
 }
 
 /// Anchors findings by their quotes in the document as it is now (the claimed lines moved
@@ -896,6 +936,30 @@ mod tests {
         assert_eq!(
             indent_for(&rope, at, "def g(self):\n    return 1"),
             "    def g(self):\n        return 1"
+        );
+    }
+
+    #[test]
+    fn an_empty_line_between_statements_takes_their_indentation() {
+        let rope = Rope::from_str("def f():\n    x = 1\n\n    return x\n");
+        let at = rope.line_to_char(2);
+        assert_eq!(indent_for(&rope, at, "y = 2\n"), "    y = 2\n");
+    }
+
+    #[test]
+    fn an_empty_line_after_a_block_opener_is_indented_one_level() {
+        let rope = Rope::from_str("class A:\n    def f(self):\n\ndef g():\n    pass\n");
+        let at = rope.line_to_char(2);
+        assert_eq!(indent_for(&rope, at, "return 1"), "        return 1");
+    }
+
+    #[test]
+    fn an_empty_line_before_a_dedent_goes_out_with_it() {
+        let rope = Rope::from_str("def f():\n    return 1\n\ndef g():\n    pass\n");
+        let at = rope.line_to_char(2);
+        assert_eq!(
+            indent_for(&rope, at, "def h():\n    pass"),
+            "def h():\n    pass"
         );
     }
 
