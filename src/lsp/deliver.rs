@@ -556,7 +556,7 @@ async fn apply_code(
 fn indent_for(rope: &Rope, at: usize, code: &str) -> String {
     let line = rope.char_to_line(at);
     let line_text = rope.line(line).to_string();
-    let indentation = if line_text.trim().is_empty() {
+    let indentation = if line_text.trim_end_matches(['\n', '\r']).is_empty() {
         // Editors often strip the whitespace of an empty line: its surroundings tell.
         blank_line_indentation(rope, line)
     } else {
@@ -599,7 +599,7 @@ fn leading_whitespace(line: &str) -> String {
 /// The indentation code on the empty line `line` belongs at: one level in after a line
 /// that opens a block (`:` or `{` at its end); else the shallower of the lines around it,
 /// so a blank line between two statements stays in their block and one before a dedent
-/// (or at the end of the file) goes out with it.
+/// goes out with it; at the end of the file, the last line's.
 fn blank_line_indentation(rope: &Rope, line: usize) -> String {
     let text_of = |i: usize| rope.line(i).to_string();
     let previous = (0..line).rev().map(text_of).find(|l| !l.trim().is_empty());
@@ -610,7 +610,10 @@ fn blank_line_indentation(rope: &Rope, line: usize) -> String {
         .as_deref()
         .map(leading_whitespace)
         .unwrap_or_default();
-    let after = next.as_deref().map(leading_whitespace).unwrap_or_default();
+    let after = next
+        .as_deref()
+        .map(leading_whitespace)
+        .unwrap_or_else(|| before.clone());
     let opens = previous
         .as_deref()
         .is_some_and(|l| l.trim_end().ends_with(':') || l.trim_end().ends_with('{'));
@@ -961,6 +964,13 @@ mod tests {
             indent_for(&rope, at, "def h():\n    pass"),
             "def h():\n    pass"
         );
+    }
+
+    #[test]
+    fn an_empty_last_line_continues_the_block_above() {
+        let rope = Rope::from_str("def f():\n    x = 1\n");
+        let at = rope.line_to_char(2);
+        assert_eq!(indent_for(&rope, at, "return x"), "    return x");
     }
 
     #[test]
