@@ -71,6 +71,16 @@ enum Librarian {
 
 /// Writes `files` into a new workspace, then starts and initializes the server there.
 async fn world(files: &[(&str, &str)], librarian: Librarian, options: Value) -> World {
+    world_as("test-editor", files, librarian, options).await
+}
+
+/// `world` for the editor named `editor` (`clientInfo.name`).
+async fn world_as(
+    editor: &str,
+    files: &[(&str, &str)],
+    librarian: Librarian,
+    options: Value,
+) -> World {
     let (sisyphus, hephaestus, oracle, librarian_mock) = (
         MockServer::start().await,
         MockServer::start().await,
@@ -102,7 +112,7 @@ async fn world(files: &[(&str, &str)], librarian: Librarian, options: Value) -> 
     );
     write(ws.path(), "config/multi_model.yaml", &yaml);
     let client = LspClient::start(Path::new(env!("CARGO_BIN_EXE_multi-model")), ws.path());
-    client.initialize(full_caps(), options).await;
+    client.initialize_as(editor, full_caps(), options).await;
     World {
         oracle,
         librarian: librarian_mock,
@@ -487,11 +497,11 @@ async fn a_model_chosen_in_initialization_options_serves_its_role() {
 // --- code actions ------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_one_character_selection_gets_actions_on_the_enclosing_function() {
-    let w = world(&[], Librarian::Model, json!({})).await;
+async fn helixs_one_character_cursor_gets_actions_on_the_enclosing_function() {
+    let w = world_as("helix", &[], Librarian::Model, json!({})).await;
     let uri = w.client.uri("app/users.py");
     w.client.open(&uri, USERS).await;
-    // Helix's cursor on the `t` of `time.sleep(attempt)`, inside `fetch_user`.
+    // Helix's cursor (a one-character selection) on the `t` of `time.sleep(attempt)`.
     let on = range(6, 8, 6, 9);
     let params = json!({"textDocument": {"uri": uri}, "range": on, "context": {"diagnostics": []}});
     let actions = w
@@ -509,5 +519,22 @@ async fn a_one_character_selection_gets_actions_on_the_enclosing_function() {
             range(3, 0, 7, last),
             "{action}"
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn other_editors_one_character_selection_is_taken_as_it_is() {
+    let w = world(&[], Librarian::Model, json!({})).await;
+    let uri = w.client.uri("app/users.py");
+    w.client.open(&uri, USERS).await;
+    let on = range(6, 8, 6, 9);
+    let params = json!({"textDocument": {"uri": uri}, "range": on, "context": {"diagnostics": []}});
+    let actions = w
+        .client
+        .request("textDocument/codeAction", params)
+        .await
+        .unwrap();
+    for action in actions.as_array().unwrap() {
+        assert_eq!(action["command"]["arguments"][0]["range"], on, "{action}");
     }
 }

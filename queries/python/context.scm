@@ -10,6 +10,7 @@
 
 (function_definition) @scope
 (class_definition) @scope
+(decorated_definition) @scope
 
 (function_definition name: (identifier) @name) @definition.function
 (function_definition

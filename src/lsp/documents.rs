@@ -21,6 +21,8 @@ pub struct Document {
     pub marks: Vec<Mark>,
     /// `None` for languages without a grammar.
     pub syntax: Option<SyntaxTree>,
+    /// When its tree was last read (a tick of `Documents::ticks`).
+    last_read: u64,
 }
 
 /// A range that follows edits. An edit inside it (or, for a `whole_lines` mark, anywhere on
@@ -49,7 +51,12 @@ pub enum ChangeError {
 pub struct Documents {
     map: DashMap<Uri, Document>,
     next_mark: std::sync::atomic::AtomicU64,
+    ticks: std::sync::atomic::AtomicU64,
 }
+
+/// How many documents keep their syntax tree: a tree costs 20 to 50 times its text, so the
+/// least recently read ones let theirs go (and parse again, whole, if read again).
+const MAX_TREES: usize = 16;
 
 impl Documents {
     pub fn open(&self, uri: Uri, text: &str, version: i32, language_id: String) {
@@ -61,6 +68,7 @@ impl Documents {
             language_id,
             marks: Vec::new(),
             syntax: language.map(SyntaxTree::new),
+            last_read: 0,
         };
         self.map.insert(uri, document);
     }
@@ -133,29 +141,67 @@ impl Documents {
     /// document is not open or has no grammar. The reparse happens under the entry's lock:
     /// it is short (a few milliseconds after an edit) and never spans an `.await`.
     pub fn parsed(&self, uri: &Uri) -> Option<(Parsed, Rope, i32)> {
-        let mut document = self.map.get_mut(uri)?;
-        let Document {
-            rope,
-            syntax,
-            version,
-            ..
-        } = &mut *document;
-        let parsed = syntax.as_mut()?.parsed(rope)?;
-        Some((parsed, rope.clone(), *version))
+        let found = {
+            let mut document = self.map.get_mut(uri)?;
+            document.last_read = self.tick();
+            let Document {
+                rope,
+                syntax,
+                version,
+                ..
+            } = &mut *document;
+            let parsed = syntax.as_mut()?.parsed(rope)?;
+            (parsed, rope.clone(), *version)
+        };
+        self.release_old_trees();
+        Some(found)
     }
 
     /// `parsed` without the outline: the tree alone, with its language, text and version.
     pub fn tree(&self, uri: &Uri) -> Option<(&'static Language, Tree, Rope, i32)> {
-        let mut document = self.map.get_mut(uri)?;
-        let Document {
-            rope,
-            syntax,
-            version,
-            ..
-        } = &mut *document;
-        let syntax = syntax.as_mut()?;
-        let tree = syntax.tree(rope)?;
-        Some((syntax.language(), tree, rope.clone(), *version))
+        let found = {
+            let mut document = self.map.get_mut(uri)?;
+            document.last_read = self.tick();
+            let Document {
+                rope,
+                syntax,
+                version,
+                ..
+            } = &mut *document;
+            let syntax = syntax.as_mut()?;
+            let tree = syntax.tree(rope)?;
+            (syntax.language(), tree, rope.clone(), *version)
+        };
+        self.release_old_trees();
+        Some(found)
+    }
+
+    fn tick(&self) -> u64 {
+        self.ticks
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1
+    }
+
+    /// Keeps the `MAX_TREES` most recently read trees. Called with no entry held (it visits
+    /// every shard); a reader that holds a released tree's clone keeps it alive until done.
+    fn release_old_trees(&self) {
+        let mut held: Vec<(u64, Uri)> = self
+            .map
+            .iter()
+            .filter(|d| d.syntax.as_ref().is_some_and(SyntaxTree::is_held))
+            .map(|d| (d.last_read, d.key().clone()))
+            .collect();
+        if held.len() <= MAX_TREES {
+            return;
+        }
+        held.sort_unstable_by_key(|(last_read, _)| *last_read);
+        for (_, uri) in &held[..held.len() - MAX_TREES] {
+            if let Some(mut document) = self.map.get_mut(uri)
+                && let Some(syntax) = document.syntax.as_mut()
+            {
+                syntax.release();
+            }
+        }
     }
 
     /// Places a mark; `None` if the document is not open.
@@ -369,6 +415,26 @@ mod tests {
                 .root_node()
                 .to_sexp()
         );
+    }
+
+    #[test]
+    fn only_the_most_recently_read_documents_keep_their_trees() {
+        let docs = Documents::default();
+        let uri = |i: usize| -> Uri { format!("file:///w/m{i}.py").parse().unwrap() };
+        for i in 0..MAX_TREES + 3 {
+            docs.open(uri(i), "def f():\n    pass\n", 1, "python".into());
+            docs.parsed(&uri(i)).unwrap();
+        }
+        let held = |i: usize| {
+            docs.snapshot(&uri(i))
+                .unwrap()
+                .syntax
+                .is_some_and(|s| s.is_held())
+        };
+        assert!(!held(0) && !held(2), "the oldest let theirs go");
+        assert!((3..MAX_TREES + 3).all(held));
+        // A released tree is parsed again when read.
+        assert_eq!(docs.parsed(&uri(0)).unwrap().0.outline.definitions.len(), 1);
     }
 
     #[test]

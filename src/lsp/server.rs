@@ -33,6 +33,8 @@ pub struct ClientCaps {
     pub apply_edit: bool,
     /// Accepts a dynamic registration for `workspace/didChangeWatchedFiles`.
     pub watch_files: bool,
+    /// Sends its cursor as a one-character selection (Helix).
+    pub cursor_is_a_character: bool,
 }
 
 /// Everything `initialize` and configuration changes set.
@@ -292,6 +294,10 @@ fn caps_of(params: &InitializeParams) -> ClientCaps {
             .and_then(|w| w.did_change_watched_files.as_ref())
             .and_then(|w| w.dynamic_registration)
             .unwrap_or(false),
+        cursor_is_a_character: params
+            .client_info
+            .as_ref()
+            .is_some_and(|c| c.name.eq_ignore_ascii_case("helix")),
     }
 }
 
@@ -554,18 +560,40 @@ impl LanguageServer for Backend {
         let (chars, _) = to_char_range(&document.rope, params.range, encoding);
         // Nothing selected: the cursor's enclosing definition, from the kept parse (by
         // indentation for files without a grammar).
-        // Helix's cursor is a one-character selection: that counts as a cursor too.
-        let cursor = chars.len() <= 1;
+        // Helix's cursor is a one-character selection: from Helix, that is a cursor too.
+        let cursor =
+            chars.is_empty() || (self.inner.caps().cursor_is_a_character && chars.len() == 1);
         let scope = cursor
             .then(|| self.inner.documents.tree(&uri))
             .flatten()
             .filter(|(_, _, _, version)| *version == document.version)
             .and_then(|(language, tree, rope, _)| {
-                let text = rope.to_string();
-                let at = rope.char_to_byte(chars.start);
-                let scopes = crate::syntax::enclosing_scopes(language, &tree, &text, &(at..at));
+                // A cursor in a line's indentation means what the line holds.
+                let line = rope.char_to_line(chars.start);
+                let line_start = rope.line_to_byte(line);
+                let indent = rope
+                    .line(line)
+                    .bytes()
+                    .take_while(|b| *b == b' ' || *b == b'\t')
+                    .count();
+                let at = rope.char_to_byte(chars.start).max(line_start + indent);
+                // Node text straight from the rope: no copy of the document per request.
+                let text = |node: tree_sitter::Node| {
+                    rope.byte_slice(node.byte_range())
+                        .chunks()
+                        .map(str::as_bytes)
+                };
+                let scopes = crate::syntax::enclosing_scopes(
+                    language,
+                    &tree,
+                    text,
+                    rope.len_bytes(),
+                    &(at..at),
+                );
                 let node = scopes.first()?;
-                Some(rope.byte_to_char(node.start_byte())..rope.byte_to_char(node.end_byte()))
+                // Whole lines: the definition with its indentation, as a user selects it.
+                let first_line = rope.byte_to_line(node.start_byte());
+                Some(rope.line_to_char(first_line)..rope.byte_to_char(node.end_byte()))
             });
         let range = if let Some(scope) = scope {
             super::position::to_range(&document.rope, scope, encoding)

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use streaming_iterator::StreamingIterator;
-use tree_sitter::{Node, QueryCursor};
+use tree_sitter::{Node, QueryCursor, TextProvider};
 
 use super::language::Language;
 use super::outline::Definition;
@@ -77,7 +77,13 @@ pub fn context_in(
     let lines = Lines::new(text);
     let mut budget = Budget::new(options.max_tokens);
     let outline = &parsed.outline;
-    let scopes = enclosing_scopes(parsed.language, &parsed.tree, text, &selection);
+    let scopes = enclosing_scopes(
+        parsed.language,
+        &parsed.tree,
+        text.as_bytes(),
+        text.len(),
+        &selection,
+    );
     let references = names_used(parsed.language, &parsed.tree, text, &selection);
 
     if parsed.tree.root_node().has_error() {
@@ -181,13 +187,17 @@ pub fn definition_piece(label: &str, lines: &Lines, definition: &Definition) -> 
 
 /// The definitions (`@scope`) around `selection`, innermost first. Only the selection's
 /// range is searched, so this costs what the selection's depth costs, not the file.
-pub fn enclosing_scopes<'t>(
+///
+/// `text` gives node text (a `&[u8]`, or a closure over a rope's chunks so a document is
+/// not copied), `text_len` its length in bytes.
+pub fn enclosing_scopes<'t, I: AsRef<[u8]>>(
     language: &Language,
     tree: &'t tree_sitter::Tree,
-    text: &str,
+    text: impl TextProvider<I>,
+    text_len: usize,
     selection: &Range<usize>,
 ) -> Vec<Node<'t>> {
-    let Some(query) = language.context_query() else {
+    let Some(query) = language.scope_query() else {
         return Vec::new();
     };
     let Some(scope) = query.capture_index_for_name("scope") else {
@@ -195,16 +205,21 @@ pub fn enclosing_scopes<'t>(
     };
     let mut scopes = Vec::new();
     let mut cursor = QueryCursor::new();
-    cursor.set_byte_range(selection.clone());
-    let mut captures = cursor.captures(query, tree.root_node(), text.as_bytes());
-    while let Some((m, i)) = captures.next() {
-        let capture = m.captures()[*i];
-        let node = capture.node;
-        if capture.index == scope
-            && node.start_byte() <= selection.start
-            && selection.end <= node.end_byte()
-        {
-            scopes.push(node);
+    // An empty range finds no node that starts at it: look at the character there.
+    let probe = if selection.is_empty() {
+        selection.start..(selection.start + 1).min(text_len)
+    } else {
+        selection.clone()
+    };
+    cursor.set_byte_range(probe);
+    let mut matches = cursor.matches(query, tree.root_node(), text);
+    while let Some(m) = matches.next() {
+        for capture in m.captures().iter().filter(|c| c.index == scope) {
+            let node = capture.node;
+            let node = language.with_wrapper(node);
+            if node.start_byte() <= selection.start && selection.end <= node.end_byte() {
+                scopes.push(node);
+            }
         }
     }
     scopes.sort_by_key(|n| n.byte_range().len());
@@ -493,6 +508,29 @@ class Invoice:
             "{}",
             siblings.text
         );
+    }
+
+    #[test]
+    fn a_decorated_function_encloses_with_its_decorators_from_the_decorator_line_too() {
+        let text = "class A:\n    @property\n    def size(self):\n        return 1\n";
+        let language = language_for(None, Some("python")).unwrap();
+        let parsed = Parsed::new(language, text).unwrap();
+        for at in [
+            text.find("@property").unwrap(),
+            text.find("return").unwrap(),
+        ] {
+            let scopes = enclosing_scopes(
+                language,
+                &parsed.tree,
+                text.as_bytes(),
+                text.len(),
+                &(at..at),
+            );
+            assert_eq!(
+                &text[scopes[0].byte_range()],
+                "@property\n    def size(self):\n        return 1"
+            );
+        }
     }
 
     #[test]

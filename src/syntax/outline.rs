@@ -71,12 +71,13 @@ pub struct Definition {
     pub kind: DefinitionKind,
     /// The class, `impl` type or trait a method belongs to.
     pub container: Option<String>,
+    /// With its decorators, if it has any.
     pub bytes: Range<usize>,
-    /// 0-based, end exclusive.
+    /// 0-based, end exclusive; decorators included.
     pub rows: Range<usize>,
     /// The syntax node that holds it: definitions with the same parent are siblings.
     pub parent: usize,
-    /// Its first line, trimmed at the end.
+    /// The first line of the definition itself (after any decorators), trimmed at the end.
     pub signature: String,
     pub docstring: Option<String>,
 }
@@ -140,13 +141,14 @@ pub fn outline(language: &Language, tree: &Tree, text: &str) -> Outline {
                 }
                 None => {
                     seen.insert(node.id(), outline.definitions.len());
+                    let whole = language.with_wrapper(node);
                     outline.definitions.push(Definition {
                         name: slice(name).to_string(),
                         kind,
                         container: None,
-                        bytes: node.byte_range(),
-                        rows: rows(node),
-                        parent: node.parent().map_or(0, |p| p.id()),
+                        bytes: whole.byte_range(),
+                        rows: rows(whole),
+                        parent: whole.parent().map_or(0, |p| p.id()),
                         signature: slice(node).lines().next().unwrap_or("").trim_end().into(),
                         docstring,
                     });
@@ -223,6 +225,16 @@ mod tests {
             outline.definitions[1].docstring.as_deref(),
             Some("\"\"\"Tax on x.\"\"\"")
         );
+    }
+
+    #[test]
+    fn a_decorated_definition_includes_its_decorators_and_stays_a_sibling() {
+        let text = "def a():\n    pass\n\n@cache\n@trace(level=2)\ndef b():\n    pass\n";
+        let outline = outline_of("python", text);
+        let b = outline.named("b").next().unwrap();
+        assert_eq!(b.rows, 3..7);
+        assert_eq!(b.signature, "def b():");
+        assert_eq!(b.parent, outline.named("a").next().unwrap().parent);
     }
 
     #[test]

@@ -94,6 +94,19 @@ impl SyntaxTree {
         self.language
     }
 
+    /// Whether a tree is held (dropped trees are parsed again, whole, when next read).
+    pub fn is_held(&self) -> bool {
+        self.tree.is_some()
+    }
+
+    /// Lets the tree go: trees cost many times their text, so only the documents in use
+    /// keep one.
+    pub fn release(&mut self) {
+        self.tree = None;
+        self.outline = None;
+        self.stale = true;
+    }
+
     /// `tree` with its outline (computed once per parse).
     pub fn parsed(&mut self, rope: &Rope) -> Option<Parsed> {
         let tree = self.tree(rope)?;

@@ -111,10 +111,17 @@ impl LspClient {
     /// `initialize` then `initialized` (the server loads its configuration while answering
     /// `initialize`, so commands may follow at once). Returns the result.
     pub async fn initialize(&self, capabilities: Value, options: Value) -> Value {
+        self.initialize_as("test-editor", capabilities, options)
+            .await
+    }
+
+    /// `initialize` naming the editor (`clientInfo.name`), as Helix or VS Code do.
+    pub async fn initialize_as(&self, editor: &str, capabilities: Value, options: Value) -> Value {
         let root = url::Url::from_file_path(&self.root).unwrap().to_string();
         let params = json!({
             "processId": std::process::id(), "rootUri": root, "capabilities": capabilities,
             "initializationOptions": options, "workspaceFolders": [{"uri": root, "name": "ws"}],
+            "clientInfo": {"name": editor},
         });
         let result = self
             .request("initialize", params)
