@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::LazyLock;
 
-use tree_sitter::{Node, Parser, Query, Tree};
+use tree_sitter::{Node, Query, Tree};
 
 use super::finding::{Finding, Origin, Position};
 use super::python::{self, Kind};
@@ -66,9 +66,7 @@ pub fn review_source(
 ) -> Option<OfflineReview> {
     let language = language_for(path, language_id)?;
     security_query(language)?;
-    let mut parser = Parser::new();
-    parser.set_language(&language.grammar()).ok()?;
-    let Some(tree) = parser.parse(text, None) else {
+    let Some(tree) = crate::syntax::parse(language, text, None) else {
         return Some(OfflineReview {
             findings: Vec::new(),
             suppressed: 0,

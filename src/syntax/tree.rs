@@ -13,9 +13,29 @@ use super::outline::{Outline, outline};
 /// `text` parsed in `language`, reusing the unchanged parts of `old` (edited to match).
 /// `None` only if the grammar cannot be loaded, which a unit test rules out.
 pub fn parse(language: &Language, text: &str, old: Option<&Tree>) -> Option<Tree> {
-    let mut parser = Parser::new();
-    parser.set_language(&language.grammar()).ok()?;
-    parser.parse(text, old)
+    with_parser(language, |parser| parser.parse(text, old))
+}
+
+thread_local! {
+    /// One parser per thread, kept: a parser's stacks are megabytes for a large file, and
+    /// allocating them afresh for every parse leaves the allocator holding far more memory
+    /// than the trees themselves use.
+    static PARSER: std::cell::RefCell<(Option<&'static str>, Parser)> =
+        std::cell::RefCell::new((None, Parser::new()));
+}
+
+/// Runs `f` with this thread's parser set to `language`.
+fn with_parser<T>(language: &Language, f: impl FnOnce(&mut Parser) -> Option<T>) -> Option<T> {
+    PARSER.with(|cell| {
+        let mut cell = cell.try_borrow_mut().ok()?;
+        let (current, parser) = &mut *cell;
+        if *current != Some(language.name) {
+            parser.set_language(&language.grammar()).ok()?;
+            *current = Some(language.name);
+        }
+        let result = f(parser);
+        result
+    })
 }
 
 /// A parse with its outline, as readers get it: cheap to clone (the tree is shared).
@@ -128,20 +148,20 @@ impl SyntaxTree {
 
 /// Parses straight from the rope's chunks: no copy of the text.
 fn reparse(language: &Language, rope: &Rope, old: Option<&Tree>) -> Option<Tree> {
-    let mut parser = Parser::new();
-    parser.set_language(&language.grammar()).ok()?;
     let len = rope.len_bytes();
-    parser.parse_with_options(
-        &mut |byte: usize, _: Point| -> &[u8] {
-            if len <= byte {
-                return &[];
-            }
-            let (chunk, start, _, _) = rope.chunk_at_byte(byte);
-            &chunk.as_bytes()[byte - start..]
-        },
-        old,
-        None,
-    )
+    with_parser(language, |parser| {
+        parser.parse_with_options(
+            &mut |byte: usize, _: Point| -> &[u8] {
+                if len <= byte {
+                    return &[];
+                }
+                let (chunk, start, _, _) = rope.chunk_at_byte(byte);
+                &chunk.as_bytes()[byte - start..]
+            },
+            old,
+            None,
+        )
+    })
 }
 
 /// The tree-sitter edit for replacing the chars `replaced` of `before` by `inserted`.
