@@ -33,8 +33,7 @@ fn with_parser<T>(language: &Language, f: impl FnOnce(&mut Parser) -> Option<T>)
             parser.set_language(&language.grammar()).ok()?;
             *current = Some(language.name);
         }
-        let result = f(parser);
-        result
+        f(parser)
     })
 }
 
