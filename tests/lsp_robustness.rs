@@ -465,3 +465,26 @@ fn random_params_for_document_and_command_methods_never_stop_the_server() {
     outcome.unwrap();
     runtime.block_on(client.close());
 }
+
+#[tokio::test]
+async fn a_document_too_large_to_parse_still_gets_code_actions_by_indentation() {
+    // Over the 4 MiB parse limit: a function at the end of 5 MiB of assignments.
+    let mut text = "x = 1\n".repeat(5 * 1024 * 1024 / 6);
+    let def_line = text.lines().count() as u32;
+    text.push_str("def tail():\n    return 1\n");
+    let client = with_open_document(&text).await;
+    let answer = client
+        .request(
+            "textDocument/codeAction",
+            code_action(URI, (def_line + 1, 4), (def_line + 1, 4)),
+        )
+        .await;
+    let target = &answer["result"][0]["command"]["arguments"][0];
+    assert_eq!(
+        target["range"],
+        json!({"start": {"line": def_line, "character": 0}, "end": {"line": def_line + 1, "character": 12}}),
+        "{answer}"
+    );
+    assert_still_serving(&client).await;
+    client.close().await;
+}

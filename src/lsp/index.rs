@@ -101,10 +101,14 @@ pub async fn build(inner: &Arc<Inner>) {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner()),
             );
-            files_changed(inner, &deferred);
-            for uri in inner.documents.uris() {
-                refresh_document(inner, &uri);
-            }
+            let inner = inner.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                files_changed(&inner, &deferred);
+                for uri in inner.documents.uris() {
+                    refresh_document(&inner, &uri);
+                }
+            })
+            .await;
             message
         }
         Ok(Err(err)) => format!("workspace not indexed: {err}"),
@@ -133,7 +137,8 @@ pub fn document_changed(inner: &Arc<Inner>, uri: &Uri) {
             .is_some_and(|g| *g == generation)
         {
             inner.index.pending.remove(&uri);
-            refresh_document(&inner, &uri);
+            // Parsing a large file takes a while: not on the threads that answer requests.
+            let _ = tokio::task::spawn_blocking(move || refresh_document(&inner, &uri)).await;
         }
     });
 }

@@ -108,7 +108,12 @@ fn schedule(inner: &Arc<Inner>, uri: &Uri, delay: Duration) {
             .is_some_and(|g| *g == generation)
         {
             inner.offline.pending.remove(&uri);
-            if refresh(&inner, &uri) {
+            // Parsing a large file takes a while: not on the threads that answer requests.
+            let refreshed = {
+                let (inner, uri) = (inner.clone(), uri.clone());
+                tokio::task::spawn_blocking(move || refresh(&inner, &uri)).await
+            };
+            if refreshed.unwrap_or(false) {
                 super::deliver::publish_findings(&inner, &uri).await;
             }
         }

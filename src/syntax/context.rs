@@ -54,12 +54,11 @@ pub fn context_for(
         None => {
             let mut budget = Budget::new(options.max_tokens);
             let selection = clamp(selection, text);
-            budget.push(surrounding(
-                label,
-                &Lines::new(text),
-                &selection,
-                "no grammar for this file; surrounding lines",
-            ));
+            let why = match language {
+                None => "no grammar for this file; surrounding lines",
+                Some(_) => "the file is too large to parse; surrounding lines",
+            };
+            budget.push(surrounding(label, &Lines::new(text), &selection, why));
             budget.finish(Vec::new())
         }
     }

@@ -19,4 +19,4 @@ pub use context::{
 };
 pub use language::{Language, language_for};
 pub use outline::{Definition, DefinitionKind, Outline, outline};
-pub use tree::{Parsed, SyntaxTree, input_edit, parse};
+pub use tree::{MAX_PARSE_BYTES, Parsed, SyntaxTree, input_edit, parse};

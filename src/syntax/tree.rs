@@ -10,9 +10,18 @@ use tree_sitter::{InputEdit, Parser, Point, Tree};
 use super::language::Language;
 use super::outline::{Outline, outline};
 
+/// Texts larger than this are not parsed (a parse takes about a second per 10 MB and its
+/// tree 20–50 times the text): they get the line-based fallbacks — surrounding lines for
+/// context, indentation for code actions — and no offline review.
+pub const MAX_PARSE_BYTES: usize = 4 * 1024 * 1024;
+
 /// `text` parsed in `language`, reusing the unchanged parts of `old` (edited to match).
-/// `None` only if the grammar cannot be loaded, which a unit test rules out.
+/// `None` for texts over `MAX_PARSE_BYTES` (and if the grammar could not be loaded, which
+/// a unit test rules out).
 pub fn parse(language: &Language, text: &str, old: Option<&Tree>) -> Option<Tree> {
+    if MAX_PARSE_BYTES < text.len() {
+        return None;
+    }
     with_parser(language, |parser| parser.parse(text, old))
 }
 
@@ -102,6 +111,10 @@ impl SyntaxTree {
     /// The tree for `rope` (the text after every recorded edit), reparsed incrementally
     /// if edits came since the last read. Without the outline: what code actions need.
     pub fn tree(&mut self, rope: &Rope) -> Option<Tree> {
+        if MAX_PARSE_BYTES < rope.len_bytes() {
+            self.release();
+            return None;
+        }
         if self.stale || self.tree.is_none() {
             self.tree = Some(reparse(self.language, rope, self.tree.as_ref())?);
             self.stale = false;
@@ -244,6 +257,14 @@ mod tests {
         let f = parsed.outline.named("f").next().unwrap();
         assert_eq!(&rope.to_string()[f.bytes.clone()], "def f():\n    pass");
         assert_eq!(f.rows, 2..4);
+    }
+
+    #[test]
+    fn a_text_over_the_limit_is_not_parsed() {
+        let huge = "x = 1\n".repeat(MAX_PARSE_BYTES / 6 + 1);
+        assert!(parse(python(), &huge, None).is_none());
+        let mut tree = SyntaxTree::new(python());
+        assert!(tree.parsed(&Rope::from_str(&huge)).is_none());
     }
 
     #[test]
