@@ -91,16 +91,17 @@ pub async fn build(inner: &Arc<Inner>) {
                 .filter
                 .write()
                 .unwrap_or_else(|p| p.into_inner()) = Some(filter);
-            *inner.index.index.write().unwrap_or_else(|p| p.into_inner()) = Some(index);
             // The build read the disk: what changed meanwhile is applied now, and open
             // documents count as their buffers.
-            let deferred = std::mem::take(
-                &mut *inner
+            let deferred = {
+                let mut deferred = inner
                     .index
                     .deferred
                     .lock()
-                    .unwrap_or_else(|p| p.into_inner()),
-            );
+                    .unwrap_or_else(|p| p.into_inner());
+                *inner.index.index.write().unwrap_or_else(|p| p.into_inner()) = Some(index);
+                std::mem::take(&mut *deferred)
+            };
             let inner = inner.clone();
             let _ = tokio::task::spawn_blocking(move || {
                 files_changed(&inner, &deferred);
@@ -164,14 +165,18 @@ pub fn files_changed(inner: &Arc<Inner>, events: &[FileEvent]) {
     let Some(root) = inner.workspace() else {
         return;
     };
-    if inner.index.read(|_| ()).is_none() {
+    {
+        // Checked and deferred under the lock the build installs the index under: an
+        // event is either applied by the build's catch-up or sees the index.
         let mut deferred = inner
             .index
             .deferred
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        deferred.extend_from_slice(events);
-        return;
+        if inner.index.read(|_| ()).is_none() {
+            deferred.extend_from_slice(events);
+            return;
+        }
     }
     let filter = inner.index.filter.read().unwrap_or_else(|p| p.into_inner());
     for event in events {
