@@ -141,24 +141,25 @@ impl Documents {
     /// document is not open or has no grammar. The reparse happens under the entry's lock:
     /// it is short (a few milliseconds after an edit) and never spans an `.await`.
     pub fn parsed(&self, uri: &Uri) -> Option<(Parsed, Rope, i32)> {
-        let found = {
-            let mut document = self.map.get_mut(uri)?;
-            document.last_read = self.tick();
-            let Document {
-                rope,
-                syntax,
-                version,
-                ..
-            } = &mut *document;
-            let parsed = syntax.as_mut()?.parsed(rope)?;
-            (parsed, rope.clone(), *version)
-        };
-        self.release_old_trees();
-        Some(found)
+        let (parsed, rope, version) = self.read_syntax(uri, |syntax, rope| syntax.parsed(rope))?;
+        Some((parsed, rope, version))
     }
 
     /// `parsed` without the outline: the tree alone, with its language, text and version.
     pub fn tree(&self, uri: &Uri) -> Option<(&'static Language, Tree, Rope, i32)> {
+        let ((language, tree), rope, version) = self.read_syntax(uri, |syntax, rope| {
+            Some((syntax.language(), syntax.tree(rope)?))
+        })?;
+        Some((language, tree, rope, version))
+    }
+
+    /// Runs `read` on the document's syntax tree and text under its entry, marks the tree
+    /// as just read, then lets the least recently read trees go.
+    fn read_syntax<T>(
+        &self,
+        uri: &Uri,
+        read: impl FnOnce(&mut SyntaxTree, &Rope) -> Option<T>,
+    ) -> Option<(T, Rope, i32)> {
         let found = {
             let mut document = self.map.get_mut(uri)?;
             document.last_read = self.tick();
@@ -168,9 +169,8 @@ impl Documents {
                 version,
                 ..
             } = &mut *document;
-            let syntax = syntax.as_mut()?;
-            let tree = syntax.tree(rope)?;
-            (syntax.language(), tree, rope.clone(), *version)
+            let value = read(syntax.as_mut()?, rope)?;
+            (value, rope.clone(), *version)
         };
         self.release_old_trees();
         Some(found)
