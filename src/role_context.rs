@@ -3,6 +3,8 @@
 //! Sisyphus the packed workspace — in that order of priority, within the role's token
 //! budget. The language server calls it for every role job.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -73,12 +75,21 @@ pub fn gather(
     };
     let mut budget = Budget::new(around.tokens_left);
     let mut candidates = None;
+    // A file is read once, however many of its definitions are shown.
+    let read_files = RefCell::new(HashMap::new());
+    let read = |rel: &str| {
+        read_files
+            .borrow_mut()
+            .entry(rel.to_string())
+            .or_insert_with(|| read(rel))
+            .clone()
+    };
     if let Some(index) = index {
-        index::definitions_from_index(index, &around.unresolved, selection.rel, &mut budget, &read);
+        index::definitions_from_index(index, &around.unresolved, selection.rel, &mut budget, read);
         if selection.role == Role::Librarian {
             let selected = selection.text.get(selection.bytes.clone()).unwrap_or("");
             let query = format!("{} {selected}", selection.request);
-            let found = index::local_examples(index, &query, index::CANDIDATES, &read);
+            let found = index::local_examples(index, &query, index::CANDIDATES, read);
             for piece in index::candidate_pieces(&found) {
                 budget.push(piece);
             }

@@ -3,7 +3,7 @@
 
 use super::{WorkspaceIndex, snippet};
 use crate::roles::{ContextPiece, Example, Examples};
-use crate::syntax::{Budget, DefinitionKind};
+use crate::syntax::{Budget, DefinitionKind, Lines, definition_piece};
 
 /// How many candidates the index offers the Librarian (its model picks the best five).
 pub const CANDIDATES: usize = 8;
@@ -117,28 +117,13 @@ pub fn definitions_from_index(
             .take(MAX_DEFINITIONS_PER_NAME);
         for (path, symbol) in found {
             let Some(text) = read(path) else { continue };
-            let rows = symbol.rows.clone();
-            let piece = if rows.len() <= 60 {
-                let (first, body) = snippet(&text, rows.clone(), 0);
-                ContextPiece {
-                    label: format!(
-                        "{path}:{}-{} (definition of `{name}`)",
-                        rows.start + 1,
-                        rows.end
-                    ),
-                    text: body,
-                    first_line: first,
-                }
-            } else {
-                ContextPiece {
-                    label: format!(
-                        "{path}:{} (definition of `{name}` (signature))",
-                        rows.start + 1
-                    ),
-                    text: symbol.signature.clone(),
-                    first_line: rows.start as u32 + 1,
-                }
-            };
+            let piece = definition_piece(
+                path,
+                &Lines::new(&text),
+                name,
+                symbol.rows.clone(),
+                &symbol.signature,
+            );
             budget.push(piece);
         }
     }

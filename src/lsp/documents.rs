@@ -235,6 +235,10 @@ impl Documents {
         }
     }
 
+    pub fn line_count(&self, uri: &Uri) -> Option<usize> {
+        self.map.get(uri).map(|d| d.rope.len_lines())
+    }
+
     pub fn uris(&self) -> Vec<Uri> {
         self.map.iter().map(|d| d.key().clone()).collect()
     }

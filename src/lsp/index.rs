@@ -2,18 +2,18 @@
 //! current from edits (debounced), saves and watched-file events, and read by
 //! `workspace/symbol`, the Librarian and the selection context.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use dashmap::DashMap;
 use tower_lsp_server::ls_types::{FileChangeType, FileEvent, MessageType, Uri};
 
+use super::debounce::Debouncer;
 use super::jobs::JobProgress;
 use super::server::Inner;
 use crate::index::WorkspaceIndex;
 use crate::syntax::language_for;
-use crate::workspace::Filter;
+use crate::workspace::{Filter, slash_separated};
 
 /// How long typing must pause before a document is re-indexed.
 const DEBOUNCE: Duration = Duration::from_millis(300);
@@ -32,9 +32,8 @@ pub struct IndexState {
     filter: RwLock<Option<Filter>>,
     /// File events that came while the index was being built, applied once it is.
     deferred: Mutex<Vec<FileEvent>>,
-    /// Per document, the latest edit's number: a debounced refresh runs only if no edit
-    /// came after the one that scheduled it.
-    pending: DashMap<Uri, u64>,
+    /// Re-indexing waits for typing to pause.
+    pending: Debouncer,
 }
 
 impl IndexState {
@@ -123,21 +122,10 @@ pub async fn build(inner: &Arc<Inner>) {
 
 /// After an edit: re-index the document once typing pauses, from its own parse.
 pub fn document_changed(inner: &Arc<Inner>, uri: &Uri) {
-    let generation = {
-        let mut entry = inner.index.pending.entry(uri.clone()).or_default();
-        *entry += 1;
-        *entry
-    };
+    let ticket = inner.index.pending.ticket(uri);
     let (inner, uri) = (inner.clone(), uri.clone());
     tokio::spawn(async move {
-        tokio::time::sleep(DEBOUNCE).await;
-        if inner
-            .index
-            .pending
-            .get(&uri)
-            .is_some_and(|g| *g == generation)
-        {
-            inner.index.pending.remove(&uri);
+        if inner.index.pending.settled(&uri, ticket, DEBOUNCE).await {
             // Parsing a large file takes a while: not on the threads that answer requests.
             let _ = tokio::task::spawn_blocking(move || refresh_document(&inner, &uri)).await;
         }
@@ -231,10 +219,6 @@ pub fn relative(inner: &Arc<Inner>, uri: &Uri) -> Option<String> {
 }
 
 fn rel_of(root: &Path, path: &Path) -> Option<String> {
-    let rel: PathBuf = path.strip_prefix(root).ok()?.to_path_buf();
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    (!parts.is_empty()).then(|| parts.join("/"))
+    let rel = path.strip_prefix(root).ok()?;
+    (!rel.as_os_str().is_empty()).then(|| slash_separated(rel))
 }

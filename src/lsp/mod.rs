@@ -5,6 +5,7 @@
 //! background job started by `workspace/executeCommand`, which answers at once.
 
 mod commands;
+mod debounce;
 mod deliver;
 mod documents;
 mod index;

@@ -13,6 +13,7 @@ use tower_lsp_server::ls_types::{
 };
 
 use super::commands::DIAGNOSTIC_SOURCE;
+use super::debounce::Debouncer;
 use super::server::Inner;
 use crate::review::{Finding, Origin, Severity, cwe_link, line_fingerprint, review_tree};
 use crate::syntax::Parsed;
@@ -48,7 +49,8 @@ type Key = (String, String, usize);
 pub struct OfflineFindings {
     marked: DashMap<Uri, Vec<(u64, Diagnostic)>>,
     verdicts: DashMap<Uri, HashMap<Key, Verdict>>,
-    pending: DashMap<Uri, u64>,
+    /// Runs wait for typing to pause.
+    pending: Debouncer,
 }
 
 impl OfflineFindings {
@@ -69,7 +71,7 @@ impl OfflineFindings {
     pub fn forget(&self, uri: &Uri) {
         self.marked.remove(uri);
         self.verdicts.remove(uri);
-        self.pending.remove(uri);
+        self.pending.forget(uri);
     }
 }
 
@@ -82,8 +84,8 @@ pub fn run_now(inner: &Arc<Inner>, uri: &Uri) {
 pub fn document_changed(inner: &Arc<Inner>, uri: &Uri) {
     let small = inner
         .documents
-        .snapshot(uri)
-        .is_some_and(|d| d.rope.len_lines() <= MAX_LINES_ON_CHANGE);
+        .line_count(uri)
+        .is_some_and(|lines| lines <= MAX_LINES_ON_CHANGE);
     if small {
         schedule(inner, uri, DEBOUNCE);
     }
@@ -93,29 +95,19 @@ fn schedule(inner: &Arc<Inner>, uri: &Uri, delay: Duration) {
     if !inner.config().review.offline {
         return;
     }
-    let generation = {
-        let mut entry = inner.offline.pending.entry(uri.clone()).or_default();
-        *entry += 1;
-        *entry
-    };
+    let ticket = inner.offline.pending.ticket(uri);
     let (inner, uri) = (inner.clone(), uri.clone());
     tokio::spawn(async move {
-        tokio::time::sleep(delay).await;
-        if inner
-            .offline
-            .pending
-            .get(&uri)
-            .is_some_and(|g| *g == generation)
-        {
-            inner.offline.pending.remove(&uri);
-            // Parsing a large file takes a while: not on the threads that answer requests.
-            let refreshed = {
-                let (inner, uri) = (inner.clone(), uri.clone());
-                tokio::task::spawn_blocking(move || refresh(&inner, &uri)).await
-            };
-            if refreshed.unwrap_or(false) {
-                super::deliver::publish_findings(&inner, &uri).await;
-            }
+        if !inner.offline.pending.settled(&uri, ticket, delay).await {
+            return;
+        }
+        // Parsing a large file takes a while: not on the threads that answer requests.
+        let refreshed = {
+            let (inner, uri) = (inner.clone(), uri.clone());
+            tokio::task::spawn_blocking(move || refresh(&inner, &uri)).await
+        };
+        if refreshed.unwrap_or(false) {
+            super::deliver::publish_findings(&inner, &uri).await;
         }
     });
 }

@@ -153,7 +153,13 @@ pub fn context_in(
             if overlaps_selection || scopes.iter().any(inside) {
                 continue;
             }
-            budget.push(definition_piece(label, &lines, definition));
+            budget.push(definition_piece(
+                label,
+                &lines,
+                name,
+                definition.rows.clone(),
+                &definition.signature,
+            ));
         }
         if !defined {
             unresolved.push(name.clone());
@@ -162,24 +168,25 @@ pub fn context_in(
     budget.finish(unresolved)
 }
 
-/// A definition as context: whole when short, else its signature.
-pub fn definition_piece(label: &str, lines: &Lines, definition: &Definition) -> ContextPiece {
-    let name = &definition.name;
-    if definition.rows.len() <= MAX_DEFINITION_LINES {
-        span_piece(
-            label,
-            lines,
-            definition.rows.clone(),
-            &format!("definition of `{name}`"),
-        )
+/// A definition (`name` on `rows` of the file `label`) as context: whole when short, else
+/// its signature.
+pub fn definition_piece(
+    label: &str,
+    lines: &Lines,
+    name: &str,
+    rows: Range<usize>,
+    signature: &str,
+) -> ContextPiece {
+    if rows.len() <= MAX_DEFINITION_LINES {
+        span_piece(label, lines, rows, &format!("definition of `{name}`"))
     } else {
         ContextPiece {
             label: format!(
                 "{label}:{} (definition of `{name}` (signature))",
-                definition.rows.start + 1
+                rows.start + 1
             ),
-            text: definition.signature.clone(),
-            first_line: definition.rows.start as u32 + 1,
+            text: signature.to_string(),
+            first_line: rows.start as u32 + 1,
         }
     }
 }

@@ -187,8 +187,9 @@ fn visit<T>(
     (Some(found), WalkState::Continue)
 }
 
-/// The form imports are resolved in, whatever the platform's separator.
-fn slash_separated(rel: &Path) -> String {
+/// A relative path as the workspace names its files (how imports are resolved and the
+/// index keys them), whatever the platform's separator.
+pub fn slash_separated(rel: &Path) -> String {
     let parts: Vec<_> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy())

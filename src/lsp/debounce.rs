@@ -1,0 +1,34 @@
+//! Work per document that waits for typing to pause: of the work scheduled for a document
+//! within the delay, only the last runs.
+
+use std::time::Duration;
+
+use dashmap::DashMap;
+use tower_lsp_server::ls_types::Uri;
+
+#[derive(Default)]
+pub struct Debouncer {
+    /// Per document, the number of the latest ticket.
+    latest: DashMap<Uri, u64>,
+}
+
+impl Debouncer {
+    /// A ticket for work on `uri`, taken when the work is asked for (in arrival order).
+    pub fn ticket(&self, uri: &Uri) -> u64 {
+        let mut latest = self.latest.entry(uri.clone()).or_default();
+        *latest += 1;
+        *latest
+    }
+
+    /// Waits `delay`, then whether `ticket` is still the latest (and so the one to run).
+    pub async fn settled(&self, uri: &Uri, ticket: u64, delay: Duration) -> bool {
+        tokio::time::sleep(delay).await;
+        self.latest
+            .remove_if(uri, |_, latest| *latest == ticket)
+            .is_some()
+    }
+
+    pub fn forget(&self, uri: &Uri) {
+        self.latest.remove(uri);
+    }
+}
