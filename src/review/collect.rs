@@ -4,21 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use ignore::WalkBuilder;
-
 use super::error::ReviewError;
 use super::offline::reviewable;
-
-/// Build output, dependencies and caches: pruned even when not gitignored.
-const GENERATED_DIRS: [&str; 7] = [
-    "node_modules",
-    "target",
-    "dist",
-    "build",
-    "venv",
-    "site-packages",
-    "__pycache__",
-];
+use crate::workspace::{is_generated_dir, walker};
 
 /// Larger files are skipped: generated or vendored, not written by hand.
 const MAX_BYTES: u64 = 4 * 1024 * 1024;
@@ -55,19 +43,11 @@ pub fn sources(paths: &[PathBuf]) -> Result<Collected, ReviewError> {
     Ok(collected)
 }
 
+/// The reviewable files under `root`, with the workspace walk's rules.
 fn walk(root: &Path) -> Vec<PathBuf> {
-    let in_repository = inside_repository(root);
-    WalkBuilder::new(root)
-        // Outside a repository, .gitignore files in `root` and below still apply (as after
-        // a `git init` there), but none above it.
-        .require_git(in_repository)
-        .parents(in_repository)
+    walker(root)
         .filter_entry(|entry| {
-            !(entry.file_type().is_some_and(|t| t.is_dir())
-                && entry
-                    .file_name()
-                    .to_str()
-                    .is_some_and(|name| GENERATED_DIRS.contains(&name)))
+            !(entry.file_type().is_some_and(|t| t.is_dir()) && is_generated_dir(entry.file_name()))
         })
         .build()
         .filter_map(Result::ok)
@@ -75,11 +55,6 @@ fn walk(root: &Path) -> Vec<PathBuf> {
         .map(|entry| entry.into_path())
         .filter(|path| reviewable(Some(path), None))
         .collect()
-}
-
-fn inside_repository(root: &Path) -> bool {
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    root.ancestors().any(|dir| dir.join(".git").exists())
 }
 
 /// A file's text for review, or why it is skipped (too large, binary, unreadable). Bytes

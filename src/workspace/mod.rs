@@ -25,7 +25,7 @@ pub use collect::{Collected, collect};
 pub use manifest::{LeftOut, Manifest};
 pub use pack::{MANIFEST_LABEL, Packed, pack};
 pub use priority::Priority;
-pub use walk::{Filter, Source, Walked, slash_separated, walk};
+pub use walk::{Filter, Source, Walked, is_generated_dir, slash_separated, walk, walker};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {

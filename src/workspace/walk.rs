@@ -13,14 +13,31 @@ use super::{LeftOut, WorkspaceError, file};
 /// Build output, dependencies and caches: pruned even when not gitignored (a project
 /// without a .gitignore still has them after a build). Hidden directories (`.git`,
 /// `.venv`, `.tox`) never get this far: the walk skips hidden files.
-const GENERATED_DIRS: [&str; 6] = [
+const GENERATED_DIRS: [&str; 7] = [
     "node_modules",
     "target",
     "dist",
     "build",
     "venv",
+    "site-packages",
     "__pycache__",
 ];
+
+/// Whether a directory of this name holds build output, dependencies or caches.
+pub fn is_generated_dir(name: &OsStr) -> bool {
+    GENERATED_DIRS.iter().any(|g| name == OsStr::new(g))
+}
+
+/// A walker over `root` with the workspace's rules for ignore files (see
+/// `inside_repository`); hidden files are skipped and symbolic links not followed, as
+/// `WalkBuilder` does by default. Generated directories are the caller's to prune
+/// (`is_generated_dir`): the packing walk lists them as left out.
+pub fn walker(root: &Path) -> WalkBuilder {
+    let in_repository = inside_repository(root);
+    let mut builder = WalkBuilder::new(root);
+    builder.require_git(in_repository).parents(in_repository);
+    builder
+}
 /// Generated files that are text and under the size limit but carry nothing to plan with.
 const GENERATED_FILES: [&str; 10] = [
     "package-lock.json",
@@ -72,28 +89,23 @@ pub fn walk<T: Send>(
         });
     }
     let excluded = exclude_matcher(root, exclude)?;
-    let in_repository = inside_repository(root);
     let (sender, receiver) = mpsc::channel();
-    WalkBuilder::new(root)
-        .require_git(in_repository)
-        .parents(in_repository)
-        .build_parallel()
-        .run(|| {
-            let sender = sender.clone();
-            let (excluded, scan) = (&excluded, &scan);
-            let mut buffer = Vec::new();
-            Box::new(move |entry| {
-                let Ok(entry) = entry else {
-                    return WalkState::Continue;
-                };
-                let (found, state) = visit(root, excluded, scan, &entry, &mut buffer);
-                if let Some(found) = found {
-                    // The receiver outlives the walk.
-                    let _ = sender.send(found);
-                }
-                state
-            })
-        });
+    walker(root).build_parallel().run(|| {
+        let sender = sender.clone();
+        let (excluded, scan) = (&excluded, &scan);
+        let mut buffer = Vec::new();
+        Box::new(move |entry| {
+            let Ok(entry) = entry else {
+                return WalkState::Continue;
+            };
+            let (found, state) = visit(root, excluded, scan, &entry, &mut buffer);
+            if let Some(found) = found {
+                // The receiver outlives the walk.
+                let _ = sender.send(found);
+            }
+            state
+        })
+    });
     drop(sender);
     let mut walked = Walked {
         sources: Vec::new(),
@@ -155,10 +167,7 @@ fn visit<T>(
         if excluded.matched(path, true).is_ignore() {
             return (left_out(LeftOut::Excluded), WalkState::Skip);
         }
-        if GENERATED_DIRS
-            .iter()
-            .any(|d| entry.file_name() == OsStr::new(d))
-        {
+        if is_generated_dir(entry.file_name()) {
             return (left_out(LeftOut::Generated), WalkState::Skip);
         }
         return (None, WalkState::Continue);
@@ -225,9 +234,7 @@ impl Filter {
         };
         let hidden = |name: &&OsStr| name.to_string_lossy().starts_with('.');
         if names.iter().any(hidden)
-            || dirs
-                .iter()
-                .any(|d| GENERATED_DIRS.iter().any(|g| *d == OsStr::new(g)))
+            || dirs.iter().any(|d| is_generated_dir(d))
             || GENERATED_FILES.iter().any(|g| *file == OsStr::new(g))
         {
             return false;
