@@ -19,7 +19,7 @@ use crate::orchestrator::{ExecuteError, RunDir, new_job_id, run_pipeline};
 use crate::providers::ErrorClass;
 use crate::review::{anchor, cwe_link};
 use crate::role::Role;
-use crate::role_context::{Selection, gather, packed_workspace};
+use crate::role_context::{Gathered, Selection, gather, packed_workspace};
 use crate::roles::{ContextPiece, Fence, Finding, RoleInput, RoleOutput, Severity};
 use crate::syntax::Budget;
 
@@ -134,46 +134,36 @@ async fn role_job(
         spec: None,
         notes: Vec::new(),
     };
-    // The document's kept parse, if it is the parse of this text.
-    let parsed = inner
-        .documents
-        .parsed(&target.uri)
-        .filter(|(_, _, version)| *version == document.version)
-        .map(|(parsed, _, _)| parsed);
     let text = document.rope.to_string();
     let bytes = document.rope.char_to_byte(chars.start)..document.rope.char_to_byte(chars.end);
-    // The offline pass's findings in the selection: the Oracle's model confirms or rejects
-    // them, and without a model they are the review.
-    let offline_applies = command == commands::REVIEW
-        && config.review.offline
-        && crate::review::reviewable(path.as_deref(), Some(&document.language_id));
-    let offline_all: Vec<crate::review::Finding> = match &parsed {
-        Some(parsed) if offline_applies => super::review::findings_of(parsed, &target.uri, &text),
-        _ => Vec::new(),
+    // Parsing, the offline pass, the context and the index search are CPU work: on a
+    // blocking thread, not on the ones that answer requests.
+    let prepared = {
+        let job = Preparation {
+            inner: inner.clone(),
+            uri: target.uri.clone(),
+            version: document.version,
+            language_id: document.language_id.clone(),
+            path: path.clone(),
+            label: label.clone(),
+            text: text.clone(),
+            bytes,
+            role,
+            review: command == commands::REVIEW,
+            request: target.task.clone().unwrap_or_default(),
+        };
+        tokio::task::spawn_blocking(move || prepare(job)).await
     };
-    let offline: Vec<crate::review::Finding> = offline_all
-        .iter()
-        .filter(|f| f.bytes.start < bytes.end && bytes.start < f.bytes.end)
-        .cloned()
-        .collect();
-    // What surrounds the selection, definitions from other files, the librarian's
-    // candidates — within the role's token budget.
-    let rel = super::index::relative(inner, &target.uri);
-    let selection = Selection {
-        role,
-        label: &label,
-        text: &text,
-        bytes,
-        parsed: parsed.as_ref(),
-        language: crate::syntax::language_for(path.as_deref(), Some(&document.language_id)),
-        rel: rel.as_deref(),
-        request: target.task.as_deref().unwrap_or_default(),
+    let Ok(Prepared {
+        offline_applies,
+        offline_all,
+        offline,
+        gathered,
+    }) = prepared
+    else {
+        progress.end("the job's preparation failed".into()).await;
+        return;
     };
-    let read = |rel: &str| super::index::read(inner, rel);
-    let gathered = inner
-        .index
-        .read(|index| gather(&config, &selection, Some(index), read))
-        .unwrap_or_else(|| gather(&config, &selection, None, read));
     input.context.extend(gathered.pieces);
     let candidates = gathered.candidates;
     // The planner sees the workspace, packed by priority around this file.
@@ -358,6 +348,79 @@ async fn role_job(
     }
     observer.finish().await;
     progress.end(end).await;
+}
+
+/// What `prepare` works from: a role job's document, as the job saw it.
+struct Preparation {
+    inner: Arc<Inner>,
+    uri: Uri,
+    version: i32,
+    language_id: String,
+    path: Option<PathBuf>,
+    label: String,
+    text: String,
+    bytes: std::ops::Range<usize>,
+    role: Role,
+    /// *Review with Oracle*: the offline pass's findings are wanted too.
+    review: bool,
+    request: String,
+}
+
+/// What a role job is given besides its selection.
+struct Prepared {
+    /// Whether the offline pass covers this review (on, and the language has rules).
+    offline_applies: bool,
+    /// The offline pass's findings in the whole document, and in the selection (the
+    /// Oracle's candidates; without a model, the review).
+    offline_all: Vec<crate::review::Finding>,
+    offline: Vec<crate::review::Finding>,
+    gathered: Gathered,
+}
+
+/// The document's parse (if it is the parse of the job's text), the offline findings for
+/// a review, and the context gathered around the selection. Blocks: CPU work.
+fn prepare(job: Preparation) -> Prepared {
+    let inner = &job.inner;
+    let config = inner.config();
+    let parsed = inner
+        .documents
+        .parsed(&job.uri)
+        .filter(|(_, _, version)| *version == job.version)
+        .map(|(parsed, _, _)| parsed);
+    let offline_applies = job.review
+        && config.review.offline
+        && crate::review::reviewable(job.path.as_deref(), Some(&job.language_id));
+    let offline_all = match &parsed {
+        Some(parsed) if offline_applies => super::review::findings_of(parsed, &job.uri, &job.text),
+        _ => Vec::new(),
+    };
+    let offline = offline_all
+        .iter()
+        .filter(|f| f.bytes.start < job.bytes.end && job.bytes.start < f.bytes.end)
+        .cloned()
+        .collect();
+    let rel = super::index::relative(inner, &job.uri);
+    let selection = Selection {
+        role: job.role,
+        label: &job.label,
+        text: &job.text,
+        bytes: job.bytes.clone(),
+        parsed: parsed.as_ref(),
+        language: crate::syntax::language_for(job.path.as_deref(), Some(&job.language_id)),
+        rel: rel.as_deref(),
+        request: &job.request,
+    };
+    let read = |rel: &str| super::index::read(inner, rel);
+    let gathered = inner
+        .index
+        .read(|index| gather(&config, &selection, Some(index), read))
+        .unwrap_or_else(|| gather(&config, &selection, None, read));
+    Prepared {
+        offline_applies,
+        offline_all,
+        offline,
+        gathered,
+    }
 }
 
 fn title(command: &str) -> String {
