@@ -11,7 +11,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::mock::{MockServer, Reply};
+use support::editor::{answer, config_yaml, keyless_agent, ollama_agent};
+use support::mock::MockServer;
 use tempfile::TempDir;
 use tokio::process::Command;
 
@@ -59,34 +60,27 @@ impl Models {
     fn config(&self, unconfigured: &str) -> String {
         let agent = |role: &str, mock: &MockServer| {
             if role == unconfigured {
-                format!(
-                    "  {role}: {{ model: \"{role}-model\", provider: anthropic, api_base: \"{}\", api_key_env: {UNSET_KEY}, fallback: [] }}\n",
-                    mock.url
+                keyless_agent(
+                    role,
+                    &format!("{role}-model"),
+                    "anthropic",
+                    &mock.url,
+                    UNSET_KEY,
                 )
             } else {
-                format!(
-                    "  {role}: {{ model: \"{role}-model:1\", provider: ollama, api_base: \"{}\", fallback: [] }}\n",
-                    mock.url
-                )
+                ollama_agent(role, mock)
             }
         };
-        format!(
-            "agents:\n{}{}{}{}routing:\n  enable_fallback: false\n",
-            agent("oracle", &self.oracle),
-            agent("hephaestus", &self.hephaestus),
-            agent("sisyphus", &self.sisyphus),
-            agent("librarian", &self.sisyphus),
+        config_yaml(
+            &[
+                agent("oracle", &self.oracle),
+                agent("hephaestus", &self.hephaestus),
+                agent("sisyphus", &self.sisyphus),
+                agent("librarian", &self.sisyphus),
+            ],
+            "",
         )
     }
-}
-
-/// An Ollama NDJSON stream whose content is `text`.
-fn answer(text: &str) -> Reply {
-    let content =
-        json!({"model": "m:1", "message": {"role": "assistant", "content": text}, "done": false});
-    let done = json!({"model": "m:1", "message": {"role": "assistant", "content": ""}, "done": true,
-                      "done_reason": "stop", "prompt_eval_count": 10, "eval_count": 5});
-    Reply::ndjson(&format!("{content}\n{done}\n"))
 }
 
 fn finding(severity: &str, line: u32, quote: &str, title: &str) -> Value {

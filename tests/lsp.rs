@@ -8,7 +8,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::editor::{answer, ended, full_caps, is_progress, range, run};
+use support::editor::{
+    answer, config_yaml, ended, full_caps, is_progress, ollama_agent, range, run,
+};
 use support::lsp::{LspClient, WAIT};
 use support::mock::{MockServer, Reply};
 use tempfile::TempDir;
@@ -54,20 +56,16 @@ async fn world(capabilities: Value) -> World {
         MockServer::start().await,
     );
     let ws = TempDir::new().unwrap();
-    let agent = |role: &str, mock: &MockServer| {
-        format!(
-            "  {role}: {{ model: \"{role}-model:1\", provider: ollama, api_base: \"{}\", fallback: [] }}\n",
-            mock.url
-        )
-    };
     // These tests follow the model's findings; the offline pass has tests of its own
     // (tests/lsp_review.rs).
-    let yaml = format!(
-        "agents:\n{}{}{}{}routing:\n  enable_fallback: false\nreview:\n  offline: false\n",
-        agent("sisyphus", &sisyphus),
-        agent("hephaestus", &hephaestus),
-        agent("oracle", &oracle),
-        agent("librarian", &librarian)
+    let yaml = config_yaml(
+        &[
+            ollama_agent("sisyphus", &sisyphus),
+            ollama_agent("hephaestus", &hephaestus),
+            ollama_agent("oracle", &oracle),
+            ollama_agent("librarian", &librarian),
+        ],
+        "review:\n  offline: false\n",
     );
     let config = ws.path().join("config/multi_model.yaml");
     std::fs::create_dir_all(config.parent().unwrap()).unwrap();

@@ -10,7 +10,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::editor::{answer, ended, full_caps, range, run_with_task};
+use support::editor::{
+    answer, config_yaml, ended, full_caps, keyless_agent, ollama_agent, range, run_with_task,
+};
 use support::lsp::{LspClient, WAIT};
 use support::mock::MockServer;
 use tempfile::TempDir;
@@ -91,24 +93,24 @@ async fn world_as(
     for (rel, text) in files {
         write(ws.path(), rel, text);
     }
-    let agent = |role: &str, mock: &MockServer| {
-        format!(
-            "  {role}: {{ model: \"{role}-model:1\", provider: ollama, api_base: \"{}\", fallback: [] }}\n",
-            mock.url
-        )
-    };
     let librarian_yaml = match librarian {
-        Librarian::Model => agent("librarian", &librarian_mock),
-        Librarian::NoKey => format!(
-            "  librarian: {{ model: \"librarian-model\", provider: openai, api_base: \"{}/v1\", api_key_env: {UNSET_KEY}, fallback: [] }}\n",
-            librarian_mock.url
+        Librarian::Model => ollama_agent("librarian", &librarian_mock),
+        Librarian::NoKey => keyless_agent(
+            "librarian",
+            "librarian-model",
+            "openai",
+            &format!("{}/v1", librarian_mock.url),
+            UNSET_KEY,
         ),
     };
-    let yaml = format!(
-        "agents:\n{}{}{}{librarian_yaml}routing:\n  enable_fallback: false\n",
-        agent("sisyphus", &sisyphus),
-        agent("hephaestus", &hephaestus),
-        agent("oracle", &oracle),
+    let yaml = config_yaml(
+        &[
+            ollama_agent("sisyphus", &sisyphus),
+            ollama_agent("hephaestus", &hephaestus),
+            ollama_agent("oracle", &oracle),
+            librarian_yaml,
+        ],
+        "",
     );
     write(ws.path(), "config/multi_model.yaml", &yaml);
     let client = LspClient::start(Path::new(env!("CARGO_BIN_EXE_multi-model")), ws.path());

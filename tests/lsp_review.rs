@@ -10,7 +10,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::editor::{answer, ended, full_caps, range, run};
+use support::editor::{
+    answer, config_yaml, ended, full_caps, keyless_agent, ollama_agent, range, run,
+};
 use support::lsp::{LspClient, WAIT};
 use support::mock::{MockServer, Reply};
 use tempfile::TempDir;
@@ -76,24 +78,24 @@ async fn world(oracle: Oracle) -> World {
         MockServer::start().await,
     );
     let ws = TempDir::new().unwrap();
-    let agent = |role: &str, mock: &MockServer| {
-        format!(
-            "  {role}: {{ model: \"{role}-model:1\", provider: ollama, api_base: \"{}\", fallback: [] }}\n",
-            mock.url
-        )
-    };
     let oracle_yaml = match oracle {
-        Oracle::Model => agent("oracle", &oracle_mock),
-        Oracle::NoKey => format!(
-            "  oracle: {{ model: \"claude-oracle\", provider: anthropic, api_base: \"{}\", api_key_env: {UNSET_KEY}, fallback: [] }}\n",
-            oracle_mock.url
+        Oracle::Model => ollama_agent("oracle", &oracle_mock),
+        Oracle::NoKey => keyless_agent(
+            "oracle",
+            "claude-oracle",
+            "anthropic",
+            &oracle_mock.url,
+            UNSET_KEY,
         ),
     };
-    let yaml = format!(
-        "agents:\n{}{}{oracle_yaml}{}routing:\n  enable_fallback: false\n",
-        agent("sisyphus", &sisyphus),
-        agent("hephaestus", &hephaestus),
-        agent("librarian", &librarian),
+    let yaml = config_yaml(
+        &[
+            ollama_agent("sisyphus", &sisyphus),
+            ollama_agent("hephaestus", &hephaestus),
+            oracle_yaml,
+            ollama_agent("librarian", &librarian),
+        ],
+        "",
     );
     let config = ws.path().join("config/multi_model.yaml");
     std::fs::create_dir_all(config.parent().unwrap()).unwrap();

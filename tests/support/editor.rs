@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::lsp::{LspClient, WAIT};
-use super::mock::Reply;
+use super::mock::{MockServer, Reply};
 
 /// An editor that can do everything: progress, showDocument, versioned edits, create files.
 pub fn full_caps() -> Value {
@@ -85,4 +85,28 @@ pub async fn ended(client: &LspClient, token: &str) -> Value {
         )
     });
     end["params"]["value"].clone()
+}
+
+/// A configuration line for `role` served by an Ollama model at `mock`, without fallback.
+pub fn ollama_agent(role: &str, mock: &MockServer) -> String {
+    format!(
+        "  {role}: {{ model: \"{role}-model:1\", provider: ollama, api_base: \"{}\", fallback: [] }}\n",
+        mock.url
+    )
+}
+
+/// A configuration line for `role` on `provider` at `base` (a mock: nothing leaves
+/// loopback) whose key variable `key_env` is unset, so the role has no usable model.
+pub fn keyless_agent(role: &str, model: &str, provider: &str, base: &str, key_env: &str) -> String {
+    format!(
+        "  {role}: {{ model: \"{model}\", provider: {provider}, api_base: \"{base}\", api_key_env: {key_env}, fallback: [] }}\n"
+    )
+}
+
+/// A workspace configuration of these agent lines, with fallback off, then `extra`.
+pub fn config_yaml(agents: &[String], extra: &str) -> String {
+    format!(
+        "agents:\n{}routing:\n  enable_fallback: false\n{extra}",
+        agents.concat()
+    )
 }
