@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::editor::{
-    answer, config_yaml, ended, full_caps, keyless_agent, ollama_agent, range, run_with_task,
+    answer, config_yaml, ended, full_caps, keyless_agent, ollama_agent, prompt, range,
+    run_with_task,
 };
 use support::lsp::{LspClient, WAIT};
 use support::mock::MockServer;
@@ -190,18 +191,6 @@ fn created_under(client: &LspClient, folder: &str) -> String {
         .collect();
     assert_eq!(uris.len(), 1, "{:#?}", client.received());
     client.created(&uris[0]).unwrap()
-}
-
-/// Everything the model was told: each message's content, joined.
-fn prompt(mock: &MockServer) -> String {
-    let request = mock.only_request();
-    request.body()["messages"]
-        .as_array()
-        .expect("an Ollama chat request")
-        .iter()
-        .filter_map(|m| m["content"].as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 // --- workspace/symbol --------------------------------------------------------------------

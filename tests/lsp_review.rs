@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::editor::{
-    answer, config_yaml, ended, full_caps, keyless_agent, ollama_agent, range, run,
+    answer, config_yaml, ended, full_caps, keyless_agent, ollama_agent, prompt, range, run,
 };
 use support::lsp::{LspClient, WAIT};
 use support::mock::{MockServer, Reply};
@@ -192,18 +192,6 @@ fn has(diagnostics: &[Value], line: u32, code: &str) -> bool {
 
 fn message(diagnostic: &Value) -> &str {
     diagnostic["message"].as_str().unwrap_or_default()
-}
-
-/// Everything the model was told: each message's content, joined.
-fn prompt(mock: &MockServer) -> String {
-    let request = mock.only_request();
-    request.body()["messages"]
-        .as_array()
-        .expect("an Ollama chat request")
-        .iter()
-        .filter_map(|m| m["content"].as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Opens `APP`, waits for its offline diagnostics, then runs *Review with Oracle* on the

@@ -7,7 +7,8 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
-use support::mock::{MockServer, Reply};
+use support::editor::{answer, config_yaml, ollama_agent};
+use support::mock::MockServer;
 use tempfile::TempDir;
 
 const KEY_VARS: [&str; 3] = ["GEMINI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY"];
@@ -280,34 +281,17 @@ fn without_a_key_the_model_review_is_skipped_and_offline_findings_are_printed() 
     assert!(stdout(&out).contains("MM-PY-SHELL"));
 }
 
-fn answer(text: &str) -> Reply {
-    let line = |content: &str, done: bool| {
-        let mut v = json!({"model": "m:1", "message": {"role": "assistant", "content": content}, "done": done});
-        if done {
-            v["done_reason"] = json!("stop");
-        }
-        format!("{v}\n")
-    };
-    Reply::ndjson(&format!("{}{}", line(text, false), line("", true)))
-}
-
-/// A workspace whose Oracle (and every other role) is `mock`.
+/// A workspace whose Oracle (and every other role) is played by `mock`.
 fn workspace_with_model(mock: &MockServer) -> TempDir {
     let ws = workspace();
-    let agent = |name: &str| {
-        format!(
-            "  {name}: {{ model: \"m:1\", provider: ollama, api_base: \"{}\" }}\n",
-            mock.url
-        )
-    };
-    let yaml = format!(
-        "agents:\n{}{}{}{}",
-        agent("sisyphus"),
-        agent("hephaestus"),
-        agent("oracle"),
-        agent("librarian")
+    let agents: Vec<String> = ["sisyphus", "hephaestus", "oracle", "librarian"]
+        .iter()
+        .map(|role| ollama_agent(role, mock))
+        .collect();
+    write(
+        &ws.path().join("config/multi_model.yaml"),
+        &config_yaml(&agents, ""),
     );
-    write(&ws.path().join("config/multi_model.yaml"), &yaml);
     ws
 }
 

@@ -110,3 +110,15 @@ pub fn config_yaml(agents: &[String], extra: &str) -> String {
         agents.concat()
     )
 }
+
+/// Everything an Ollama mock's only request told the model: each message's content, joined.
+pub fn prompt(mock: &MockServer) -> String {
+    let request = mock.only_request();
+    request.body()["messages"]
+        .as_array()
+        .expect("an Ollama chat request")
+        .iter()
+        .filter_map(|m| m["content"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
