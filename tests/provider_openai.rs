@@ -103,9 +103,9 @@ async fn the_request_follows_the_wire_format() {
     assert_eq!(body["messages"][1]["role"], "user");
     assert_eq!(body["stream"], true);
     assert_eq!(body["stream_options"], json!({"include_usage": true}));
-    // A compatible server (not api.openai.com) gets the legacy field name.
-    assert_eq!(body["max_tokens"], 256);
-    assert!(body.get("max_completion_tokens").is_none());
+    // gpt-5 models reject `max_tokens` wherever they are served.
+    assert_eq!(body["max_completion_tokens"], 256);
+    assert!(body.get("max_tokens").is_none());
     assert!(
         body.get("temperature").is_none(),
         "temperature sent though unset: {body}"
@@ -348,6 +348,72 @@ async fn the_official_endpoint_gets_max_completion_tokens() {
     let body = call.body.unwrap();
     assert_eq!(body["max_completion_tokens"], 256);
     assert!(body.get("max_tokens").is_none());
+}
+
+/// The output cap goes in the field the model accepts: OpenAI's reasoning models answer 400
+/// "Unsupported parameter: 'max_tokens'" wherever they are served.
+#[test]
+fn the_output_cap_field_follows_endpoint_and_model_unless_configured() {
+    fn check(base: &str, model: &str, extra: &str, field: &str) {
+        let agent = agent("openai", base, model, extra);
+        let body = multi_model::providers::provider_for(&agent, None)
+            .chat(&request(), false)
+            .body
+            .unwrap();
+        assert_eq!(body[field], 256, "{base} {model} {extra}: {body}");
+        let other = if field == "max_tokens" {
+            "max_completion_tokens"
+        } else {
+            "max_tokens"
+        };
+        assert!(body.get(other).is_none(), "{base} {model} {extra}: {body}");
+    }
+    let local = "http://127.0.0.1:8000/v1";
+    check(
+        "https://api.openai.com/v1",
+        "gpt-4.1",
+        "",
+        "max_completion_tokens",
+    );
+    check(local, "gpt-5.4-mini", "", "max_completion_tokens");
+    check(
+        "https://openrouter.ai/api/v1",
+        "openai/gpt-5",
+        "",
+        "max_completion_tokens",
+    );
+    check(local, "o3-mini", "", "max_completion_tokens");
+    check(local, "O4-mini", "", "max_completion_tokens");
+    check(local, "qwen2.5-coder-7b", "", "max_tokens");
+    check(local, "omni-7b", "", "max_tokens");
+    check(
+        local,
+        "llama-3.1-8b",
+        "    max_tokens_field: max_completion_tokens\n",
+        "max_completion_tokens",
+    );
+    check(
+        local,
+        "gpt-5.4-mini",
+        "    max_tokens_field: max_tokens\n",
+        "max_tokens",
+    );
+}
+
+#[test]
+fn an_unknown_output_cap_field_is_a_positioned_error() {
+    let yaml = "agents:\n  oracle:\n    model: m\n    provider: openai\n    max_tokens_field: max_output\n";
+    let err = multi_model::config::Config::from_yaml(
+        yaml,
+        multi_model::config::ConfigSource::File("c.yaml".into()),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.starts_with("c.yaml:5:"), "{err}");
+    assert!(
+        err.contains("max_tokens_field") && err.contains("max_completion_tokens"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -5,13 +5,24 @@
 //! - routing_fresh.tsv (60): written after that, measured untouched (56/60), then fixed
 //!   by general rules (polite openings dropped, "what ... order", "what calls").
 //!
-//! Every phrasing must route to its role, so a cue change that breaks one is caught.
+//! - routing_tune.tsv (320) and routing_heldout_2.tsv (160): 480 more, written apart from
+//!   the cue table by someone who never saw it, to teach the router that the head of a
+//!   phrase decides ("code review of …" is a review). Untouched: 287/320 and 141/160. The
+//!   rules were tuned on the first file only: 317/320 and 155/160 after.
+//!
+//! Every phrasing must route to its role, except the known misses listed here, so a cue
+//! change that breaks one — or mends a known miss — is caught.
 
 use multi_model::config::Config;
 use multi_model::role::Role;
 use multi_model::router::route;
 
-fn misrouted(file: &str) -> (usize, Vec<String>) {
+struct Miss {
+    task: String,
+    explained: String,
+}
+
+fn misrouted(file: &str) -> (usize, Vec<Miss>) {
     let path = format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap();
     let mut misses = Vec::new();
@@ -22,10 +33,13 @@ fn misrouted(file: &str) -> (usize, Vec<String>) {
         let got = route(Config::builtin(), task, None).unwrap();
         total += 1;
         if got.role != expected {
-            misses.push(format!(
-                "{task:?}: expected {expected}, got {} ({})",
-                got.role, got.reasoning
-            ));
+            misses.push(Miss {
+                task: task.to_string(),
+                explained: format!(
+                    "{task:?}: expected {expected}, got {} ({})",
+                    got.role, got.reasoning
+                ),
+            });
         }
     }
     (total, misses)
@@ -37,7 +51,11 @@ fn assert_all_routed(file: &str) {
         misses.is_empty(),
         "{} of {total} misrouted in {file}:\n{}",
         misses.len(),
-        misses.join("\n")
+        misses
+            .iter()
+            .map(|m| m.explained.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -54,4 +72,47 @@ fn held_out_phrasings_route_to_their_roles() {
 #[test]
 fn fresh_phrasings_route_to_their_roles() {
     assert_all_routed("routing_fresh.tsv");
+}
+
+#[test]
+fn tuning_phrasings_route_to_their_roles_but_the_known_misses() {
+    assert_misses(
+        "routing_tune.tsv",
+        &[
+            "we patched the null check - does the fix actually address the root cause in this stack trace?",
+            "BUG-4411: crash when uploading files larger than 2GB",
+            "scan the mapper classes for paths that can throw NPEs on missing fields",
+        ],
+    );
+}
+
+/// Never tuned on: what the router gets right here is what to expect of new phrasings.
+#[test]
+fn second_held_out_phrasings_route_to_their_roles_but_the_known_misses() {
+    assert_misses(
+        "routing_heldout_2.tsv",
+        &[
+            "How did we implement pagination in the admin API? find the code",
+            "the Luhn checksum in `cards.py` - are there inputs where it gives the wrong answer?",
+            "What does the `--frozen-lockfile` flag do in yarn? link the docs",
+            "evaluate whether this hashing approach for passwords is secure",
+            "Refactor `calculateTotal` to use reduce instead of a for loop",
+        ],
+    );
+}
+
+fn assert_misses(file: &str, known: &[&str]) {
+    let (total, misses) = misrouted(file);
+    let missed: Vec<&str> = misses.iter().map(|m| m.task.as_str()).collect();
+    assert_eq!(
+        missed,
+        known,
+        "{file}: {} of {total} routed; misses:\n{}",
+        total - misses.len(),
+        misses
+            .iter()
+            .map(|m| m.explained.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

@@ -138,6 +138,28 @@ pub struct AgentConfig {
     pub connect_timeout_seconds: u64,
     /// The model's context window, which bounds the prompt plus `max_tokens`.
     pub context_tokens: u64,
+    /// The body field an OpenAI-compatible endpoint reads the output cap from; `None`
+    /// lets the provider choose by endpoint and model.
+    pub max_tokens_field: Option<TokenLimitField>,
+}
+
+/// The name of the output cap in an OpenAI Chat Completions body. OpenAI's reasoning
+/// models (gpt-5, o-series) reject `max_tokens`; many compatible servers know only it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenLimitField {
+    MaxTokens,
+    MaxCompletionTokens,
+}
+
+impl TokenLimitField {
+    /// The spelling in the request body and in the configuration file.
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenLimitField::MaxTokens => "max_tokens",
+            TokenLimitField::MaxCompletionTokens => "max_completion_tokens",
+        }
+    }
 }
 
 /// How tasks find their role.

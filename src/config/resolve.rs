@@ -12,6 +12,7 @@ use super::schema::{
 use super::{
     AgentConfig, Agents, Config, ConfigSource, ContextConfig, Cue, Keywords, ModelPrice,
     PerformanceConfig, PrivacyConfig, ProviderKind, ReviewConfig, RoleShares, RoutingConfig,
+    TokenLimitField,
 };
 use crate::redact::DenyList;
 use crate::role::Role;
@@ -267,6 +268,11 @@ impl Ctx<'_> {
             None => None,
         };
 
+        let max_tokens_field = match &raw.max_tokens_field {
+            Some(field) => Some(self.token_limit_field(field, &key("max_tokens_field"))?),
+            None => None,
+        };
+
         let fallback = match raw.fallback {
             Some(list) => self.fallback(role, list, &key("fallback"))?,
             None => default_fallback(role),
@@ -284,7 +290,29 @@ impl Ctx<'_> {
             first_byte_timeout_seconds,
             connect_timeout_seconds,
             context_tokens,
+            max_tokens_field,
         })
+    }
+
+    fn token_limit_field(
+        &self,
+        field: &Spanned<String>,
+        key: &str,
+    ) -> Result<TokenLimitField, ConfigError> {
+        let all = [
+            TokenLimitField::MaxTokens,
+            TokenLimitField::MaxCompletionTokens,
+        ];
+        all.into_iter()
+            .find(|f| f.name() == field.value.trim())
+            .ok_or_else(|| ConfigError::Invalid {
+                at: self.at(field),
+                key: key.to_string(),
+                message: format!(
+                    "`{}` is not a token limit field; use `max_tokens` or `max_completion_tokens`",
+                    field.value
+                ),
+            })
     }
 
     fn api_base(&self, base: &Spanned<String>, key: &str) -> Result<String, ConfigError> {

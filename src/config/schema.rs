@@ -48,6 +48,7 @@ pub(super) struct RawAgent {
     pub first_byte_timeout_seconds: Option<Spanned<i64>>,
     pub connect_timeout_seconds: Option<Spanned<i64>>,
     pub context_tokens: Option<Spanned<i64>>,
+    pub max_tokens_field: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

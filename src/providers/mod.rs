@@ -103,7 +103,12 @@ pub fn provider_for(agent: &AgentConfig, key: Option<ApiKey>) -> Box<dyn Provide
     let model = agent.model.clone();
     let base = agent.api_base.trim_end_matches('/').to_string();
     match agent.provider {
-        ProviderKind::OpenAi => Box::new(openai::OpenAi::new(base, model, key)),
+        ProviderKind::OpenAi => Box::new(openai::OpenAi::new(
+            base,
+            model,
+            key,
+            agent.max_tokens_field,
+        )),
         ProviderKind::Anthropic => Box::new(anthropic::Anthropic::new(base, model, key)),
         ProviderKind::Gemini => Box::new(gemini::Gemini::new(base, model, key)),
         ProviderKind::Ollama => {

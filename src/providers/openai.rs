@@ -11,35 +11,60 @@ use super::framing::{Frame, Framing};
 use super::request::{ChatRequest, OutputSchema};
 use super::wire::{ErrorParts, bearer, chat_messages, code_text, frame_json, json, status_error};
 use super::{HttpCall, ModelPage, Provider, StreamDecoder};
-use crate::config::{ApiKey, ProviderKind};
+use crate::config::{ApiKey, ProviderKind, TokenLimitField};
 
 pub(crate) struct OpenAi {
     base: String,
     model: String,
     key: Option<ApiKey>,
-    /// OpenAI's own service wants `max_completion_tokens` (reasoning models reject
-    /// `max_tokens`); compatible servers often know only `max_tokens`.
     max_tokens_field: &'static str,
 }
 
 impl OpenAi {
-    pub fn new(base: String, model: String, key: Option<ApiKey>) -> OpenAi {
-        let official = base.contains("api.openai.com");
+    pub fn new(
+        base: String,
+        model: String,
+        key: Option<ApiKey>,
+        field: Option<TokenLimitField>,
+    ) -> OpenAi {
+        let field = field.unwrap_or_else(|| default_token_field(&base, &model));
         OpenAi {
             base,
             model,
             key,
-            max_tokens_field: if official {
-                "max_completion_tokens"
-            } else {
-                "max_tokens"
-            },
+            max_tokens_field: field.name(),
         }
     }
 
     fn headers(&self) -> Vec<(&'static str, String)> {
         bearer(self.key.as_ref())
     }
+}
+
+/// OpenAI's own service and its reasoning models wherever they are served (Azure,
+/// OpenRouter, LiteLLM pass the body through) reject `max_tokens`; other compatible servers
+/// (vLLM, llama.cpp, LM Studio) often know only `max_tokens`.
+fn default_token_field(base: &str, model: &str) -> TokenLimitField {
+    if base.contains("api.openai.com") || is_reasoning_model(model) {
+        TokenLimitField::MaxCompletionTokens
+    } else {
+        TokenLimitField::MaxTokens
+    }
+}
+
+/// gpt-5 and the o-series (o1, o3, o4-mini …), also behind a router's vendor prefix
+/// (`openai/gpt-5.4-mini`).
+fn is_reasoning_model(model: &str) -> bool {
+    let name = model
+        .rsplit('/')
+        .next()
+        .unwrap_or(model)
+        .to_ascii_lowercase();
+    if name.starts_with("gpt-5") {
+        return true;
+    }
+    let mut chars = name.chars();
+    chars.next() == Some('o') && chars.next().is_some_and(|c| c.is_ascii_digit())
 }
 
 impl Provider for OpenAi {

@@ -66,6 +66,11 @@ const PLANNING: &[(&str, f64)] = &[
     ("data model", 2.0),
     ("model the data", 2.0),
     ("tech debt", 1.5),
+    ("breakdown", 2.0),
+    ("steps to", 1.5),
+    ("what steps", 2.0),
+    ("break ... into", 2.0),
+    ("design doc", 2.5),
 ];
 
 const CODING: &[(&str, f64)] = &[
@@ -91,6 +96,9 @@ const CODING: &[(&str, f64)] = &[
     ("quick fix", 2.0),
     ("go ahead", 1.5),
     ("change ... code", 2.0),
+    ("refactor this", 2.0),
+    ("^ use", 1.0),
+    ("^ address", 1.0),
 ];
 
 const REVIEW: &[(&str, f64)] = &[
@@ -140,6 +148,15 @@ const REVIEW: &[(&str, f64)] = &[
     ("confirm", 1.0),
     ("forever", 1.0),
     ("infinite loop", 2.0),
+    ("^ is", 0.5),
+    ("^ are", 0.5),
+    ("^ would", 1.0),
+    ("wrong", 1.0),
+    ("overflow", 2.0),
+    ("undefined behavior", 2.0),
+    ("undefined behaviour", 2.0),
+    ("invariant", 1.5),
+    ("attack", 2.0),
 ];
 
 const SEARCH: &[(&str, f64)] = &[
@@ -174,4 +191,8 @@ const SEARCH: &[(&str, f64)] = &[
     ("list every", 2.0),
     ("list all", 2.0),
     ("how ... other", 2.0),
+    ("check how", 2.5),
+    ("signature", 1.5),
+    ("^ is there", 1.5),
+    ("^ are there", 1.5),
 ];

@@ -2,10 +2,17 @@
 //!
 //! Classification scores each task type by the cues found in the text: a cue is a word
 //! (matched through its stem, so inflections count) or a phrase (`...` skips up to four
-//! words). Two rules make the scores read like intent rather than a word count: the task
-//! type of the first cue gets a bonus (the opening verb of an imperative states what is
-//! wanted), and cues inside a later clause ("... that creates users") count half. Ties
-//! go to the more careful role: review, planning, search, then coding.
+//! words). The rules make the scores read like intent rather than a word count — the head of
+//! the phrase decides, not a word that qualifies it:
+//! - the task type of the leading cue gets a bonus (the opening verb of an imperative
+//!   states what is wanted), larger when it opens its sentence, small for a question word;
+//! - in a compound the last noun is the head: "code review" is a review, "bug fix" a fix;
+//! - a generic verb leaves the decision to its object ("create an implementation plan"),
+//!   and finding a flaw is a review ("find bugs in …", "is there an overflow …");
+//! - cues inside a later clause or prepositional phrase ("... that creates users",
+//!   "... of the implementation") count half.
+//!
+//! Ties go to the more careful role: review, planning, search, then coding.
 //!
 //! A cue may start with `^` to match only at the start of a sentence: questions show
 //! their kind in their first word ("where ...", "does ... ?").
@@ -20,11 +27,51 @@ use crate::role::{Role, TaskType};
 use tokens::{Token, tokenize};
 
 const LEAD_BONUS: f64 = 0.5;
+/// The lead bonus of a cue that opens its sentence: the imperative verb or the head noun
+/// of a title ("Plan the security hardening work", "Code review: …").
+const OPENING_LEAD_BONUS: f64 = 1.25;
 const SUBCLAUSE_FACTOR: f64 = 0.5;
-const MAX_GAP: usize = 4;
-const CLAUSE_MARKERS: &[&str] = &[
-    "that", "which", "so", "because", "since", "when", "while", "if",
+/// Words that open questions: they show the kind of question, not the head of the request.
+const QUESTION_WORDS: &[&str] = &[
+    "is", "are", "do", "does", "did", "will", "would", "could", "can", "should", "which", "who",
+    "what", "where", "how", "why",
 ];
+/// What a modifier in a compound keeps of its weight ("code" in "code review").
+const MODIFIER_FACTOR: f64 = 0.25;
+const MAX_GAP: usize = 4;
+/// Words after which the rest of the task describes the object rather than the request:
+/// clauses ("… that creates users") and prepositional phrases ("review of the … code").
+const CLAUSE_MARKERS: &[&str] = &[
+    "that", "which", "so", "because", "since", "when", "while", "if", "where", "of", "for", "about",
+];
+/// Nouns that, directly before another task type's cue, only qualify it: the head of an
+/// English compound comes last ("code review" is a review, "bug fix" a fix).
+const MODIFIER_NOUNS: &[&str] = &[
+    "code",
+    "bug",
+    "security",
+    "performance",
+    "implementation",
+    "test",
+    "unit",
+    "design",
+    "architecture",
+    "review",
+];
+/// Verbs that say only that something is to be produced: what is produced decides
+/// ("create an implementation plan" is planning, "write a test" coding).
+const PRODUCING_VERBS: &[&str] = &["create", "write", "make", "draft", "prepare", "produce"];
+/// Verbs of finding and questions of existence, whose object decides when it is a flaw:
+/// "find bugs in …" and "is there an overflow …" are reviews, while "find the code that …"
+/// and "is there a helper for …" stay searches. Cues as configured.
+const FINDING_CUES: &[&str] = &["find", "spot", "catch", "^ is there", "^ are there"];
+/// Words that end a verb's object ("find bugs | in my implementation").
+const OBJECT_ENDS: &[&str] = &[
+    "in", "of", "for", "on", "at", "from", "with", "about", "that", "which", "where", "when", "so",
+    "because", "if", "to",
+];
+/// How far (in words) a verb's object may reach.
+const OBJECT_SPAN: usize = 5;
 /// Tie-break order: a wrongly skipped review costs more than a wrongly added one.
 const TIE_ORDER: [TaskType; 4] = [
     TaskType::Review,
@@ -166,17 +213,42 @@ impl Router {
                 found.push((start, end, cue));
             }
         }
-        found.sort_by_key(|(start, end, _)| (*start, *end));
+        // At one start the longer cue leads: "refactor this" before "refactor".
+        found.sort_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)));
 
         let subclause_from = found.first().and_then(|(first, _, _)| {
             (first + 1..tokens.len()).find(|&i| CLAUSE_MARKERS.contains(&tokens[i].word.as_str()))
         });
-        let lead = found.first().map(|(_, _, cue)| cue.task_type);
+        let modifiers = compound_modifiers(&found, &tokens);
+        let heads: Vec<usize> = (0..found.len()).filter(|i| !modifiers[*i]).collect();
+        let lead_at = heads
+            .first()
+            .map(|&first| object_of_generic_verb(&found, &tokens, first).unwrap_or(first));
+        let lead = lead_at.map(|i| found[i].2.task_type);
+        // A question's opening word ("is", "does") is no head: only words that open a
+        // sentence of their own accord get the larger bonus.
+        let lead_bonus = match lead_at {
+            Some(i) if QUESTION_WORDS.contains(&tokens[found[i].0].word.as_str()) => LEAD_BONUS,
+            Some(i) if tokens[found[i].0].sentence_start || lead_at != heads.first().copied() => {
+                OPENING_LEAD_BONUS
+            }
+            _ => LEAD_BONUS,
+        };
+        let generic_verb = match (heads.first(), lead_at) {
+            (Some(&first), Some(at)) if first != at => Some(first),
+            _ => None,
+        };
 
         let mut evidence = Vec::new();
-        for (start, end, cue) in &found {
+        for (i, (start, end, cue)) in found.iter().enumerate() {
             let mut weight = cue.weight;
             if subclause_from.is_some_and(|from| from < *start) {
+                weight *= SUBCLAUSE_FACTOR;
+            }
+            if modifiers[i] {
+                weight *= MODIFIER_FACTOR;
+            }
+            if generic_verb == Some(i) {
                 weight *= SUBCLAUSE_FACTOR;
             }
             evidence.push(Evidence {
@@ -198,7 +270,7 @@ impl Router {
                 .map(|e| e.weight)
                 .sum();
             if lead == Some(task) {
-                sum + LEAD_BONUS
+                sum + lead_bonus
             } else {
                 sum
             }
@@ -304,6 +376,48 @@ pub fn route(config: &Config, task: &str, manual: Option<Role>) -> Result<Route,
         decision,
         reasoning,
     })
+}
+
+/// Which of the cues found (in text order) only qualify the cue right after them.
+fn compound_modifiers(found: &[(usize, usize, &CompiledCue)], tokens: &[Token]) -> Vec<bool> {
+    (0..found.len())
+        .map(|i| {
+            let (start, end, cue) = found[i];
+            let single_noun =
+                end == start + 1 && MODIFIER_NOUNS.contains(&tokens[start].word.as_str());
+            single_noun
+                && found[i + 1..]
+                    .iter()
+                    .any(|(next, _, other)| *next == end && other.task_type != cue.task_type)
+        })
+        .collect()
+}
+
+/// When the cue at `verb` is a verb that leaves the decision to its object, the head of
+/// that object — its last cue, within a few words and before a preposition or clause — if
+/// it is of a task type the verb accepts: it then leads.
+fn object_of_generic_verb(
+    found: &[(usize, usize, &CompiledCue)],
+    tokens: &[Token],
+    verb: usize,
+) -> Option<usize> {
+    let (start, end, cue) = found[verb];
+    let producing = end == start + 1 && PRODUCING_VERBS.contains(&tokens[start].word.as_str());
+    let finding = FINDING_CUES.contains(&cue.text.as_str());
+    let accepts = |task: TaskType| {
+        task != cue.task_type && (producing || (finding && task == TaskType::Review))
+    };
+    if !producing && !finding {
+        return None;
+    }
+    let object_end = (end..tokens.len())
+        .find(|&i| OBJECT_ENDS.contains(&tokens[i].word.as_str()) || tokens[i].sentence_start)
+        .unwrap_or(tokens.len())
+        .min(end + OBJECT_SPAN);
+    (verb + 1..found.len())
+        .take_while(|&i| found[i].1 <= object_end)
+        .last()
+        .filter(|&i| accepts(found[i].2.task_type))
 }
 
 fn compile(text: &str) -> Vec<Part> {

@@ -249,3 +249,69 @@ fn a_word_counts_once_per_task_type() {
     let cues: Vec<&str> = c.evidence.iter().map(|e| e.cue.as_str()).collect();
     assert_eq!(cues, ["quick fix", "vulnerability"]);
 }
+
+/// The head of the phrase decides, not a word that only qualifies it.
+#[test]
+fn the_head_of_the_phrase_decides() {
+    fn check(task: &str, role: Role) {
+        let c = classify(task);
+        assert_eq!(c.task_type.role(), role, "{task}: {}", c.reasoning());
+    }
+    // Compounds: the head comes last.
+    check(
+        "Code review of the rate limiter implementation",
+        Role::Oracle,
+    );
+    check(
+        "Quick bug fix: the date picker crashes on empty input",
+        Role::Hephaestus,
+    );
+    check("code review: the new retry logic", Role::Oracle);
+    // A generic verb leaves the decision to what it produces.
+    check(
+        "Create an implementation plan for the bulk import feature",
+        Role::Sisyphus,
+    );
+    check("write a test for the SQL injection fix", Role::Hephaestus);
+    // Finding flaws is reviewing; finding things is searching.
+    check(
+        "find bugs in my implementation of the trie insert",
+        Role::Oracle,
+    );
+    check("find code that uses the retry helper", Role::Librarian);
+    // Questions of existence: a flaw is a review, anything else a search.
+    check(
+        "is there an integer overflow in this size calculation?",
+        Role::Oracle,
+    );
+    check(
+        "is there already a utility for slugifying strings?",
+        Role::Librarian,
+    );
+    // The opening imperative outweighs a topic word in its object.
+    check(
+        "Plan the security hardening work for the admin panel",
+        Role::Sisyphus,
+    );
+    check("Review the roadmap doc for risks and gaps", Role::Oracle);
+}
+
+#[test]
+fn a_modifier_keeps_a_quarter_of_its_weight() {
+    let c = classify("code review of the cache");
+    let code = c.evidence.iter().find(|e| e.cue == "code").unwrap();
+    assert_eq!(code.weight, 0.25);
+}
+
+#[test]
+fn a_question_word_gets_only_the_small_lead_bonus() {
+    let c = classify("is this correct");
+    let review = c
+        .scores
+        .iter()
+        .find(|(t, _)| *t == TaskType::Review)
+        .unwrap()
+        .1;
+    // "^ is" 0.5 + "correct" 1 + the lead bonus of a question, 0.5.
+    assert_eq!(review, 2.0);
+}
