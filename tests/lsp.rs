@@ -1057,7 +1057,7 @@ async fn a_broken_configuration_is_shown_on_the_file_and_a_fixed_one_clears_it()
         shown.unwrap()["params"]["message"]
             .as_str()
             .unwrap()
-            .contains("keeping the previous one")
+            .contains("no model is called until it is fixed")
     );
 
     std::fs::write(&path, good).unwrap();
@@ -1091,6 +1091,57 @@ async fn a_broken_configuration_is_shown_on_the_file_and_a_fixed_one_clears_it()
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(last_is_clear(), "{:#?}", w.client.received());
+}
+
+/// A YAML syntax error must not put the built-in defaults (cloud services) in place of the
+/// user's local models: no job calls any model until the file is fixed, and a fix on disk
+/// takes effect at the next job even when no client reports file changes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_configuration_calls_no_model_until_fixed_on_disk() {
+    let w = world(json!({"window": {"workDoneProgress": true}})).await;
+    let path = w.ws.path().join("config/multi_model.yaml");
+    let good = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{good}routing: [unclosed\n")).unwrap();
+    let uri = w.client.uri("app.py");
+    w.client.open(&uri, APP).await;
+    w.oracle.on("POST", CHAT, review(json!([])));
+
+    let token = run(&w.client, "multi-model.review", &uri, range(0, 0, 11, 0)).await;
+    let end = ended(&w.client, &token).await;
+    assert!(
+        end["message"].as_str().unwrap().contains("nothing sent"),
+        "{end}"
+    );
+    let refusal = w
+        .client
+        .wait_for(
+            |m| {
+                m["method"] == "window/showMessage"
+                    && m["params"]["message"]
+                        .as_str()
+                        .is_some_and(|t| t.contains("no model was called"))
+            },
+            WAIT,
+        )
+        .await
+        .unwrap_or_else(|| panic!("no refusal shown: {:#?}", w.client.received()));
+    let text = refusal["params"]["message"].as_str().unwrap();
+    let lines = good.lines().count() + 1;
+    assert!(
+        text.contains(&format!("multi_model.yaml:{lines}:")),
+        "the refusal names file:line:col: {text}"
+    );
+    assert!(w.oracle.requests().is_empty(), "a model was called");
+
+    // Fixed on disk, no didChangeWatchedFiles: the next job reads it again.
+    std::fs::write(&path, &good).unwrap();
+    let token = run(&w.client, "multi-model.review", &uri, range(0, 0, 11, 0)).await;
+    ended(&w.client, &token).await;
+    assert_eq!(
+        w.oracle.requests().len(),
+        1,
+        "the fixed configuration was not used"
+    );
 }
 
 fn tower_uri(path: &std::path::Path) -> String {

@@ -43,6 +43,31 @@ impl ConfigSearch<'_> {
     }
 }
 
+/// What the candidate files looked like on disk (size and modification time, or absent):
+/// a changed stamp means the configuration must be read again, also where no client
+/// watches the files for us.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConfigStamp(Vec<(PathBuf, Option<FileSeen>)>);
+
+/// A file's size and modification time.
+type FileSeen = (u64, Option<std::time::SystemTime>);
+
+impl ConfigSearch<'_> {
+    /// The stamp of the candidate files as they are now.
+    pub fn stamp(&self) -> ConfigStamp {
+        ConfigStamp(
+            self.candidates()
+                .into_iter()
+                .map(|path| {
+                    let meta = std::fs::metadata(&path).ok();
+                    let seen = meta.map(|m| (m.len(), m.modified().ok()));
+                    (path, seen)
+                })
+                .collect(),
+        )
+    }
+}
+
 /// Loads the first configuration file found, or the built-in defaults when there is none.
 /// A file that exists but is broken is an error, never silently skipped: the user meant it.
 pub fn discover(search: &ConfigSearch) -> Result<Config, ConfigError> {

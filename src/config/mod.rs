@@ -24,7 +24,7 @@ use crate::redact::DenyList;
 use crate::role::{Role, TaskType};
 
 pub use api_key::{ApiKey, Availability, Environment, ProcessEnv};
-pub use discovery::{ConfigSearch, discover};
+pub use discovery::{ConfigSearch, ConfigStamp, discover};
 pub use error::{ConfigError, SourcePos};
 pub use provider_kind::ProviderKind;
 

@@ -44,6 +44,19 @@ impl Findings {
 
 /// Runs a job to its end: progress begins, the work runs, the result is delivered, progress ends.
 pub async fn run(inner: &Arc<Inner>, token: &str, cancel: &CancellationToken, kind: JobKind) {
+    // Fail closed: with a broken configuration the built-in defaults would send the code
+    // to services the user never chose. The metrics report reads only a local file.
+    if !matches!(kind, JobKind::Metrics)
+        && let Err(refusal) = inner.usable_config().await
+    {
+        let progress = JobProgress::begin(inner, token, job_title(&kind), String::new()).await;
+        inner.log(MessageType::ERROR, refusal.clone());
+        inner.client.show_message(MessageType::ERROR, refusal).await;
+        progress
+            .end("configuration broken: nothing sent".into())
+            .await;
+        return;
+    }
     match kind {
         JobKind::Role { command, target } => {
             role_job(inner, token, cancel, &command, *target).await
@@ -51,6 +64,15 @@ pub async fn run(inner: &Arc<Inner>, token: &str, cancel: &CancellationToken, ki
         JobKind::Pipeline(request) => pipeline_job(inner, token, cancel, request).await,
         JobKind::Metrics => metrics_job(inner).await,
         JobKind::Doctor => doctor_job(inner, token).await,
+    }
+}
+
+fn job_title(kind: &JobKind) -> String {
+    match kind {
+        JobKind::Role { command, .. } => title(command),
+        JobKind::Pipeline(request) => format!("{} pipeline", request.kind),
+        JobKind::Metrics => "Metrics".into(),
+        JobKind::Doctor => "Doctor".into(),
     }
 }
 

@@ -14,7 +14,7 @@ use super::commands::{self, Target};
 use super::documents::Documents;
 use super::jobs::{JobKind, Jobs};
 use super::position::{Encoding, to_char_range};
-use crate::config::{Config, ConfigError, ConfigSearch, ProcessEnv, discover};
+use crate::config::{Config, ConfigError, ConfigSearch, ConfigStamp, ProcessEnv, discover};
 use crate::orchestrator::Orchestrator;
 use crate::request::{Depth, PipelineKind, PipelineRequest};
 use crate::role::Role;
@@ -47,6 +47,12 @@ pub struct Settings {
     pub models: BTreeMap<Role, String>,
     pub config: Arc<Config>,
     pub orchestrator: Arc<Orchestrator>,
+    /// Why the configuration the user wrote could not be loaded (file:line:col first).
+    /// While set, no job calls a model: the built-in defaults would send code to services
+    /// the user never chose.
+    pub config_error: Option<String>,
+    /// The configuration files as they were when last read.
+    pub config_stamp: ConfigStamp,
 }
 
 /// Shared by the handlers and the jobs they start.
@@ -82,6 +88,8 @@ impl Backend {
                         Arc::new(ProcessEnv),
                     )),
                     config,
+                    config_error: None,
+                    config_stamp: ConfigStamp::default(),
                 }),
                 jobs: Jobs::default(),
                 findings: super::deliver::Findings::default(),
@@ -156,10 +164,10 @@ impl Inner {
         tokio::spawn(async move { inner.client.log_message(typ, message).await });
     }
 
-    /// Finds and loads the configuration; a broken file keeps the previous configuration,
-    /// shows a message, and puts the error on the file itself as a diagnostic.
     /// Finds and loads the configuration (with the editor's model overrides) and makes it
-    /// current, without telling the client anything (`initialize` may not notify yet).
+    /// current, without telling the client anything (`initialize` may not notify yet). A
+    /// broken file leaves the last good configuration for the offline pass and marks the
+    /// configuration broken, so that no job calls a model until it is fixed.
     fn load_config(&self) -> std::result::Result<Config, ConfigError> {
         let (explicit, workspace, models) = {
             let settings = self.settings.read().unwrap_or_else(|p| p.into_inner());
@@ -169,16 +177,25 @@ impl Inner {
                 settings.models.clone(),
             )
         };
-        let config = discover(&ConfigSearch {
+        let search = ConfigSearch {
             explicit: explicit.as_deref(),
             workspace: workspace.as_deref(),
             env: &ProcessEnv,
-        })?
-        .with_models(&models);
+        };
+        let stamp = search.stamp();
+        let loaded = discover(&search).map(|config| config.with_models(&models));
         let mut settings = self.settings.write().unwrap_or_else(|p| p.into_inner());
-        settings.orchestrator = Arc::new(Orchestrator::new(config.clone(), Arc::new(ProcessEnv)));
-        settings.config = Arc::new(config.clone());
-        Ok(config)
+        settings.config_stamp = stamp;
+        match &loaded {
+            Ok(config) => {
+                settings.orchestrator =
+                    Arc::new(Orchestrator::new(config.clone(), Arc::new(ProcessEnv)));
+                settings.config = Arc::new(config.clone());
+                settings.config_error = None;
+            }
+            Err(err) => settings.config_error = Some(err.to_string()),
+        }
+        loaded
     }
 
     pub async fn reload_config(self: &Arc<Self>) {
@@ -193,13 +210,40 @@ impl Inner {
                 );
             }
             Err(err) => {
-                let message = format!("configuration not loaded, keeping the previous one: {err}");
+                let message = format!(
+                    "configuration not loaded: {err} — no model is called until it is fixed (the offline review goes on)"
+                );
                 self.log(MessageType::ERROR, message.clone());
                 self.client.show_message(MessageType::ERROR, message).await;
                 if let Some(path) = error_path(&err) {
                     self.publish_config_error(&path, Some(&err)).await;
                 }
             }
+        }
+    }
+
+    /// Before a job that may call a model: reads the configuration again if its files
+    /// changed on disk (clients that cannot watch files, such as Neovim 0.7, never say so),
+    /// and refuses while it is broken.
+    pub async fn usable_config(self: &Arc<Self>) -> std::result::Result<(), String> {
+        let (stamp, search_stamp) = {
+            let settings = self.settings.read().unwrap_or_else(|p| p.into_inner());
+            let search = ConfigSearch {
+                explicit: settings.config_path.as_deref(),
+                workspace: settings.workspace.as_deref(),
+                env: &ProcessEnv,
+            };
+            (settings.config_stamp.clone(), search.stamp())
+        };
+        if stamp != search_stamp {
+            self.reload_config().await;
+        }
+        let settings = self.settings.read().unwrap_or_else(|p| p.into_inner());
+        match &settings.config_error {
+            None => Ok(()),
+            Some(err) => Err(format!(
+                "no model was called: the configuration is broken — {err}. Fix the file and save it; the next job reads it again."
+            )),
         }
     }
 
