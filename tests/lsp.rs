@@ -1144,6 +1144,63 @@ async fn a_broken_configuration_calls_no_model_until_fixed_on_disk() {
     );
 }
 
+/// The editor's jobs go to the same metrics file as the command line's, and `Show metrics`
+/// reports them.
+#[tokio::test(flavor = "multi_thread")]
+async fn editor_jobs_are_recorded_in_the_metrics_file_and_reported() {
+    let w = world(full_caps()).await;
+    w.oracle.on("POST", CHAT, review(json!([])));
+    w.sisyphus.on("POST", CHAT, plan());
+    let uri = w.client.uri("app.py");
+    w.client.open(&uri, APP).await;
+    for command in ["multi-model.review", "multi-model.plan"] {
+        let token = run(&w.client, command, &uri, range(0, 0, 11, 0)).await;
+        ended(&w.client, &token).await;
+    }
+
+    let file = w.ws.path().join(".agent/multi_model_metrics.json");
+    let log = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file:?}: {e}"));
+    let entries: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let roles: Vec<&str> = entries
+        .iter()
+        .map(|e| e["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["oracle", "sisyphus"], "{log}");
+    assert!(entries.iter().all(|e| e["success"] == true), "{log}");
+
+    let params = json!({"command": "multi-model.metrics", "arguments": []});
+    w.client
+        .request("workspace/executeCommand", params)
+        .await
+        .unwrap();
+    let report = w
+        .client
+        .wait_for(
+            |m| {
+                m["method"] == "workspace/applyEdit"
+                    && m["params"]["edit"]["documentChanges"][0]["uri"]
+                        .as_str()
+                        .is_some_and(|u| u.contains("metrics"))
+            },
+            WAIT,
+        )
+        .await
+        .unwrap_or_else(|| panic!("no metrics report: {:#?}", w.client.received()));
+    let report_uri = report["params"]["edit"]["documentChanges"][0]["uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let text = w.client.created(&report_uri).unwrap();
+    assert!(!text.contains("No metrics recorded yet"), "{text}");
+    assert!(
+        text.contains("oracle-model:1") && text.contains("sisyphus-model:1"),
+        "{text}"
+    );
+}
+
 fn tower_uri(path: &std::path::Path) -> String {
     format!("file://{}", path.display())
 }

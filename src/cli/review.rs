@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::args::{Cli, FormatArg, ReviewArgs};
-use super::run::{CliObserver, cancel_on_ctrl_c, orchestrator, report_metrics_failures, runtime};
+use super::run::{CliObserver, cancel_on_ctrl_c, report_metrics_failures, runtime};
 use super::{Failure, exit, load_config, workspace};
 use crate::config::ProcessEnv;
 use crate::orchestrator::{ExecuteError, Orchestrator, new_job_id};
@@ -33,7 +33,7 @@ pub(super) fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), Failure> {
         None
     } else {
         let config = load_config(cli)?;
-        let (orchestrator, recorder) = orchestrator(&config, &root);
+        let (orchestrator, recorder) = crate::orchestrator::recording_orchestrator(&config, &root);
         match model_unavailable(&orchestrator, &ProcessEnv) {
             Some(reason) => {
                 eprintln!(

@@ -3,18 +3,17 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use clap::CommandFactory;
 use tokio_util::sync::CancellationToken;
 
 use super::args::{Cli, RunArgs};
 use super::{Failure, exit, load_config, workspace};
-use crate::config::{Config, ProcessEnv};
+use crate::config::Config;
 use crate::index::{WorkspaceIndex, candidate_pieces, local_answer, local_examples};
-use crate::metrics::MetricsFile;
 use crate::orchestrator::{
-    Event, ExecuteError, MetricsRecorder, Observer, Orchestrator, RunDir, new_job_id, run_pipeline,
+    Event, ExecuteError, MetricsRecorder, Observer, RunDir, new_job_id, recording_orchestrator,
+    run_pipeline,
 };
 use crate::request::{PipelineRequest, TaskRequest};
 use crate::role::Role;
@@ -126,7 +125,7 @@ async fn single(config: Config, request: TaskRequest) -> Result<(), Failure> {
     let observer = CliObserver {
         stream_text: stream_code,
     };
-    let (orchestrator, recorder) = orchestrator(&config, &root);
+    let (orchestrator, recorder) = recording_orchestrator(&config, &root);
     let cancel = cancel_on_ctrl_c();
     let result = orchestrator
         .execute(role, &input, &new_job_id(), &cancel, &observer)
@@ -183,7 +182,7 @@ async fn pipeline(config: Config, request: PipelineRequest, args: &RunArgs) -> R
     eprintln!("Run directory: {}", dir.path().display());
 
     let observer = CliObserver { stream_text: false };
-    let (orchestrator, recorder) = orchestrator(&config, &root);
+    let (orchestrator, recorder) = recording_orchestrator(&config, &root);
     let cancel = cancel_on_ctrl_c();
     let result = run_pipeline(
         &orchestrator,
@@ -238,21 +237,8 @@ fn files(
     Ok(pieces)
 }
 
-pub(super) fn orchestrator(
-    config: &Config,
-    root: &Path,
-) -> (Orchestrator, Option<Arc<MetricsRecorder>>) {
-    let orchestrator = Orchestrator::new(config.clone(), Arc::new(ProcessEnv));
-    if !config.performance.track_metrics {
-        return (orchestrator, None);
-    }
-    let file = MetricsFile::in_workspace(&config.performance, root);
-    let recorder = Arc::new(MetricsRecorder::new(file, config.pricing.clone()));
-    (orchestrator.with_recorder(recorder.clone()), Some(recorder))
-}
-
 pub(super) fn report_metrics_failures(recorder: Option<&MetricsRecorder>) {
-    if let Some(failure) = recorder.and_then(|r| r.failures().into_iter().next()) {
+    if let Some(failure) = recorder.and_then(|r| r.take_failures().into_iter().next()) {
         eprintln!("warning: metrics not recorded: {failure}");
     }
 }

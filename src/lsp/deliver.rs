@@ -65,6 +65,7 @@ pub async fn run(inner: &Arc<Inner>, token: &str, cancel: &CancellationToken, ki
         JobKind::Metrics => metrics_job(inner).await,
         JobKind::Doctor => doctor_job(inner, token).await,
     }
+    inner.report_metrics_failures();
 }
 
 fn job_title(kind: &JobKind) -> String {

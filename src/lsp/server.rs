@@ -15,7 +15,7 @@ use super::documents::Documents;
 use super::jobs::{JobKind, Jobs};
 use super::position::{Encoding, to_char_range};
 use crate::config::{Config, ConfigError, ConfigSearch, ConfigStamp, ProcessEnv, discover};
-use crate::orchestrator::Orchestrator;
+use crate::orchestrator::{MetricsRecorder, Orchestrator, recording_orchestrator};
 use crate::request::{Depth, PipelineKind, PipelineRequest};
 use crate::role::Role;
 use crate::router::route;
@@ -53,6 +53,9 @@ pub struct Settings {
     pub config_error: Option<String>,
     /// The configuration files as they were when last read.
     pub config_stamp: ConfigStamp,
+    /// Records every model attempt of the editor's jobs in the same metrics file as the
+    /// command line; `None` when `performance.track_metrics` is off.
+    pub recorder: Option<Arc<MetricsRecorder>>,
 }
 
 /// Shared by the handlers and the jobs they start.
@@ -90,6 +93,7 @@ impl Backend {
                     config,
                     config_error: None,
                     config_stamp: ConfigStamp::default(),
+                    recorder: None,
                 }),
                 jobs: Jobs::default(),
                 findings: super::deliver::Findings::default(),
@@ -188,8 +192,13 @@ impl Inner {
         settings.config_stamp = stamp;
         match &loaded {
             Ok(config) => {
-                settings.orchestrator =
-                    Arc::new(Orchestrator::new(config.clone(), Arc::new(ProcessEnv)));
+                let root = workspace
+                    .clone()
+                    .or_else(|| std::env::current_dir().ok())
+                    .unwrap_or_default();
+                let (orchestrator, recorder) = recording_orchestrator(config, &root);
+                settings.orchestrator = Arc::new(orchestrator);
+                settings.recorder = recorder;
                 settings.config = Arc::new(config.clone());
                 settings.config_error = None;
             }
@@ -219,6 +228,22 @@ impl Inner {
                     self.publish_config_error(&path, Some(&err)).await;
                 }
             }
+        }
+    }
+
+    /// Logs the metrics writes that failed since the last call (a job never fails for them).
+    pub fn report_metrics_failures(self: &Arc<Self>) {
+        let recorder = self
+            .settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .recorder
+            .clone();
+        if let Some(failure) = recorder.and_then(|r| r.take_failures().into_iter().next()) {
+            self.log(
+                MessageType::WARNING,
+                format!("metrics not recorded: {failure}"),
+            );
         }
     }
 

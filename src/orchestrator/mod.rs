@@ -32,7 +32,7 @@ use crate::roles::{
 };
 
 pub use pipeline::{PipelineError, PipelineReport, StepReport, run_pipeline};
-pub use recording::MetricsRecorder;
+pub use recording::{MetricsRecorder, recording_orchestrator};
 pub use retry::RetryPolicy;
 pub use run_dir::{RunDir, RunDirError};
 pub use synthesis::{ReviewStatus, summary_markdown};

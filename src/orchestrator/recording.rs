@@ -1,10 +1,11 @@
 //! Attempts into the metrics file.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 
-use super::{AttemptRecord, Recorder};
-use crate::config::ModelPrice;
+use super::{AttemptRecord, Orchestrator, Recorder};
+use crate::config::{Config, ModelPrice, ProcessEnv};
 use crate::metrics::{MetricsEntry, MetricsFile, cost_usd, error_class_name};
 
 /// Appends one `MetricsEntry` per attempt. A failed write never fails the job: it is kept
@@ -24,13 +25,25 @@ impl MetricsRecorder {
         }
     }
 
-    /// Writes that failed so far.
-    pub fn failures(&self) -> Vec<String> {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    /// Writes that failed since the last call, so that each is reported once.
+    pub fn take_failures(&self) -> Vec<String> {
+        std::mem::take(&mut *self.failures.lock().unwrap_or_else(|p| p.into_inner()))
     }
+}
+
+/// An orchestrator that records every attempt in the workspace's metrics file (unless
+/// `performance.track_metrics` is off), and its recorder, for both faces alike.
+pub fn recording_orchestrator(
+    config: &Config,
+    root: &Path,
+) -> (Orchestrator, Option<Arc<MetricsRecorder>>) {
+    let orchestrator = Orchestrator::new(config.clone(), Arc::new(ProcessEnv));
+    if !config.performance.track_metrics {
+        return (orchestrator, None);
+    }
+    let file = MetricsFile::in_workspace(&config.performance, root);
+    let recorder = Arc::new(MetricsRecorder::new(file, config.pricing.clone()));
+    (orchestrator.with_recorder(recorder.clone()), Some(recorder))
 }
 
 impl Recorder for MetricsRecorder {
