@@ -222,10 +222,10 @@ async fn code_actions_on_a_selection_are_the_four_roles_and_ask_no_model() {
         pairs(&[
             ("Plan with Sisyphus", "refactor"),
             ("Implement with Hephaestus", "refactor.rewrite"),
-            ("Review with Oracle", "source.multi-model.review"),
+            ("Review with Oracle", "refactor.multi-model.review"),
             (
                 "Find examples with Librarian",
-                "source.multi-model.examples"
+                "refactor.multi-model.examples"
             ),
         ])
     );
@@ -296,16 +296,63 @@ async fn code_actions_on_our_finding_add_fix_and_explain() {
         6,
         "fix and explain once, for our finding only: {listed:?}"
     );
+    // The four roles stay on top; each fix names its finding.
+    let code = ours["code"].as_str().unwrap();
     assert_eq!(
-        listed[..2],
+        listed[4..],
         pairs(&[
-            ("Fix with Hephaestus", "quickfix"),
-            ("Explain finding", "quickfix")
+            (&format!("Fix {code} (line 6) with Hephaestus"), "quickfix"),
+            (&format!("Explain {code} (line 6)"), "quickfix")
         ])
     );
-    assert_eq!(actions[0]["command"]["command"], "multi-model.fix");
-    assert_eq!(actions[0]["diagnostics"][0], ours);
-    assert_eq!(actions[1]["command"]["command"], "multi-model.explain");
+    assert_eq!(actions[4]["command"]["command"], "multi-model.fix");
+    assert_eq!(actions[4]["diagnostics"][0], ours);
+    assert_eq!(actions[5]["command"]["command"], "multi-model.explain");
+}
+
+/// Helix's `:lsp-workspace-command multi-model.plan` sends no arguments and shows no reply:
+/// the user is told on screen what the command needs.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_command_without_arguments_says_on_screen_what_it_needs() {
+    let w = world(full_caps()).await;
+    let params = json!({"command": "multi-model.plan", "arguments": []});
+    let refused = w.client.request("workspace/executeCommand", params).await;
+    assert!(refused.is_err(), "{refused:?}");
+    let shown = w
+        .client
+        .wait_for(|m| m["method"] == "window/showMessage", WAIT)
+        .await
+        .unwrap_or_else(|| panic!("nothing shown: {:#?}", w.client.received()));
+    let text = shown["params"]["message"].as_str().unwrap();
+    assert!(
+        text.contains("works on a selection") && text.contains("code action"),
+        "{text}"
+    );
+}
+
+/// VS Code asks for one kind at a time (`context.only`) and drops, with a warning, any
+/// action of another kind.
+#[tokio::test(flavor = "multi_thread")]
+async fn code_actions_honour_the_kinds_the_client_asks_for() {
+    let w = world(full_caps()).await;
+    let uri = w.client.uri("src/app.py");
+    w.client.open(&uri, APP).await;
+    let ask = |only: Value| {
+        json!({"textDocument": {"uri": uri}, "range": range(4, 0, 5, 18),
+               "context": {"diagnostics": [], "only": only}})
+    };
+    let refactors = w
+        .client
+        .request("textDocument/codeAction", ask(json!(["refactor"])))
+        .await
+        .unwrap();
+    assert_eq!(titles_and_kinds(&refactors).len(), 4, "{refactors}");
+    let fixes = w
+        .client
+        .request("textDocument/codeAction", ask(json!(["quickfix"])))
+        .await
+        .unwrap();
+    assert_eq!(fixes, json!([]));
 }
 
 // --- Oracle: findings as diagnostics -----------------------------------------------------
@@ -592,6 +639,34 @@ async fn implement_applies_one_versioned_edit_over_the_selection() {
     assert_eq!(edits.len(), 1, "{edits:#?}");
     assert_eq!(edits[0]["textDocument"]["version"], 1);
     assert_eq!(edits[0]["edits"][0]["range"], range(2, 4, 2, 8));
+    assert_eq!(
+        w.client.text(&uri),
+        "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return a + b\n"
+    );
+}
+
+/// The context menu and the palette send the bare cursor (an empty range): the command
+/// resolves it to the enclosing definition, as the lightbulb's code action does, so the
+/// model sees the function and its code replaces whole lines.
+#[tokio::test(flavor = "multi_thread")]
+async fn implement_at_a_bare_cursor_works_on_the_enclosing_definition() {
+    let w = world(full_caps()).await;
+    let code = "```python\ndef add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return a + b\n```";
+    w.hephaestus.on("POST", CHAT, answer(code));
+    let uri = w.client.uri("src/add.py");
+    w.client.open(&uri, ADD).await;
+
+    let token = run(&w.client, "multi-model.implement", &uri, range(2, 6, 2, 6)).await;
+    ended(&w.client, &token).await;
+
+    let prompt = support::editor::prompt(&w.hephaestus);
+    assert!(prompt.contains("def add(a, b):"), "{prompt}");
+    let edits = text_edits_for(&w.client, &uri);
+    assert_eq!(edits.len(), 1, "{edits:#?}");
+    assert_eq!(
+        edits[0]["edits"][0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
     assert_eq!(
         w.client.text(&uri),
         "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return a + b\n"

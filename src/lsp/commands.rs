@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tower_lsp_server::ls_types::{CodeAction, CodeActionKind, Command, Diagnostic, Range, Uri};
+use tower_lsp_server::ls_types::{
+    CodeAction, CodeActionKind, Command, Diagnostic, NumberOrString, Range, Uri,
+};
 
 use crate::role::Role;
 
@@ -52,12 +54,19 @@ pub fn role_of(command: &str) -> Option<Role> {
     }
 }
 
-/// The four role actions on a range, and the fix/explain pair for each of our diagnostics.
+/// Review and Find examples are refactor kinds, not `source.*`: VS Code's lightbulb (Ctrl+.)
+/// leaves source actions out, and all four roles belong there.
+pub const REVIEW_KIND: &str = "refactor.multi-model.review";
+pub const EXAMPLES_KIND: &str = "refactor.multi-model.examples";
+
+/// The four role actions on a range, then the fix/explain pair for each of our diagnostics,
+/// each named after its finding; only the kinds `only` asks for, when the client says.
 pub fn code_actions(
     uri: &Uri,
     range: Range,
     version: i32,
     diagnostics: &[Diagnostic],
+    only: Option<&[CodeActionKind]>,
 ) -> Vec<CodeAction> {
     let target = |diagnostic: Option<Diagnostic>| Target {
         uri: uri.clone(),
@@ -66,22 +75,51 @@ pub fn code_actions(
         task: None,
         diagnostic,
     };
-    let action = |title: &str,
+    let action = |title: String,
                   kind: CodeActionKind,
                   command: &str,
                   target: Target,
                   diagnostics: Option<Vec<Diagnostic>>| CodeAction {
-        title: title.to_string(),
+        title: title.clone(),
         kind: Some(kind),
         diagnostics,
         command: Some(Command {
-            title: title.to_string(),
+            title,
             command: command.to_string(),
             arguments: Some(vec![serde_json::to_value(target).unwrap_or(Value::Null)]),
         }),
         ..CodeAction::default()
     };
-    let mut actions = Vec::new();
+    let mut actions = vec![
+        action(
+            "Plan with Sisyphus".into(),
+            CodeActionKind::REFACTOR,
+            PLAN,
+            target(None),
+            None,
+        ),
+        action(
+            "Implement with Hephaestus".into(),
+            CodeActionKind::REFACTOR_REWRITE,
+            IMPLEMENT,
+            target(None),
+            None,
+        ),
+        action(
+            "Review with Oracle".into(),
+            CodeActionKind::new(REVIEW_KIND),
+            REVIEW,
+            target(None),
+            None,
+        ),
+        action(
+            "Find examples with Librarian".into(),
+            CodeActionKind::new(EXAMPLES_KIND),
+            EXAMPLES,
+            target(None),
+            None,
+        ),
+    ];
     for diagnostic in diagnostics.iter().filter(|d| {
         d.source
             .as_deref()
@@ -89,48 +127,72 @@ pub fn code_actions(
     }) {
         let mut on_finding = target(Some(diagnostic.clone()));
         on_finding.range = diagnostic.range;
+        let finding = finding_name(diagnostic);
         actions.push(action(
-            "Fix with Hephaestus",
+            format!("Fix {finding} with Hephaestus"),
             CodeActionKind::QUICKFIX,
             FIX,
             on_finding.clone(),
             Some(vec![diagnostic.clone()]),
         ));
         actions.push(action(
-            "Explain finding",
+            format!("Explain {finding}"),
             CodeActionKind::QUICKFIX,
             EXPLAIN,
             on_finding,
             Some(vec![diagnostic.clone()]),
         ));
     }
-    actions.push(action(
-        "Plan with Sisyphus",
-        CodeActionKind::REFACTOR,
-        PLAN,
-        target(None),
-        None,
-    ));
-    actions.push(action(
-        "Implement with Hephaestus",
-        CodeActionKind::REFACTOR_REWRITE,
-        IMPLEMENT,
-        target(None),
-        None,
-    ));
-    actions.push(action(
-        "Review with Oracle",
-        CodeActionKind::new("source.multi-model.review"),
-        REVIEW,
-        target(None),
-        None,
-    ));
-    actions.push(action(
-        "Find examples with Librarian",
-        CodeActionKind::new("source.multi-model.examples"),
-        EXAMPLES,
-        target(None),
-        None,
-    ));
+    if let Some(only) = only {
+        actions.retain(|a| a.kind.as_ref().is_some_and(|kind| wanted(kind, only)));
+    }
     actions
+}
+
+/// A finding as a title names it: its code and line ("MM-PY-SQL (line 10)"), so that two
+/// findings under one selection give two distinct pairs of actions.
+fn finding_name(diagnostic: &Diagnostic) -> String {
+    let line = diagnostic.range.start.line + 1;
+    match &diagnostic.code {
+        Some(NumberOrString::String(code)) if !code.is_empty() => format!("{code} (line {line})"),
+        Some(NumberOrString::Number(code)) => format!("{code} (line {line})"),
+        _ => format!("finding (line {line})"),
+    }
+}
+
+/// Whether `kind` is one of `only` or below one of them (`refactor` covers
+/// `refactor.rewrite`), as the LSP's `CodeActionContext.only` means it.
+fn wanted(kind: &CodeActionKind, only: &[CodeActionKind]) -> bool {
+    let kind = kind.as_str();
+    only.iter().any(|o| {
+        let o = o.as_str();
+        kind == o
+            || kind
+                .strip_prefix(o)
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_keeps_the_kinds_asked_for_and_their_subkinds() {
+        fn check(only: &[&str], kind: &str, expect: bool) {
+            let only: Vec<CodeActionKind> = only
+                .iter()
+                .map(|k| CodeActionKind::new(k.to_string()))
+                .collect();
+            let kind = CodeActionKind::new(kind.to_string());
+            assert_eq!(wanted(&kind, &only), expect, "{only:?} {kind:?}");
+        }
+        check(&["refactor"], "refactor.rewrite", true);
+        check(&["refactor"], REVIEW_KIND, true);
+        check(&["refactor"], "refactor", true);
+        check(&["quickfix"], "refactor", false);
+        check(&["refactor.rewrite"], "refactor", false);
+        check(&["refactor"], "refactorx", false);
+        check(&["source"], REVIEW_KIND, false);
+    }
 }

@@ -106,18 +106,7 @@ pub fn to_range(rope: &Rope, chars: std::ops::Range<usize>, encoding: Encoding) 
     )
 }
 
-/// A line's length in chars, its line break excluded.
-pub fn line_len_without_break(rope: &Rope, line: usize) -> usize {
-    let slice = rope.line(line);
-    let mut len = slice.len_chars();
-    if 0 < len && slice.char(len - 1) == '\n' {
-        len -= 1;
-    }
-    if 0 < len && slice.char(len - 1) == '\r' {
-        len -= 1;
-    }
-    len
-}
+pub use crate::syntax::line_len_without_break;
 
 #[cfg(test)]
 mod tests {

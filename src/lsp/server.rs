@@ -11,7 +11,7 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::commands::{self, Target};
-use super::documents::Documents;
+use super::documents::{Document, Documents};
 use super::jobs::{JobKind, Jobs};
 use super::position::{Encoding, to_char_range};
 use crate::config::{Config, ConfigError, ConfigSearch, ConfigStamp, ProcessEnv, discover};
@@ -229,6 +229,31 @@ impl Inner {
                 }
             }
         }
+    }
+
+    /// The range a role works on for a selection: the selection itself, or for a cursor
+    /// (an empty range; Helix's one-character selection) the enclosing definition from the
+    /// kept parse, by indentation for files without a grammar — for code actions and
+    /// commands alike, so a role never gets an empty selection.
+    pub fn target_range(&self, uri: &Uri, document: &Document, range: Range) -> Range {
+        let encoding = self.encoding();
+        let (chars, _) = to_char_range(&document.rope, range, encoding);
+        let cursor = chars.is_empty() || (self.caps().cursor_is_a_character && chars.len() == 1);
+        if !cursor {
+            // Positions past the text are clamped, as everywhere else.
+            return super::position::to_range(&document.rope, chars, encoding);
+        }
+        let tree = self
+            .documents
+            .tree(uri)
+            .filter(|(_, _, _, version)| *version == document.version);
+        let scope = crate::syntax::cursor_target(
+            &document.rope,
+            tree.as_ref()
+                .map(|(language, tree, _, _)| (*language, tree)),
+            chars.start,
+        );
+        super::position::to_range(&document.rope, scope, encoding)
     }
 
     /// Logs the metrics writes that failed since the last call (a job never fails for them).
@@ -454,7 +479,8 @@ impl LanguageServer for Backend {
                             CodeActionKind::QUICKFIX,
                             CodeActionKind::REFACTOR,
                             CodeActionKind::REFACTOR_REWRITE,
-                            CodeActionKind::SOURCE,
+                            CodeActionKind::new(commands::REVIEW_KIND),
+                            CodeActionKind::new(commands::EXAMPLES_KIND),
                         ]),
                         ..CodeActionOptions::default()
                     },
@@ -625,61 +651,14 @@ impl LanguageServer for Backend {
                 uri.as_str()
             )));
         };
-        let encoding = self.inner.encoding();
-        let (chars, _) = to_char_range(&document.rope, params.range, encoding);
-        // Nothing selected: the cursor's enclosing definition, from the kept parse (by
-        // indentation for files without a grammar).
-        // Helix's cursor is a one-character selection: from Helix, that is a cursor too.
-        let cursor =
-            chars.is_empty() || (self.inner.caps().cursor_is_a_character && chars.len() == 1);
-        let scope = cursor
-            .then(|| self.inner.documents.tree(&uri))
-            .flatten()
-            .filter(|(_, _, _, version)| *version == document.version)
-            .and_then(|(language, tree, rope, _)| {
-                // A cursor in a line's indentation means what the line holds.
-                let line = rope.char_to_line(chars.start);
-                let line_start = rope.line_to_byte(line);
-                let indent = rope
-                    .line(line)
-                    .bytes()
-                    .take_while(|b| *b == b' ' || *b == b'\t')
-                    .count();
-                let at = rope.char_to_byte(chars.start).max(line_start + indent);
-                // Node text straight from the rope: no copy of the document per request.
-                let text = |node: tree_sitter::Node| {
-                    rope.byte_slice(node.byte_range())
-                        .chunks()
-                        .map(str::as_bytes)
-                };
-                let scopes = crate::syntax::enclosing_scopes(
-                    language,
-                    &tree,
-                    text,
-                    rope.len_bytes(),
-                    &(at..at),
-                );
-                let node = scopes.first()?;
-                // Whole lines: the definition with its indentation, as a user selects it.
-                let first_line = rope.byte_to_line(node.start_byte());
-                Some(rope.line_to_char(first_line)..rope.byte_to_char(node.end_byte()))
-            });
-        let range = if let Some(scope) = scope {
-            super::position::to_range(&document.rope, scope, encoding)
-        } else if cursor {
-            let line = document.rope.char_to_line(chars.start);
-            let rope = &document.rope;
-            let (first, last) =
-                crate::syntax::enclosing_block_in(rope.len_lines(), |i| rope.line(i).into(), line);
-            let start = document.rope.line_to_char(first);
-            let end = document.rope.line_to_char(last)
-                + super::position::line_len_without_break(&document.rope, last);
-            super::position::to_range(&document.rope, start..end, encoding)
-        } else {
-            super::position::to_range(&document.rope, chars, encoding)
-        };
-        let actions =
-            commands::code_actions(&uri, range, document.version, &params.context.diagnostics);
+        let range = self.inner.target_range(&uri, &document, params.range);
+        let actions = commands::code_actions(
+            &uri,
+            range,
+            document.version,
+            &params.context.diagnostics,
+            params.context.only.as_deref(),
+        );
         Ok(Some(
             actions
                 .into_iter()
@@ -700,14 +679,30 @@ impl LanguageServer for Backend {
         let inner = &self.inner;
         match params.command.as_str() {
             command if commands::role_of(command).is_some() => {
-                let target: Target = serde_json::from_value(argument).map_err(|err| {
-                    Error::invalid_params(format!("{command} needs {{uri, range, version}}: {err}"))
-                })?;
-                if !inner.documents.is_open(&target.uri) {
+                let target: Target = match serde_json::from_value(argument) {
+                    Ok(target) => target,
+                    Err(err) => {
+                        // Said on screen too: Helix's `:lsp-workspace-command` shows no reply.
+                        let message = format!(
+                            "{command} works on a selection: run it as a code action on the code (Helix: space a), or pass {{uri, range, version}} ({err})"
+                        );
+                        inner
+                            .client
+                            .show_message(MessageType::ERROR, message.clone())
+                            .await;
+                        return Err(Error::invalid_params(message));
+                    }
+                };
+                let Some(document) = inner.documents.snapshot(&target.uri) else {
                     return Err(Error::invalid_params(format!(
                         "{} is not open",
                         target.uri.as_str()
                     )));
+                };
+                let mut target = target;
+                // A fix or an explanation is about its diagnostic's range, as given.
+                if target.diagnostic.is_none() && target.version == document.version {
+                    target.range = inner.target_range(&target.uri, &document, target.range);
                 }
                 let token = inner.jobs.start(
                     inner.clone(),

@@ -4,12 +4,13 @@
 //! A language is a tree-sitter grammar plus query files in `queries/<language>/` (embedded in
 //! the binary); adding one is a table row, not code changes elsewhere. Files in a language
 //! without a grammar, or that do not parse, fall back to surrounding lines (context) and the
-//! indentation heuristic (code actions).
+//! indentation heuristic (code actions and cursor targets).
 
 mod block;
 mod context;
 mod language;
 mod outline;
+mod target;
 mod tree;
 
 pub use block::{enclosing_block, enclosing_block_in};
@@ -19,4 +20,5 @@ pub use context::{
 };
 pub use language::{Language, language_for};
 pub use outline::{Definition, DefinitionKind, Outline, outline};
+pub use target::{cursor_target, line_len_without_break};
 pub use tree::{MAX_PARSE_BYTES, Parsed, SyntaxTree, input_edit, parse};
