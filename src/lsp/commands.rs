@@ -182,9 +182,9 @@ mod tests {
         fn check(only: &[&str], kind: &str, expect: bool) {
             let only: Vec<CodeActionKind> = only
                 .iter()
-                .map(|k| CodeActionKind::new(k.to_string()))
+                .map(|k| CodeActionKind::from(k.to_string()))
                 .collect();
-            let kind = CodeActionKind::new(kind.to_string());
+            let kind = CodeActionKind::from(kind.to_string());
             assert_eq!(wanted(&kind, &only), expect, "{only:?} {kind:?}");
         }
         check(&["refactor"], "refactor.rewrite", true);
