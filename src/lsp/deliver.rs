@@ -152,18 +152,30 @@ async fn role_job(
             review: command == commands::REVIEW,
             request: target.task.clone().unwrap_or_default(),
         };
-        tokio::task::spawn_blocking(move || prepare(job)).await
+        crate::background::blocking("preparing the job's context", move || prepare(job)).await
     };
-    let Ok(Prepared {
+    let Prepared {
         offline_applies,
         offline_all,
         offline,
         gathered,
-    }) = prepared
-    else {
-        progress.end("the job's preparation failed".into()).await;
-        return;
+    } = match prepared {
+        Ok(prepared) => prepared,
+        Err(failed) => {
+            let message = failed.to_string();
+            inner.log(MessageType::ERROR, message.clone());
+            inner
+                .client
+                .show_message(MessageType::ERROR, message.clone())
+                .await;
+            observer.finish().await;
+            progress.end(message).await;
+            return;
+        }
     };
+    // The selection can start inside a secret (a key block's body): it is cut from the
+    // document's whole-file redaction too.
+    gathered.secrets.apply(&mut input.context[0]);
     input.context.extend(gathered.pieces);
     let candidates = gathered.candidates;
     // The planner sees the workspace, packed by priority around this file.
@@ -172,11 +184,30 @@ async fn role_job(
             Some(root) => {
                 let (config, focus, live) = (config.clone(), path.clone(), text.clone());
                 let tokens = gathered.tokens_left;
-                let packed = tokio::task::spawn_blocking(move || {
+                let packed = crate::background::blocking("packing the workspace", move || {
                     packed_workspace(&config, &root, focus.as_ref(), &live, tokens)
                 })
                 .await;
-                input.context.extend(packed.unwrap_or_default());
+                match packed {
+                    Ok(Ok(pieces)) => input.context.extend(pieces),
+                    // The plan goes on with the selection and its file, and the user knows
+                    // it was made without the rest of the workspace.
+                    failed => {
+                        let reason = match failed {
+                            Ok(Err(err)) => err.to_string(),
+                            Err(failed) => failed.to_string(),
+                            Ok(Ok(_)) => unreachable!("matched above"),
+                        };
+                        let message = format!(
+                            "workspace context failed: {reason}; planning without the workspace"
+                        );
+                        inner.log(MessageType::ERROR, message.clone());
+                        inner
+                            .client
+                            .show_message(MessageType::WARNING, message)
+                            .await;
+                    }
+                }
             }
             None => {
                 let mut budget = Budget::new(gathered.tokens_left);
@@ -241,7 +272,8 @@ async fn role_job(
         }
         Ok((RoleOutput::Review(review), None, model)) => {
             // Model findings that repeat an offline one confirm it; the rest are new.
-            let merged = crate::review::merge(&text, offline.clone(), &review, &model);
+            let rejections = crate::review::Rejections::for_file(&offline_all);
+            let merged = crate::review::merge(&text, offline.clone(), &review, &model, rejections);
             super::review::remember_verdicts(
                 inner,
                 &target.uri,
@@ -272,13 +304,23 @@ async fn role_job(
             let rejected = merged
                 .findings
                 .iter()
-                .filter(|f| f.rejected.is_some())
+                .filter(|f| f.rejected.is_some() && f.severity == crate::review::Severity::Hint)
+                .count();
+            let disputed = merged
+                .findings
+                .iter()
+                .filter(|f| f.rejected.is_some() && f.severity != crate::review::Severity::Hint)
                 .count();
             let mut notes = Vec::new();
             if !offline.is_empty() {
                 notes.push(format!(
                     "of {} offline findings, {confirmed} confirmed, {rejected} rejected",
                     offline.len()
+                ));
+            }
+            if 0 < disputed {
+                notes.push(format!(
+                    "{disputed} disputed by the model and kept (high confidence, or the file addresses an AI reviewer)"
                 ));
             }
             if 0 < dropped {
@@ -640,7 +682,12 @@ fn indent_for(rope: &Rope, at: usize, code: &str) -> String {
                 out.push_str(&indentation);
             }
         } else if at_column < indentation.chars().count() {
-            out.push_str(&indentation[at_column.min(indentation.len())..]);
+            // A column in characters: indentation may hold non-ASCII spaces (U+00A0, U+3000).
+            let from = indentation
+                .char_indices()
+                .nth(at_column)
+                .map_or(indentation.len(), |(i, _)| i);
+            out.push_str(&indentation[from..]);
         }
         out.push_str(
             l.get(common.min(l.len() - l.trim_start().len())..)
