@@ -265,6 +265,26 @@ async fn role_job(
             offer_code(inner, &code.joined()).await;
             message
         }
+        // Data is not code for this file (a `{"findings": …}` answer to a coding task):
+        // it is shown, never inserted. In a JSON document it is the code.
+        Ok((RoleOutput::Code(code), None, model))
+            if code.is_json()
+                && !crate::roles::hephaestus::is_json_document(
+                    &document.language_id,
+                    path.as_deref(),
+                ) =>
+        {
+            let message = format!(
+                "{model} answered with JSON, not code for this {} file: nothing was applied; the answer is in a new document",
+                document.language_id
+            );
+            inner
+                .client
+                .show_message(MessageType::WARNING, message.clone())
+                .await;
+            offer_code(inner, &code.joined()).await;
+            message
+        }
         Ok((RoleOutput::Code(code), None, model)) => {
             apply_code(inner, &target.uri, mark, &code.joined())
                 .await
@@ -374,6 +394,19 @@ async fn role_job(
                 crate::index::local_answer(candidates.clone(), &failure_message(role, &err));
             open_markdown(inner, "examples", &label, &examples.to_markdown()).await;
             format!("{} examples from the local index", examples.examples.len())
+        }
+        // Prose where code was asked, on every model: the answer may still help the user,
+        // as a document; nothing is inserted.
+        Err(err) if role == Role::Hephaestus && unusable_answer(&err).is_some() => {
+            let answer = unusable_answer(&err).unwrap_or_default();
+            let message = "Hephaestus answered in prose, not code: nothing was applied; the answer is in a new document".to_string();
+            inner
+                .client
+                .show_message(MessageType::WARNING, message.clone())
+                .await;
+            inner.log(MessageType::WARNING, failure_message(role, &err));
+            open_markdown(inner, "code", "hephaestus", &answer).await;
+            message
         }
         Err(err) => {
             let message = failure_message(role, &err);
@@ -863,6 +896,18 @@ fn diagnostic(finding: &Finding, model: &str) -> Diagnostic {
 }
 
 /// One message that says which role and model failed, how, and what to do.
+/// The last answer a model gave that could not be used, if the job failed on one.
+fn unusable_answer(err: &ExecuteError) -> Option<String> {
+    let ExecuteError::Exhausted { attempts, .. } = err else {
+        return None;
+    };
+    attempts
+        .iter()
+        .rev()
+        .find_map(|a| a.answer.clone())
+        .filter(|answer| !answer.trim().is_empty())
+}
+
 fn failure_message(role: Role, err: &ExecuteError) -> String {
     let ExecuteError::Exhausted { attempts, .. } = err else {
         return err.to_string();

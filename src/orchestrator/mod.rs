@@ -139,6 +139,9 @@ pub struct FailedAttempt {
     pub model: String,
     pub class: ErrorClass,
     pub message: String,
+    /// The model's answer when it could not be used (prose where code was asked): the
+    /// user may still want to read it.
+    pub answer: Option<String>,
 }
 
 #[derive(Debug, PartialEq, thiserror::Error)]
@@ -354,6 +357,7 @@ impl Orchestrator {
                         model: agent.model.clone(),
                         class: ErrorClass::Unavailable,
                         message: reason,
+                        answer: None,
                     });
                     continue;
                 }
@@ -459,6 +463,10 @@ impl Orchestrator {
                             model: agent.model.clone(),
                             class,
                             message: error.to_string(),
+                            answer: match &error {
+                                ProviderError::InvalidOutput { raw, .. } => Some(raw.clone()),
+                                _ => None,
+                            },
                         });
                         let retry_delay = match class {
                             ErrorClass::Transient if error.is_stall() => {
