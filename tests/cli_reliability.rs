@@ -51,7 +51,11 @@ fn workspace(mock: &MockServer, files: &[(&str, &str)], hephaestus: &str, extra:
         "  hephaestus: {{ model: \"hephaestus-model:1\", provider: ollama, api_base: \"{}\", fallback: []{hephaestus} }}\n",
         mock.url
     ));
-    write(ws.path(), "config/multi_model.yaml", &config_yaml(&agents, extra));
+    write(
+        ws.path(),
+        "config/multi_model.yaml",
+        &config_yaml(&agents, extra),
+    );
     ws
 }
 
@@ -81,7 +85,11 @@ async fn the_librarians_candidate_cut_inside_a_key_block_sends_no_key_line() {
     mock.on("POST", CHAT, examples());
     let ws = workspace(&mock, &[("app/tls.py", &tls_py())], "", "");
 
-    let out = run(&ws, &["--role", "librarian", "--task", "load the server key"]).await;
+    let out = run(
+        &ws,
+        &["--role", "librarian", "--task", "load the server key"],
+    )
+    .await;
 
     assert!(out.status.success(), "{}", stderr(&out));
     let sent = prompt(&mock);

@@ -196,7 +196,10 @@ fn plan_answer() -> Reply {
 async fn a_plan_in_a_workspace_with_a_non_ascii_file_name_is_given_the_packed_workspace() {
     let files = [
         ("src/app.py", APP),
-        ("abcde€.md", "# Notes\n\nSHELL-NOTES: commands come from the admin form.\n"),
+        (
+            "abcde€.md",
+            "# Notes\n\nSHELL-NOTES: commands come from the admin form.\n",
+        ),
         ("docs/ñandú.md", "Deployment guide.\n"),
     ];
     let w = world(&files, None, "").await;
@@ -250,7 +253,8 @@ async fn a_workspace_that_cannot_be_packed_is_a_warning_not_an_empty_workspace()
 #[tokio::test(flavor = "multi_thread")]
 async fn the_librarians_candidate_cut_inside_a_key_block_sends_no_key_line() {
     let tls = tls_py();
-    let main = "from app.tls import load_server_key\n\n\ndef start():\n    return load_server_key()\n";
+    let main =
+        "from app.tls import load_server_key\n\n\ndef start():\n    return load_server_key()\n";
     let w = world(&[("app/tls.py", &tls), ("app/main.py", main)], None, "").await;
     let examples = json!({"examples": [{"path": "app/tls.py", "start_line": 10, "end_line": 12,
                                         "snippet": "def load_server_key():",
@@ -261,8 +265,14 @@ async fn the_librarians_candidate_cut_inside_a_key_block_sends_no_key_line() {
     w.client.open(&uri, main).await;
 
     let task = Some("load the server key");
-    let token = run_with_task(&w.client, "multi-model.examples", &uri, range(4, 4, 4, 28), task)
-        .await;
+    let token = run_with_task(
+        &w.client,
+        "multi-model.examples",
+        &uri,
+        range(4, 4, 4, 28),
+        task,
+    )
+    .await;
     ended(&w.client, &token).await;
 
     let sent = prompt(&w.librarian);
@@ -319,8 +329,14 @@ async fn a_never_send_files_definitions_reach_no_model_through_the_index() {
     let review = run(&w.client, "multi-model.review", &uri, range(3, 0, 4, 25)).await;
     ended(&w.client, &review).await;
     let task = Some("unlock the vault");
-    let search = run_with_task(&w.client, "multi-model.examples", &uri, range(4, 4, 4, 25), task)
-        .await;
+    let search = run_with_task(
+        &w.client,
+        "multi-model.examples",
+        &uri,
+        range(4, 4, 4, 25),
+        task,
+    )
+    .await;
     ended(&w.client, &search).await;
 
     for (role, mock) in [("oracle", &w.oracle), ("librarian", &w.librarian)] {
@@ -350,7 +366,11 @@ async fn a_stalled_model_is_retried_once_and_the_wait_shows_in_progress() {
     let token = run(&w.client, "multi-model.implement", &uri, range(4, 4, 4, 18)).await;
     let end = ended(&w.client, &token).await;
 
-    assert_eq!(w.hephaestus.requests().len(), 2, "one attempt and one retry");
+    assert_eq!(
+        w.hephaestus.requests().len(),
+        2,
+        "one attempt and one retry"
+    );
     let reports = reports(&w.client, &token);
     assert!(
         reports
@@ -386,7 +406,10 @@ async fn a_json_answer_to_a_coding_task_opens_as_a_document_and_is_not_inserted(
     let documents = created(&w.client);
     assert_eq!(documents.len(), 1, "{documents:#?}");
     assert!(documents[0].0.contains("/.agent/code/"), "{documents:#?}");
-    assert!(documents[0].1.contains("{\"findings\": \"oops\"}"), "{documents:#?}");
+    assert!(
+        documents[0].1.contains("{\"findings\": \"oops\"}"),
+        "{documents:#?}"
+    );
     let why = "answered with JSON, not code for this python file: nothing was applied";
     assert!(
         messages_shown(&w.client).iter().any(|m| m.contains(why)),
