@@ -715,12 +715,7 @@ fn indent_for(rope: &Rope, at: usize, code: &str) -> String {
                 out.push_str(&indentation);
             }
         } else if at_column < indentation.chars().count() {
-            // A column in characters: indentation may hold non-ASCII spaces (U+00A0, U+3000).
-            let from = indentation
-                .char_indices()
-                .nth(at_column)
-                .map_or(indentation.len(), |(i, _)| i);
-            out.push_str(&indentation[from..]);
+            out.push_str(&indentation[at_column.min(indentation.len())..]);
         }
         out.push_str(
             l.get(common.min(l.len() - l.trim_start().len())..)
