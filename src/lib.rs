@@ -3,6 +3,7 @@
 //! The library is the core (configuration, routing, and what later issues add); the binary's
 //! two faces, `cli` and the language server, translate between their world and this one.
 
+pub mod background;
 pub mod cli;
 pub mod config;
 pub mod doctor;

@@ -10,9 +10,11 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::index::{self, WorkspaceIndex};
+use crate::redact::FileSecrets;
 use crate::role::Role;
 use crate::roles::{ContextPiece, Example};
 use crate::syntax::{Budget, ContextOptions, Language, Parsed, context_for, context_in};
+use crate::workspace::WorkspaceError;
 
 /// A selection in a document, and what is known of the document.
 pub struct Selection<'a> {
@@ -42,6 +44,31 @@ pub struct Gathered {
     pub candidates: Option<Vec<Example>>,
     /// Tokens of the role's budget not spent yet (what packing may use).
     pub tokens_left: usize,
+    /// The document's secrets, found on the whole of it: the caller carries them into the
+    /// selection's own piece (empty when no prompt is redacted).
+    pub secrets: FileSecrets,
+}
+
+/// `read` as the models may see it: never-send files are not read at all (so their
+/// definitions and snippets reach no model through the index), and the others come
+/// redacted whole — line for line, so the index's rows still point at the right lines —
+/// when prompts are redacted. Snippets cut from them then never split a secret.
+pub fn model_reader(
+    config: &Config,
+    read: impl Fn(&str) -> Option<String>,
+) -> impl Fn(&str) -> Option<String> {
+    let redacts = crate::redact::required_for_context(config);
+    let deny = config.privacy.never_send.clone();
+    move |rel: &str| {
+        if crate::redact::never_send(Path::new(rel), &deny) {
+            return None;
+        }
+        let text = read(rel)?;
+        Some(match redacts {
+            true => crate::redact::redact(&text).text,
+            false => text,
+        })
+    }
 }
 
 /// Gathers the context of `selection` for its role: the syntax context from the parse,
@@ -73,8 +100,17 @@ pub fn gather(
             options,
         ),
     };
+    let secrets = match crate::redact::required_for_context(config) {
+        true => FileSecrets::find(selection.text),
+        false => FileSecrets::default(),
+    };
+    let mut around = around;
+    for piece in &mut around.pieces {
+        secrets.apply(piece);
+    }
     let mut budget = Budget::new(around.tokens_left);
     let mut candidates = None;
+    let read = model_reader(config, read);
     // A file is read once, however many of its definitions are shown.
     let read_files = RefCell::new(HashMap::new());
     let read = |rel: &str| {
@@ -103,27 +139,27 @@ pub fn gather(
         pieces,
         candidates,
         tokens_left,
+        secrets,
     }
 }
 
 /// Sisyphus's view of the workspace: packed by priority around `focus` (absolute) within
 /// `tokens`, never-send files dropped, and the focus file as the editor has it (`live`)
-/// rather than as saved. Walks the disk: call it from a blocking task.
+/// rather than as saved. Walks the disk: call it from a blocking task. A workspace that
+/// cannot be walked is an error for the caller to report, not an empty workspace.
 pub fn packed_workspace(
     config: &Config,
     root: &Path,
     focus: Option<&PathBuf>,
     live: &str,
     tokens: usize,
-) -> Vec<ContextPiece> {
-    let Ok(mut packed) = crate::workspace::pack(
+) -> Result<Vec<ContextPiece>, WorkspaceError> {
+    let mut packed = crate::workspace::pack(
         root,
         focus.map(PathBuf::as_path),
         &config.context.exclude,
         tokens,
-    ) else {
-        return Vec::new();
-    };
+    )?;
     crate::redact::drop_never_send(&mut packed.pieces, &config.privacy.never_send);
     let focus_rel = focus.and_then(|p| p.strip_prefix(root).ok());
     for piece in &mut packed.pieces {
@@ -131,7 +167,7 @@ pub fn packed_workspace(
             piece.text = live.to_string();
         }
     }
-    packed.pieces
+    Ok(packed.pieces)
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@ use crate::config::ProcessEnv;
 use crate::orchestrator::{ExecuteError, Orchestrator, new_job_id};
 use crate::redact::never_send;
 use crate::review::{
-    Baseline, FileReport, Finding, Severity, candidates, fails, merge, model_unavailable,
-    read_source, review_input, review_source, sources,
+    Baseline, FileReport, Finding, Rejections, Severity, candidates, fails, merge,
+    model_unavailable, read_source, review_input, review_source, sources,
 };
 
 pub(super) fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), Failure> {
@@ -149,7 +149,8 @@ async fn with_model(
         .await
     {
         Ok(served) => {
-            let merged = merge(text, offline, &served.output, &served.model);
+            let rejections = Rejections::for_file(&offline);
+            let merged = merge(text, offline, &served.output, &served.model, rejections);
             if 0 < merged.unanchored {
                 eprintln!(
                     "note: {} model finding(s) for {display} quoted no line of the file and were dropped",

@@ -12,8 +12,8 @@ use super::{Failure, exit, load_config, workspace};
 use crate::config::Config;
 use crate::index::{WorkspaceIndex, candidate_pieces, local_answer, local_examples};
 use crate::orchestrator::{
-    Event, ExecuteError, MetricsRecorder, Observer, RunDir, new_job_id, recording_orchestrator,
-    run_pipeline,
+    Event, ExecuteError, MetricsRecorder, Observer, RunDir, WAITING_REPORT, new_job_id,
+    recording_orchestrator, run_pipeline,
 };
 use crate::request::{PipelineRequest, TaskRequest};
 use crate::role::Role;
@@ -94,19 +94,31 @@ async fn single(config: Config, request: TaskRequest) -> Result<(), Failure> {
     // these candidates, and without a model they are the answer.
     let candidates = if role == Role::Librarian {
         let (root, exclude) = (root.clone(), config.context.exclude.clone());
+        let config = config.clone();
         let task = request.task.clone();
-        tokio::task::spawn_blocking(move || {
-            let index = WorkspaceIndex::build(&root, &exclude).ok()?;
-            Some(local_examples(
+        let ranked = crate::background::blocking("indexing the workspace", move || {
+            let index = WorkspaceIndex::build(&root, &exclude)?;
+            Ok::<_, crate::workspace::WorkspaceError>(local_examples(
                 &index,
                 &task,
                 crate::index::CANDIDATES,
-                |rel| std::fs::read_to_string(root.join(rel)).ok(),
+                crate::role_context::model_reader(&config, |rel| {
+                    std::fs::read_to_string(root.join(rel)).ok()
+                }),
             ))
         })
-        .await
-        .ok()
-        .flatten()
+        .await;
+        match ranked {
+            Ok(Ok(found)) => Some(found),
+            Ok(Err(err)) => {
+                eprintln!("warning: workspace context failed: {err}");
+                None
+            }
+            Err(failed) => {
+                eprintln!("warning: workspace context failed: {failed}");
+                None
+            }
+        }
     } else {
         None
     };
@@ -284,6 +296,14 @@ impl Observer for CliObserver {
             Event::Text(_) => {}
             Event::Discarded { .. } if self.stream_text => {
                 eprintln!("\n[the text above is discarded: {event}]");
+            }
+            // A line on the first report, then about every ten seconds: a terminal log,
+            // not a ticker.
+            Event::Waiting { waited, .. } => {
+                let secs = waited.as_secs();
+                if secs < 2 * WAITING_REPORT.as_secs() || secs % 10 < WAITING_REPORT.as_secs() {
+                    eprintln!("{event}");
+                }
             }
             other => eprintln!("{other}"),
         }

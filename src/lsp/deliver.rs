@@ -175,18 +175,30 @@ async fn role_job(
             review: command == commands::REVIEW,
             request: target.task.clone().unwrap_or_default(),
         };
-        tokio::task::spawn_blocking(move || prepare(job)).await
+        crate::background::blocking("preparing the job's context", move || prepare(job)).await
     };
-    let Ok(Prepared {
+    let Prepared {
         offline_applies,
         offline_all,
         offline,
         gathered,
-    }) = prepared
-    else {
-        progress.end("the job's preparation failed".into()).await;
-        return;
+    } = match prepared {
+        Ok(prepared) => prepared,
+        Err(failed) => {
+            let message = failed.to_string();
+            inner.log(MessageType::ERROR, message.clone());
+            inner
+                .client
+                .show_message(MessageType::ERROR, message.clone())
+                .await;
+            observer.finish().await;
+            progress.end(message).await;
+            return;
+        }
     };
+    // The selection can start inside a secret (a key block's body): it is cut from the
+    // document's whole-file redaction too.
+    gathered.secrets.apply(&mut input.context[0]);
     input.context.extend(gathered.pieces);
     let candidates = gathered.candidates;
     // The planner sees the workspace, packed by priority around this file.
@@ -195,11 +207,30 @@ async fn role_job(
             Some(root) => {
                 let (config, focus, live) = (config.clone(), path.clone(), text.clone());
                 let tokens = gathered.tokens_left;
-                let packed = tokio::task::spawn_blocking(move || {
+                let packed = crate::background::blocking("packing the workspace", move || {
                     packed_workspace(&config, &root, focus.as_ref(), &live, tokens)
                 })
                 .await;
-                input.context.extend(packed.unwrap_or_default());
+                match packed {
+                    Ok(Ok(pieces)) => input.context.extend(pieces),
+                    // The plan goes on with the selection and its file, and the user knows
+                    // it was made without the rest of the workspace.
+                    failed => {
+                        let reason = match failed {
+                            Ok(Err(err)) => err.to_string(),
+                            Err(failed) => failed.to_string(),
+                            Ok(Ok(_)) => unreachable!("matched above"),
+                        };
+                        let message = format!(
+                            "workspace context failed: {reason}; planning without the workspace"
+                        );
+                        inner.log(MessageType::ERROR, message.clone());
+                        inner
+                            .client
+                            .show_message(MessageType::WARNING, message)
+                            .await;
+                    }
+                }
             }
             None => {
                 let mut budget = Budget::new(gathered.tokens_left);
@@ -257,6 +288,26 @@ async fn role_job(
             offer_code(inner, &code.joined()).await;
             message
         }
+        // Data is not code for this file (a `{"findings": …}` answer to a coding task):
+        // it is shown, never inserted. In a JSON document it is the code.
+        Ok((RoleOutput::Code(code), None, model))
+            if code.is_json()
+                && !crate::roles::hephaestus::is_json_document(
+                    &document.language_id,
+                    path.as_deref(),
+                ) =>
+        {
+            let message = format!(
+                "{model} answered with JSON, not code for this {} file: nothing was applied; the answer is in a new document",
+                document.language_id
+            );
+            inner
+                .client
+                .show_message(MessageType::WARNING, message.clone())
+                .await;
+            offer_code(inner, &code.joined()).await;
+            message
+        }
         Ok((RoleOutput::Code(code), None, model)) => {
             apply_code(inner, &target.uri, mark, &code.joined())
                 .await
@@ -264,7 +315,8 @@ async fn role_job(
         }
         Ok((RoleOutput::Review(review), None, model)) => {
             // Model findings that repeat an offline one confirm it; the rest are new.
-            let merged = crate::review::merge(&text, offline.clone(), &review, &model);
+            let rejections = crate::review::Rejections::for_file(&offline_all);
+            let merged = crate::review::merge(&text, offline.clone(), &review, &model, rejections);
             super::review::remember_verdicts(
                 inner,
                 &target.uri,
@@ -295,13 +347,23 @@ async fn role_job(
             let rejected = merged
                 .findings
                 .iter()
-                .filter(|f| f.rejected.is_some())
+                .filter(|f| f.rejected.is_some() && f.severity == crate::review::Severity::Hint)
+                .count();
+            let disputed = merged
+                .findings
+                .iter()
+                .filter(|f| f.rejected.is_some() && f.severity != crate::review::Severity::Hint)
                 .count();
             let mut notes = Vec::new();
             if !offline.is_empty() {
                 notes.push(format!(
                     "of {} offline findings, {confirmed} confirmed, {rejected} rejected",
                     offline.len()
+                ));
+            }
+            if 0 < disputed {
+                notes.push(format!(
+                    "{disputed} disputed by the model and kept (high confidence, or the file addresses an AI reviewer)"
                 ));
             }
             if 0 < dropped {
@@ -355,6 +417,19 @@ async fn role_job(
                 crate::index::local_answer(candidates.clone(), &failure_message(role, &err));
             open_markdown(inner, "examples", &label, &examples.to_markdown()).await;
             format!("{} examples from the local index", examples.examples.len())
+        }
+        // Prose where code was asked, on every model: the answer may still help the user,
+        // as a document; nothing is inserted.
+        Err(err) if role == Role::Hephaestus && unusable_answer(&err).is_some() => {
+            let answer = unusable_answer(&err).unwrap_or_default();
+            let message = "Hephaestus answered in prose, not code: nothing was applied; the answer is in a new document".to_string();
+            inner
+                .client
+                .show_message(MessageType::WARNING, message.clone())
+                .await;
+            inner.log(MessageType::WARNING, failure_message(role, &err));
+            open_markdown(inner, "code", "hephaestus", &answer).await;
+            message
         }
         Err(err) => {
             let message = failure_message(role, &err);
@@ -839,6 +914,18 @@ fn diagnostic(finding: &Finding, model: &str) -> Diagnostic {
 }
 
 /// One message that says which role and model failed, how, and what to do.
+/// The last answer a model gave that could not be used, if the job failed on one.
+fn unusable_answer(err: &ExecuteError) -> Option<String> {
+    let ExecuteError::Exhausted { attempts, .. } = err else {
+        return None;
+    };
+    attempts
+        .iter()
+        .rev()
+        .find_map(|a| a.answer.clone())
+        .filter(|answer| !answer.trim().is_empty())
+}
+
 fn failure_message(role: Role, err: &ExecuteError) -> String {
     let ExecuteError::Exhausted { attempts, .. } = err else {
         return err.to_string();

@@ -72,7 +72,7 @@ pub async fn build(inner: &Arc<Inner>) {
         false => None,
     };
     let started = Instant::now();
-    let built = tokio::task::spawn_blocking(move || {
+    let built = crate::background::blocking("indexing the workspace", move || {
         let filter = Filter::new(&root, &exclude)?;
         WorkspaceIndex::build(&root, &exclude).map(|index| (index, filter))
     })
@@ -101,20 +101,29 @@ pub async fn build(inner: &Arc<Inner>) {
                 *inner.index.index.write().unwrap_or_else(|p| p.into_inner()) = Some(index);
                 std::mem::take(&mut *deferred)
             };
-            let inner = inner.clone();
-            let _ = tokio::task::spawn_blocking(move || {
-                files_changed(&inner, &deferred);
-                for uri in inner.documents.uris() {
-                    refresh_document(&inner, &uri);
-                }
-            })
-            .await;
-            message
+            let catch_up = {
+                let inner = inner.clone();
+                crate::background::blocking("updating the index", move || {
+                    files_changed(&inner, &deferred);
+                    for uri in inner.documents.uris() {
+                        refresh_document(&inner, &uri);
+                    }
+                })
+                .await
+            };
+            match catch_up {
+                Ok(()) => (MessageType::INFO, message),
+                Err(failed) => (MessageType::ERROR, format!("{message}; {failed}")),
+            }
         }
-        Ok(Err(err)) => format!("workspace not indexed: {err}"),
-        Err(err) => format!("workspace not indexed: {err}"),
+        Ok(Err(err)) => (MessageType::ERROR, format!("workspace not indexed: {err}")),
+        Err(failed) => (
+            MessageType::ERROR,
+            format!("workspace not indexed: {failed}"),
+        ),
     };
-    inner.log(MessageType::INFO, message.clone());
+    let (level, message) = message;
+    inner.log(level, message.clone());
     if let Some(progress) = progress {
         progress.end(message).await;
     }
@@ -127,7 +136,16 @@ pub fn document_changed(inner: &Arc<Inner>, uri: &Uri) {
     tokio::spawn(async move {
         if inner.index.pending.settled(&uri, ticket, DEBOUNCE).await {
             // Parsing a large file takes a while: not on the threads that answer requests.
-            let _ = tokio::task::spawn_blocking(move || refresh_document(&inner, &uri)).await;
+            let refreshed = {
+                let inner = inner.clone();
+                crate::background::blocking("re-indexing a document", move || {
+                    refresh_document(&inner, &uri)
+                })
+                .await
+            };
+            if let Err(failed) = refreshed {
+                inner.log(MessageType::ERROR, failed.to_string());
+            }
         }
     });
 }

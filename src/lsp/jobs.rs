@@ -51,7 +51,22 @@ impl Jobs {
         }
         let job_token = token.clone();
         tokio::spawn(async move {
-            super::deliver::run(&inner, &job_token, &cancel, kind).await;
+            // In a task of its own, so that a panic in the job is reported, not lost with
+            // the job (its progress would never end).
+            let job = {
+                let (inner, job_token) = (inner.clone(), job_token.clone());
+                tokio::spawn(
+                    async move { super::deliver::run(&inner, &job_token, &cancel, kind).await },
+                )
+            };
+            if let Err(error) = job.await {
+                let failed = crate::background::TaskFailed::new("the job", error);
+                inner.log(MessageType::ERROR, failed.to_string());
+                inner
+                    .client
+                    .show_message(MessageType::ERROR, failed.to_string())
+                    .await;
+            }
             inner.jobs.running.remove(&job_token);
             if let Some(request) = request {
                 inner.jobs.by_request.remove(&request);
@@ -211,6 +226,10 @@ impl ProgressObserver {
                                 .report(format!("{current} — ~{} tokens", streamed / 4))
                                 .await;
                         }
+                    }
+                    // Beside the attempt it belongs to, updated as the seconds pass.
+                    Event::Waiting { .. } => {
+                        progress.report(format!("{current} — {event}")).await;
                     }
                     Event::Attempt { .. } | Event::Phase { .. } => {
                         streamed = 0;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use dashmap::DashMap;
 use tower_lsp_server::ls_types::{
-    CodeDescription, Diagnostic, DiagnosticSeverity, NumberOrString, Uri,
+    CodeDescription, Diagnostic, DiagnosticSeverity, MessageType, NumberOrString, Uri,
 };
 
 use super::commands::DIAGNOSTIC_SOURCE;
@@ -34,6 +34,12 @@ enum Verdict {
         severity: Severity,
     },
     Rejected {
+        model: String,
+        reason: String,
+    },
+    /// Rejected, but the rejection was not applied (`review::Rejections`): the severity
+    /// stands, the model's reason is shown.
+    Disputed {
         model: String,
         reason: String,
     },
@@ -104,10 +110,12 @@ fn schedule(inner: &Arc<Inner>, uri: &Uri, delay: Duration) {
         // Parsing a large file takes a while: not on the threads that answer requests.
         let refreshed = {
             let (inner, uri) = (inner.clone(), uri.clone());
-            tokio::task::spawn_blocking(move || refresh(&inner, &uri)).await
+            crate::background::blocking("the offline review", move || refresh(&inner, &uri)).await
         };
-        if refreshed.unwrap_or(false) {
-            super::deliver::publish_findings(&inner, &uri).await;
+        match refreshed {
+            Ok(true) => super::deliver::publish_findings(&inner, &uri).await,
+            Ok(false) => {}
+            Err(failed) => inner.log(MessageType::ERROR, failed.to_string()),
         }
     });
 }
@@ -188,7 +196,13 @@ pub fn remember_verdicts(
     for finding in merged {
         let model = finding.model.clone().unwrap_or_default();
         let verdict = match (&finding.origin, &finding.rejected) {
-            (Origin::Offline, Some(reason)) => Verdict::Rejected {
+            (Origin::Offline, Some(reason)) if finding.severity == Severity::Hint => {
+                Verdict::Rejected {
+                    model,
+                    reason: reason.clone(),
+                }
+            }
+            (Origin::Offline, Some(reason)) => Verdict::Disputed {
                 model,
                 reason: reason.clone(),
             },
@@ -227,6 +241,9 @@ fn diagnostic(finding: &Finding, verdict: Option<&Verdict>) -> Diagnostic {
         Some(Verdict::Rejected { model, .. }) => {
             format!("{DIAGNOSTIC_SOURCE} (offline; rejected by {model})")
         }
+        Some(Verdict::Disputed { model, .. }) => {
+            format!("{DIAGNOSTIC_SOURCE} (offline; disputed by {model}, kept)")
+        }
     };
     let mut message = format!(
         "{}: {}\nRecommendation: {}",
@@ -236,6 +253,10 @@ fn diagnostic(finding: &Finding, verdict: Option<&Verdict>) -> Diagnostic {
         Some(Verdict::Rejected { model, reason }) => {
             message.push_str(&format!("\nRejected by {model}: {reason}"));
         }
+        Some(Verdict::Disputed { model, reason }) => message.push_str(&format!(
+            "\nDisputed by {model}: {reason} (kept: code under review cannot lower a \
+             high-confidence or prompt-injection finding)"
+        )),
         Some(Verdict::Confirmed {
             model,
             detail: Some(detail),

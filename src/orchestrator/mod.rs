@@ -13,6 +13,7 @@ mod synthesis;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -72,7 +73,16 @@ pub enum Event {
     Fallback { from: Role, to: Role, error: String },
     /// Secrets were replaced in the prompt before it was sent.
     Redacted { count: usize },
+    /// Still waiting for the attempt's first token, `waited` since it started (repeated
+    /// every `WAITING_REPORT` so a stalled model is visible while it stalls).
+    Waiting { model: String, waited: Duration },
 }
+
+/// How often a wait for the first token is reported.
+pub const WAITING_REPORT: Duration = Duration::from_secs(2);
+/// Retries on the same model after it stalled (a first-byte or idle timeout): a model
+/// that stalls twice is not worth a third wait; the fallback chain is.
+const MAX_STALL_RETRIES: u32 = 1;
 
 /// Receives a job's events.
 pub trait Observer: Send + Sync {
@@ -129,6 +139,9 @@ pub struct FailedAttempt {
     pub model: String,
     pub class: ErrorClass,
     pub message: String,
+    /// The model's answer when it could not be used (prose where code was asked): the
+    /// user may still want to read it.
+    pub answer: Option<String>,
 }
 
 #[derive(Debug, PartialEq, thiserror::Error)]
@@ -344,12 +357,14 @@ impl Orchestrator {
                         model: agent.model.clone(),
                         class: ErrorClass::Unavailable,
                         message: reason,
+                        answer: None,
                     });
                     continue;
                 }
             };
 
             let mut retries = 0;
+            let mut stalls = 0;
             let mut invalid_retried = false;
             loop {
                 attempt_no += 1;
@@ -360,10 +375,34 @@ impl Orchestrator {
                     attempt: attempt_no,
                 });
                 let started = Instant::now();
-                let result = tokio::select! {
-                    biased;
-                    _ = cancel.cancelled() => Err(ProviderError::Cancelled),
-                    result = self.attempt(served_by, agent, key.clone(), prompt, observer) => result,
+                let first_token = AtomicBool::new(false);
+                let result = {
+                    let attempt = self.attempt(
+                        served_by,
+                        agent,
+                        key.clone(),
+                        prompt,
+                        observer,
+                        &first_token,
+                    );
+                    tokio::pin!(attempt);
+                    let mut ticks = tokio::time::interval_at(
+                        tokio::time::Instant::now() + WAITING_REPORT,
+                        WAITING_REPORT,
+                    );
+                    loop {
+                        tokio::select! {
+                            biased;
+                            _ = cancel.cancelled() => break Err(ProviderError::Cancelled),
+                            result = &mut attempt => break result,
+                            _ = ticks.tick(), if !first_token.load(Ordering::Relaxed) => {
+                                observer.event(Event::Waiting {
+                                    model: agent.model.clone(),
+                                    waited: started.elapsed(),
+                                });
+                            }
+                        }
+                    }
                 };
                 let outcome = result.and_then(|completion| match parse(&completion) {
                     Ok(output) => Ok((output, completion)),
@@ -424,8 +463,20 @@ impl Orchestrator {
                             model: agent.model.clone(),
                             class,
                             message: error.to_string(),
+                            answer: match &error {
+                                ProviderError::InvalidOutput { raw, .. } => Some(raw.clone()),
+                                _ => None,
+                            },
                         });
                         let retry_delay = match class {
+                            ErrorClass::Transient if error.is_stall() => {
+                                stalls += 1;
+                                retries += 1;
+                                match stalls <= MAX_STALL_RETRIES {
+                                    true => self.retry.delay(retries, None, retry::jitter()),
+                                    false => None,
+                                }
+                            }
                             ErrorClass::Transient => {
                                 retries += 1;
                                 self.retry
@@ -466,12 +517,14 @@ impl Orchestrator {
         key: Option<crate::config::ApiKey>,
         prompt: &RolePrompt,
         observer: &dyn Observer,
+        first_token: &AtomicBool,
     ) -> Result<Completion, ProviderError> {
         let client = self.client(served_by, agent, key)?;
         let request = self.outgoing(prompt, agent, observer);
         let events = client.stream(&request).await?;
         let events = events.inspect(|event| {
             if let Ok(StreamEvent::Text(piece)) = event {
+                first_token.store(true, Ordering::Relaxed);
                 observer.event(Event::Text(piece.clone()));
             }
         });
@@ -597,6 +650,9 @@ impl fmt::Display for Event {
             Event::Fallback { from, to, .. } => write!(f, "falling back from {from} to {to}"),
             Event::Redacted { count: 1 } => f.write_str("redacted 1 secret from the prompt"),
             Event::Redacted { count } => write!(f, "redacted {count} secrets from the prompt"),
+            Event::Waiting { waited, .. } => {
+                write!(f, "waiting for the first token ({} s)", waited.as_secs())
+            }
         }
     }
 }

@@ -283,6 +283,7 @@ fn unexpected(phase: &str, role: Role, output: &RoleOutput) -> PipelineError {
                 model: String::new(),
                 class: crate::providers::ErrorClass::InvalidOutput,
                 message: format!("unexpected output kind: {output:?}"),
+                answer: None,
             }],
         },
     }

@@ -98,11 +98,13 @@ impl ProviderClient {
 
     /// Starts a streamed call; the events follow as they arrive.
     pub async fn stream(&self, request: &ChatRequest) -> Result<EventStream, ProviderError> {
+        let sent = tokio::time::Instant::now();
         let response = self.send_chat(request, true).await?;
         let state = StreamState {
             body: response.bytes_stream().boxed(),
             frames: FrameDecoder::new(self.provider.framing()),
             decoder: self.provider.decoder(),
+            first_byte: Some((sent + self.timeouts.first_byte, self.timeouts.first_byte)),
             idle: self.timeouts.idle,
             key: self.key.clone(),
             pending: VecDeque::new(),
@@ -318,6 +320,8 @@ struct StreamState {
     pending: VecDeque<StreamEvent>,
     /// An error to report once the events before it are delivered.
     failure: Option<ProviderError>,
+    /// Until the first chunk: when the first-byte timeout runs out, and its length.
+    first_byte: Option<(tokio::time::Instant, Duration)>,
     /// The answer so far, kept apart in `Incomplete` if the stream breaks.
     text: String,
     usage: Option<Usage>,
@@ -340,11 +344,18 @@ impl StreamState {
             if self.ended {
                 return None;
             }
-            match timeout(self.idle, self.body.next()).await {
-                Err(_) => self.fail(ProviderError::Timeout {
-                    phase: TimeoutPhase::Idle,
-                    after: self.idle,
-                }),
+            // Until the body's first chunk, the first-byte deadline holds (servers send
+            // the headers at once and think before the first token); then the idle one.
+            let (wait, phase, after) = match self.first_byte.take() {
+                Some((deadline, after)) => (
+                    deadline.saturating_duration_since(tokio::time::Instant::now()),
+                    TimeoutPhase::FirstByte,
+                    after,
+                ),
+                None => (self.idle, TimeoutPhase::Idle, self.idle),
+            };
+            match timeout(wait, self.body.next()).await {
+                Err(_) => self.fail(ProviderError::Timeout { phase, after }),
                 Ok(Some(Ok(chunk))) => {
                     let mut frames = Vec::new();
                     self.frames.push(&chunk, &mut frames);

@@ -103,6 +103,11 @@ impl ProviderError {
         }
     }
 
+    /// Whether the model stalled: no response, or no new data, within the timeout.
+    pub fn is_stall(&self) -> bool {
+        matches!(self, ProviderError::Timeout { .. })
+    }
+
     /// The delay the server asked for before a retry, if it named one.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {

@@ -12,6 +12,7 @@
 //! `xxxxxxxx`, `${DB_PASSWORD}`) or code (`os.environ["X"]`) are left alone, because a
 //! prompt stripped of ordinary code is worth less and hides nothing.
 
+mod carry;
 mod entropy;
 mod never_send;
 mod rules;
@@ -23,6 +24,7 @@ use regex::Regex;
 
 use crate::config::{AgentConfig, PrivacyConfig};
 
+pub use carry::FileSecrets;
 pub use never_send::{BadPattern, DenyList, drop_never_send, never_send};
 
 /// Text with its secrets replaced.
@@ -60,6 +62,20 @@ pub fn redact(text: &str) -> Redacted {
 /// endpoint on this machine unless the configuration says `redact_local: false`.
 pub fn required(agent: &AgentConfig, privacy: &PrivacyConfig) -> bool {
     privacy.redact_local || !is_loopback(&agent.api_base)
+}
+
+/// Whether context cut from files must be redacted before it is cut (`FileSecrets`): when
+/// any agent's prompts are redacted — a job may fall back from one agent to another.
+pub fn required_for_context(config: &crate::config::Config) -> bool {
+    let agents = &config.agents;
+    [
+        &agents.sisyphus,
+        &agents.hephaestus,
+        &agents.oracle,
+        &agents.librarian,
+    ]
+    .into_iter()
+    .any(|agent| required(agent, &config.privacy))
 }
 
 /// Whether `api_base` is on this machine: `localhost`, 127.0.0.0/8 or ::1. Anything else,
@@ -131,5 +147,7 @@ fn marker(kind: &str, replaced: &str) -> String {
     marker
 }
 
+#[cfg(test)]
+mod shapes;
 #[cfg(test)]
 mod tests;

@@ -31,6 +31,9 @@ pub(super) enum Test {
     /// A token of a known shape: anything but a placeholder, and with a digit (a generated
     /// token this long all but always has one; prose like `sk-not-a-real-key-here` has none).
     Token,
+    /// A token whose body may be letters only (Hugging Face's): anything but a
+    /// placeholder, with a digit or with both cases.
+    Prefixed,
     /// A credential in a URL: anything but a placeholder or a template.
     Credential,
     /// The value of a password-like name (`password`, `DB_PASS`, `passphrase`).
@@ -103,9 +106,10 @@ pub(super) const RULES: &[Rule] = &[
         pattern: r"(?P<secret>https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_\-]{20,})",
         test: Test::Token,
     },
+    // Bot, user, app-level, config (`xoxe.xoxp-…`) and refresh (`xoxe-…`) tokens.
     Rule {
         kind: "slack_token",
-        pattern: r"\b(?P<secret>xox[abposr]-[A-Za-z0-9\-]{10,}|xapp-\d-[A-Za-z0-9\-]{10,})",
+        pattern: r"\b(?P<secret>(?:xoxe\.)?xox[abposre]-[A-Za-z0-9\-]{10,}|xapp-\d-[A-Za-z0-9\-]{10,})",
         test: Test::Token,
     },
     // Secret and restricted keys, live and test (test keys read test-mode data), and
@@ -136,6 +140,99 @@ pub(super) const RULES: &[Rule] = &[
         pattern: r"\b(?P<secret>GOCSPX-[A-Za-z0-9_\-]{28})",
         test: Test::Token,
     },
+    // Tokens whose prefix alone says what they are (the gitleaks rule families).
+    Rule {
+        kind: "huggingface_token",
+        pattern: r"\b(?P<secret>hf_[A-Za-z0-9]{30,40}|api_org_[A-Za-z0-9]{30,40})\b",
+        test: Test::Prefixed,
+    },
+    Rule {
+        kind: "sendgrid_key",
+        pattern: r"\b(?P<secret>SG\.[A-Za-z0-9_\-]{20,24}\.[A-Za-z0-9_\-]{39,50})",
+        test: Test::Token,
+    },
+    Rule {
+        kind: "npm_token",
+        pattern: r"\b(?P<secret>npm_[A-Za-z0-9]{36})\b",
+        test: Test::Token,
+    },
+    Rule {
+        kind: "pypi_token",
+        pattern: r"\b(?P<secret>pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,})",
+        test: Test::Token,
+    },
+    Rule {
+        kind: "digitalocean_token",
+        pattern: r"\b(?P<secret>do[opr]_v1_[a-f0-9]{64})\b",
+        test: Test::Token,
+    },
+    Rule {
+        kind: "shopify_token",
+        pattern: r"\b(?P<secret>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b",
+        test: Test::Token,
+    },
+    // API key SIDs; account SIDs (`AC…`) identify, they do not authenticate.
+    Rule {
+        kind: "twilio_key",
+        pattern: r"\b(?P<secret>SK[0-9a-fA-F]{32})\b",
+        test: Test::Token,
+    },
+    Rule {
+        kind: "discord_token",
+        pattern: r"\b(?P<secret>[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40})\b",
+        test: Test::Token,
+    },
+    Rule {
+        kind: "discord_webhook",
+        pattern: r"(?P<secret>https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_\-]{60,})",
+        test: Test::Token,
+    },
+    Rule {
+        kind: "telegram_bot_token",
+        pattern: r"\b(?P<secret>\d{8,10}:AA[A-Za-z0-9_\-]{33})",
+        test: Test::Token,
+    },
+    // Storage account keys in connection strings, and Entra ID (Azure AD) client secrets.
+    Rule {
+        kind: "azure_key",
+        pattern: r"(?i:accountkey|sharedaccesskey)=(?P<secret>[A-Za-z0-9+/]{40,}={0,2})|\b(?P<secret2>[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.\-]{31,34})",
+        test: Test::Token,
+    },
+    Rule {
+        kind: "mailgun_key",
+        pattern: r"\b(?P<secret>key-[0-9a-f]{32})\b",
+        test: Test::Token,
+    },
+    Rule {
+        kind: "databricks_token",
+        pattern: r"\b(?P<secret>dapi[a-f0-9]{32}(?:-\d)?)\b",
+        test: Test::Token,
+    },
+    Rule {
+        kind: "atlassian_token",
+        pattern: r"\b(?P<secret>ATATT3[A-Za-z0-9_\-=]{180,})",
+        test: Test::Token,
+    },
+    Rule {
+        kind: "grafana_token",
+        pattern: r"\b(?P<secret>gl(?:sa|c)_[A-Za-z0-9_=+/]{32,})",
+        test: Test::Token,
+    },
+    Rule {
+        kind: "linear_key",
+        pattern: r"\b(?P<secret>lin_api_[A-Za-z0-9]{40})\b",
+        test: Test::Token,
+    },
+    Rule {
+        kind: "postman_key",
+        pattern: r"\b(?P<secret>PMAK-[a-f0-9]{24}-[a-f0-9]{34})\b",
+        test: Test::Token,
+    },
+    Rule {
+        kind: "newrelic_key",
+        pattern: r"\b(?P<secret>NRAK-[A-Z0-9]{27})\b",
+        test: Test::Token,
+    },
     Rule {
         kind: "authorization",
         pattern: r#"(?i)\bauthorization["']?\s*[:=]\s*["']?(?:bearer|basic|token)\s+(?P<secret>[A-Za-z0-9._~+/=\-]{8,})"#,
@@ -144,7 +241,8 @@ pub(super) const RULES: &[Rule] = &[
     // `scheme://user:password@host`: the password goes, the user stays.
     Rule {
         kind: "url_password",
-        pattern: r#"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@"'<>]*:(?P<secret>[^\s/?#@"'<>]+)@"#,
+        // Up to the last `@` before the path: a password may hold `@` (`P@ssw0rd`).
+        pattern: r#"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@"'<>]*:(?P<secret>[^\s/?#"'<>]+)@"#,
         test: Test::Credential,
     },
     Rule {
@@ -217,8 +315,16 @@ impl Test {
                 let block = caps.name("secret")?;
                 is_key_block(block.as_str()).then(|| block.range())
             }
-            Test::Token => {
+            Test::Prefixed => {
                 let token = caps.name("secret")?;
+                let value = token.as_str();
+                let mixed = value.chars().any(|c| c.is_ascii_uppercase())
+                    && value.chars().any(|c| c.is_ascii_lowercase());
+                let digit = value.chars().any(|c| c.is_ascii_digit());
+                (!is_placeholder(value) && (digit || mixed)).then(|| token.range())
+            }
+            Test::Token => {
+                let token = caps.name("secret").or_else(|| caps.name("secret2"))?;
                 let value = token.as_str();
                 (!is_placeholder(value) && value.chars().any(|c| c.is_ascii_digit()))
                     .then(|| token.range())
@@ -247,11 +353,16 @@ impl Test {
             Some(quoted) => (quoted, false),
             None => (caps.name("bare")?, true),
         };
-        let v = value.as_str();
+        // A YAML or INI line's value runs to the end of the line: `password: correct horse`.
+        let value_range = match bare {
+            true => whole_line_value(key.range(), value.range(), text).unwrap_or(value.range()),
+            false => value.range(),
+        };
+        let v = &text[value_range.clone()];
         if is_placeholder(v) || is_reference(v) || is_number(v) {
             return None;
         }
-        if bare && (is_code(v) || !stands_alone(key.range(), value.range(), text)) {
+        if bare && (is_code(v) || !stands_alone(key.range(), value_range.clone(), text)) {
             return None;
         }
         let secret = match self {
@@ -259,7 +370,7 @@ impl Test {
             Test::Secret => MIN_SECRET_CHARS <= v.chars().count(),
             _ => entropy::looks_random(v) && !is_uuid(v),
         };
-        secret.then(|| value.range())
+        secret.then_some(value_range)
     }
 }
 
@@ -380,15 +491,25 @@ fn is_placeholder(value: &str) -> bool {
 fn is_reference(value: &str) -> bool {
     let value = value.trim();
     ["${", "{{", "#{", "%("].iter().any(|p| value.contains(p))
-        || value
-            .strip_prefix('$')
-            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+        || value.strip_prefix('$').is_some_and(is_variable_name)
         || matches!(value, "%s" | "%d" | "?")
         || (value.starts_with('{')
             && value.ends_with('}')
             && value[1..value.len() - 1]
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.')))
+}
+
+/// What follows `$` in a variable (`$DB_PASSWORD`, `$HOME`, `$password`), not in a password
+/// that starts with `$` (`$ecr3t`, `$up3r!`): a name, without digits unless it is all
+/// capitals.
+fn is_variable_name(rest: &str) -> bool {
+    let name = rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let constant = rest
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    name && (constant || !rest.chars().any(|c| c.is_ascii_digit()))
 }
 
 /// A setting, not a secret: counts, lengths, ports.
@@ -432,6 +553,39 @@ fn stands_alone(key: Range<usize>, value: Range<usize>, text: &str) -> bool {
     let after = text[value.end..line_end].trim();
     LINE_LEAD.is_match(&text[line_start..key.start])
         && (after.is_empty() || after.starts_with('#') || after.starts_with("//"))
+}
+
+/// The rest of a `name: value` line as its value, when the bare word is only its start
+/// (`password: p&ss w0rd`, `password: Tr0ub4dor &3`): the line is a configuration line (see
+/// `stands_alone`), a trailing ` # comment` is dropped, what is left holds a digit or a
+/// symbol, and it reads as words, not code (no brackets, `=`, `|`, nor a `;` or `,` at its
+/// end).
+fn whole_line_value(key: Range<usize>, value: Range<usize>, text: &str) -> Option<Range<usize>> {
+    let between = text[key.end..value.start]
+        .trim_start_matches(['"', '\''])
+        .trim();
+    if between != ":" {
+        return None;
+    }
+    let line_start = text[..key.start].rfind('\n').map_or(0, |i| i + 1);
+    if !LINE_LEAD.is_match(&text[line_start..key.start]) {
+        return None;
+    }
+    let line_end = text[value.start..]
+        .find('\n')
+        .map_or(text.len(), |i| value.start + i);
+    let rest = &text[value.start..line_end];
+    let rest = rest.find(" #").map_or(rest, |i| &rest[..i]).trim_end();
+    // Prose says `password: the one from the vault`; a passphrase of dictionary words
+    // only is left to the quoted forms.
+    let generated = rest
+        .chars()
+        .any(|c| !c.is_alphabetic() && !c.is_whitespace() && !matches!(c, '.' | '\'' | '-'));
+    let words = rest.len() > value.len()
+        && generated
+        && !rest.contains(['(', ')', '[', ']', '{', '}', '<', '>', '=', '|', '`'])
+        && !rest.ends_with([';', ',']);
+    words.then(|| value.start..value.start + rest.len())
 }
 
 /// `8-4-4-4-12` hex: an identifier, even under a suggestive name.

@@ -30,7 +30,7 @@ pub use cwe::cwe_link;
 pub use error::ReviewError;
 pub use finding::{Confidence, Finding, Origin, Position, Severity, cwe_number};
 pub use injection::addresses_reviewer;
-pub use merge::{Merged, candidates, merge};
+pub use merge::{Merged, Rejections, candidates, merge};
 pub use model::{model_unavailable, review_input};
 pub use offline::{OfflineReview, review_source, review_tree, reviewable};
 pub use report::{FileReport, fails, json, text};

@@ -18,6 +18,10 @@ pub struct FileReport {
 pub fn text(files: &[FileReport]) -> String {
     let mut out = String::new();
     for file in files {
+        let addresses_reviewer = file
+            .findings
+            .iter()
+            .any(|f| f.rule == super::rules::PROMPT_INJECTION);
         for f in &file.findings {
             let _ = write!(
                 out,
@@ -29,8 +33,20 @@ pub fn text(files: &[FileReport]) -> String {
                 f.rule,
                 f.message
             );
-            if let Some(reason) = &f.rejected {
-                let _ = write!(out, " (rejected by the model: {reason})");
+            match &f.rejected {
+                Some(reason) if f.severity == Severity::Hint => {
+                    let _ = write!(out, " (rejected by the model: {reason})");
+                }
+                // A rejection `merge` did not apply (see `Rejections`): the reason is shown,
+                // the severity stands.
+                Some(reason) => {
+                    let why = match addresses_reviewer {
+                        true => "the file addresses an AI reviewer",
+                        false => "a high-confidence finding",
+                    };
+                    let _ = write!(out, " (the model disputes it: {reason}; kept, {why})");
+                }
+                None => {}
             }
             out.push('\n');
         }

@@ -126,7 +126,37 @@ fn looks_like_code(text: &str) -> bool {
     lines.len() <= codey * 4 / 3
 }
 
+/// Languages whose documents hold JSON (LSP language ids and fence tags).
+const JSON_LANGUAGES: [&str; 3] = ["json", "jsonc", "json5"];
+
+/// Whether a document (by LSP language id, or by its path's extension) holds JSON, so
+/// that a JSON answer is code for it.
+pub fn is_json_document(language_id: &str, path: Option<&std::path::Path>) -> bool {
+    let extension = path
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    JSON_LANGUAGES.contains(&language_id)
+        || extension.is_some_and(|e| JSON_LANGUAGES.contains(&e.as_str()))
+}
+
 impl Code {
+    /// Whether the answer is JSON data rather than code: every block is fenced as JSON or
+    /// is a JSON object or array as a whole. A model that answers `{"findings": …}` to a
+    /// coding task has answered another question; its JSON is code only for a JSON file.
+    pub fn is_json(&self) -> bool {
+        !self.blocks.is_empty()
+            && self.blocks.iter().all(|block| {
+                let tagged = block
+                    .language
+                    .as_deref()
+                    .is_some_and(|l| JSON_LANGUAGES.contains(&l.to_ascii_lowercase().as_str()));
+                let parsed = serde_json::from_str::<serde_json::Value>(block.code.trim())
+                    .is_ok_and(|v| v.is_object() || v.is_array());
+                tagged || parsed
+            })
+    }
+
     /// All blocks, joined: what gets inserted at the cursor.
     pub fn joined(&self) -> String {
         self.blocks
@@ -191,6 +221,36 @@ mod tests {
         ))
         .unwrap();
         assert!(code.joined().starts_with("def add"));
+    }
+
+    #[test]
+    fn json_answers_are_known_as_json_and_code_is_not() {
+        for json in [
+            "{\"findings\": \"oops\"}",
+            "```json\n{\"a\": 1}\n```",
+            "```\n[1, 2, 3]\n```",
+            "```jsonc\n// settings\n{\"a\": 1}\n```",
+        ] {
+            assert!(parse(&answer(json)).unwrap().is_json(), "{json}");
+        }
+        for code in [
+            "```python\nconfig = {\"a\": 1}\n```",
+            "```js\nconst a = {\"a\": 1};\n```",
+            "```python\ndef f():\n    return 1\n```\n```json\n{}\n```",
+        ] {
+            assert!(!parse(&answer(code)).unwrap().is_json(), "{code}");
+        }
+    }
+
+    #[test]
+    fn json_is_code_only_for_a_json_document() {
+        use std::path::Path;
+        assert!(is_json_document("json", None));
+        assert!(is_json_document(
+            "plaintext",
+            Some(Path::new("conf/app.JSON"))
+        ));
+        assert!(!is_json_document("python", Some(Path::new("app.py"))));
     }
 
     #[test]

@@ -181,7 +181,11 @@ fn test_subject(rel: &str) -> Option<&str> {
 
 fn is_doc(rel: &str) -> bool {
     let name = file_name(rel);
-    if name.len() >= 6 && name[..6].eq_ignore_ascii_case("readme") {
+    // `get`, not `[..6]`: byte 6 of a name like `abcde€.md` is inside a character.
+    if name
+        .get(..6)
+        .is_some_and(|lead| lead.eq_ignore_ascii_case("readme"))
+    {
         return true;
     }
     let Some((_, ext)) = name.rsplit_once('.') else {
@@ -242,6 +246,44 @@ mod tests {
         for rel in ["requirements.txt", "pkg/notes.md", "docs/conf.py"] {
             assert!(!is_doc(rel), "{rel}");
         }
+    }
+
+    /// Names a user can give a file: every tier function takes them without a panic, and
+    /// the ones that are docs or tests are still known as such.
+    #[test]
+    fn hostile_names_are_classified_without_panicking() {
+        // (path, is a doc, is a test)
+        let cases = [
+            ("abcde€.md", true, false),
+            ("€", false, false),
+            ("readm€", false, false),
+            ("README€.md", true, false),
+            ("Readme", true, false),
+            ("日本語.md", true, false),
+            ("docs/ñandú.rst", true, false),
+            ("tests/€_test.py", false, true),
+            ("pkg/test_é.py", false, true),
+            ("🦀🦀🦀.rs", false, false),
+            ("a.€", false, false),
+            ("\u{200b}zero\u{200b}width.py", false, false),
+            (".", false, false),
+            ("", false, false),
+            ("/", false, false),
+            ("x/", false, false),
+            ("é/ü/__init__.py", false, false),
+        ];
+        for (rel, doc, test) in cases {
+            assert_eq!(is_doc(rel), doc, "is_doc({rel:?})");
+            assert_eq!(is_test(rel), test, "is_test({rel:?})");
+            let _ = (module_name(rel), test_subject(rel), test_home(rel));
+        }
+        let rels: Vec<&str> = cases.iter().map(|(rel, _, _)| *rel).collect();
+        let imports = vec![Vec::new(); rels.len()];
+        let focus = Focus {
+            rel: "abcde€.md",
+            id: Some(0),
+        };
+        assert_eq!(assign(&rels, &imports, Some(focus))[0], Priority::Focus);
     }
 
     #[test]

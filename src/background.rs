@@ -1,0 +1,69 @@
+//! Work on other threads (`spawn_blocking`, spawned tasks). A task that panics or is
+//! cancelled is a failure to report, with its reason — never an empty result standing in
+//! for the work (a planner shown "no workspace" plans for the wrong code).
+
+use std::any::Any;
+
+use thiserror::Error;
+
+/// A background task that did not finish: what it was doing and why it stopped.
+#[derive(Debug, Error)]
+#[error("{what} failed: {reason}")]
+pub struct TaskFailed {
+    pub what: &'static str,
+    pub reason: String,
+}
+
+impl TaskFailed {
+    /// From a join error: the panic's message when there is one.
+    pub fn new(what: &'static str, error: tokio::task::JoinError) -> TaskFailed {
+        let reason = match error.try_into_panic() {
+            Ok(payload) => format!("internal error: {}", panic_message(&*payload)),
+            Err(error) if error.is_cancelled() => "cancelled".to_string(),
+            Err(error) => error.to_string(),
+        };
+        TaskFailed { what, reason }
+    }
+}
+
+/// Runs `work` on the blocking pool; a panic there comes back as `TaskFailed`.
+pub async fn blocking<T: Send + 'static>(
+    what: &'static str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, TaskFailed> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| TaskFailed::new(what, error))
+}
+
+/// The text a panic was raised with (`panic!("…")` gives a `&str` or a `String`).
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_on_the_blocking_pool_is_a_failure_with_its_message() {
+        let failed = blocking("packing the workspace", || -> usize {
+            panic!("byte index 6 is not a char boundary")
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(
+            failed.to_string(),
+            "packing the workspace failed: internal error: byte index 6 is not a char boundary"
+        );
+    }
+
+    #[tokio::test]
+    async fn work_that_finishes_gives_its_result() {
+        assert_eq!(blocking("adding", || 2 + 2).await.unwrap(), 4);
+    }
+}
