@@ -590,10 +590,11 @@ impl LanguageServer for Backend {
                     rope.len_bytes(),
                     &(at..at),
                 );
-                let node = scopes.first()?;
-                // Whole lines: the definition with its indentation, as a user selects it.
-                let first_line = rope.byte_to_line(node.start_byte());
-                Some(rope.line_to_char(first_line)..rope.byte_to_char(node.end_byte()))
+                let bytes = scopes.first()?.byte_range();
+                // Whole lines: the definition with its indentation (and its doc comments
+                // and decorators), as a user selects it.
+                let first_line = rope.byte_to_line(bytes.start);
+                Some(rope.line_to_char(first_line)..rope.byte_to_char(bytes.end))
             });
         let range = if let Some(scope) = scope {
             super::position::to_range(&document.rope, scope, encoding)
