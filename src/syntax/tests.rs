@@ -410,3 +410,56 @@ fn the_context_of_a_typescript_selection_has_its_function_imports_and_definition
         "{texts:#?}"
     );
 }
+
+#[test]
+fn deep_nesting_and_long_comment_runs_are_walked_without_recursion() {
+    // Deep enough that a recursive walk would risk a test thread's 2 MiB stack.
+    let depth = 10_000;
+    let comments = "// note\n".repeat(depth);
+    let cases = [
+        (
+            "typescript",
+            format!(
+                "{comments}export const f = () => {}{};\n",
+                "[".repeat(depth),
+                "]".repeat(depth)
+            ),
+        ),
+        (
+            "javascript",
+            format!(
+                "{comments}function f() {{ return {}1{}; }}\n",
+                "(".repeat(depth),
+                ")".repeat(depth)
+            ),
+        ),
+        (
+            "go",
+            format!(
+                "package a\n\n{comments}func f() int {{ return {}1{} }}\n",
+                "(".repeat(depth),
+                ")".repeat(depth)
+            ),
+        ),
+    ];
+    for (language_id, code) in cases {
+        let middle = code.len() - depth;
+        let context = context_for(
+            language_for(None, Some(language_id)),
+            "deep",
+            &code,
+            middle..middle,
+            ContextOptions { max_tokens: 1_000 },
+        );
+        assert!(!context.pieces.is_empty(), "{language_id}");
+        // The whole comment run belongs to the function.
+        let language = language_for(None, Some(language_id)).unwrap();
+        let parsed = Parsed::new(language, &code).unwrap();
+        let f = parsed.outline.named("f").next().unwrap();
+        assert_eq!(
+            f.docstring.as_deref().map(|d| d.lines().count()),
+            Some(depth),
+            "{language_id}"
+        );
+    }
+}
