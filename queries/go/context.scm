@@ -30,8 +30,6 @@
 (source_file (const_declaration (const_spec name: (identifier) @name) @definition.constant))
 (source_file (var_declaration (var_spec name: (identifier) @name) @definition.constant))
 
-(type_spec name: (type_identifier) @name type: (interface_type)) @container
-
 (import_declaration) @import
 
 ((comment) @docstring . (package_clause))

@@ -240,7 +240,7 @@ static LANGUAGES: [Language; 6] = [
         extensions: &["go"],
         language_ids: &["go"],
         grammar: || tree_sitter_go::LANGUAGE.into(),
-        wrappers: &["type_declaration"],
+        wrappers: &["type_declaration", "const_declaration", "var_declaration"],
         attached: &["comment"],
         context_query: include_str!("../../queries/go/context.scm"),
         references_query: include_str!("../../queries/go/references.scm"),

@@ -100,6 +100,9 @@ type (
 \tID    string
 \tToken struct{ id ID }
 )
+
+// MaxAge is how long a token lives.
+const MaxAge = 3600
 ";
 
 /// The lines a cursor at `cursor` (a line's text with `‸` in it, found in `code`) targets:
@@ -357,6 +360,12 @@ fn the_outline_lists_definitions_imports_and_doc_comments() {
             ),
             ("ID", "type", None, None),
             ("Token", "struct", None, None),
+            (
+                "MaxAge",
+                "constant",
+                None,
+                Some("// MaxAge is how long a token lives."),
+            ),
         ],
         &["import (", "\t\"crypto/hmac\"", "\t\"strings\"", ")"],
     );
