@@ -249,3 +249,40 @@ async fn a_typescript_review_runs_on_the_model_with_definitions_from_other_files
         "{prompt}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_librarian_is_offered_a_typescript_function_for_signed_token_verification() {
+    let w = world(&[
+        ("web/auth.ts", AUTH_TS),
+        ("web/session.ts", SESSION_TS),
+        ("auth/auth.go", AUTH_GO),
+    ])
+    .await;
+    let examples = json!({"examples": [{"path": "web/auth.ts", "start_line": 3, "end_line": 9,
+                                        "snippet": "export function verifySignedToken(",
+                                        "explanation": "verifies the token's HMAC"}]});
+    w.models.on("POST", CHAT, answer(&examples.to_string()));
+    symbols(&w.client, "verifySignedToken").await;
+    let uri = w.client.uri("web/session.ts");
+    w.client.open_as(&uri, "typescript", SESSION_TS).await;
+
+    let target = json!({"uri": uri, "range": range(6, 4, 6, 10), "version": 1,
+                        "task": "Find examples of signed token verification"});
+    let params = json!({"command": "multi-model.examples", "arguments": [target]});
+    let answer = w
+        .client
+        .request("workspace/executeCommand", params)
+        .await
+        .unwrap();
+    ended(&w.client, answer["job"].as_str().unwrap()).await;
+
+    // Among the index's candidates (the selection's own method, which calls it, may rank
+    // first), from its doc comment on.
+    let prompt = prompt(&w.models);
+    assert!(
+        prompt
+            .lines()
+            .any(|l| l.contains("candidate") && l.contains(" web/auth.ts:3-9>>>")),
+        "{prompt}"
+    );
+}
