@@ -316,4 +316,23 @@ mod tests {
         );
         assert!(language_for(Some(Path::new("a.txt")), Some("plaintext")).is_none());
     }
+
+    #[test]
+    fn script_and_go_files_are_found_by_every_extension_and_editor_id() {
+        let cases = [
+            ("web/a.ts", "typescript", "typescript"),
+            ("web/a.mts", "typescript", "typescript"),
+            ("web/a.tsx", "typescriptreact", "tsx"),
+            ("web/a.js", "javascript", "javascript"),
+            ("web/a.jsx", "javascriptreact", "javascript"),
+            ("web/a.mjs", "javascript", "javascript"),
+            ("web/a.cjs", "javascript", "javascript"),
+            ("cmd/main.go", "go", "go"),
+        ];
+        for (path, id, name) in cases {
+            let by_path = language_for(Some(Path::new(path)), None).map(|l| l.name);
+            let by_id = language_for(None, Some(id)).map(|l| l.name);
+            assert_eq!((by_path, by_id), (Some(name), Some(name)), "{path}, {id}");
+        }
+    }
 }
