@@ -111,7 +111,7 @@ fn parsing(c: &mut Criterion) {
 fn typescript(c: &mut Criterion) {
     let text = typescript_source();
     let ts = language_for(None, Some("typescript")).unwrap();
-    let target = text.find("export class Service80 {").unwrap();
+    let target = text.find("export class Service40 {").unwrap();
     let start = text[target..].find("const total = value").unwrap() + target;
     let selection = start..start + "const total = value * RATE + 3;".len();
     let options = ContextOptions { max_tokens: 50_000 };
