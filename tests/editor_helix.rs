@@ -131,7 +131,7 @@ fn the_server_is_added_only_to_languages_it_supports() {
 }
 
 #[test]
-fn python_and_rust_keep_a_usual_language_server_beside_it() {
+fn each_language_keeps_a_usual_language_server_beside_it() {
     let config = languages_toml();
     let servers_of = |name: &str| -> Vec<String> {
         languages_using_the_server(&config)
@@ -144,12 +144,22 @@ fn python_and_rust_keep_a_usual_language_server_beside_it() {
             .filter_map(|s| s.as_str().map(str::to_string))
             .collect()
     };
-    let python = servers_of("python");
-    assert!(
-        python.iter().any(|s| s == "ruff" || s == "pylsp"),
-        "{python:?}"
-    );
-    assert!(servers_of("rust").contains(&"rust-analyzer".to_string()));
+    let cases: [(&str, &[&str]); 7] = [
+        ("python", &["ruff", "pylsp"]),
+        ("rust", &["rust-analyzer"]),
+        ("typescript", &["typescript-language-server"]),
+        ("tsx", &["typescript-language-server"]),
+        ("javascript", &["typescript-language-server"]),
+        ("jsx", &["typescript-language-server"]),
+        ("go", &["gopls"]),
+    ];
+    for (language, usual) in cases {
+        let servers = servers_of(language);
+        assert!(
+            servers.iter().any(|s| usual.contains(&s.as_str())),
+            "{language}: {servers:?}"
+        );
+    }
 }
 
 #[test]

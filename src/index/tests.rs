@@ -122,3 +122,71 @@ fn a_snippet_has_context_lines_either_side() {
     assert_eq!(snippet.lines().count(), 12);
     assert!(snippet.starts_with("line 5\n"));
 }
+
+const AUTH_TS: &str = "/** Checks the HMAC of a token. */\nexport function verifySignedToken(token: string, secret: string): boolean {\n  return sign(token.split('.')[0], secret) === token.split('.')[1];\n}\n\nexport const refreshSession = async (id: string) => {\n  return fetch(`/sessions/${id}`);\n};\n";
+const AUTH_JS: &str = "/** Checks the HMAC of a token. */\nfunction verifySignedToken(token, secret) {\n  return sign(token, secret) === token;\n}\n\nconst refreshSession = (id) => fetch(id);\n";
+const AUTH_GO: &str = "package auth\n\n// VerifySignedToken checks the HMAC of a token.\nfunc VerifySignedToken(token string, secret []byte) bool {\n\treturn sign(token, secret) == token\n}\n\n// Refresh renews a session.\nfunc (s *Session) Refresh() error {\n\treturn nil\n}\n";
+
+/// In a workspace of `path` (holding `text`) and the Python files above, `query` finds
+/// `name` first, and `workspace/symbol` finds it by part of its name.
+fn check_search(path: &str, text: &str, query: &str, name: &str) {
+    let index = index(&[
+        (path, text),
+        ("app/users.py", USERS),
+        ("app/orders.py", ORDERS),
+    ]);
+    let hits = index.search(query, 5);
+    assert_eq!(
+        hits.first()
+            .map(|h| (h.path.as_str(), h.symbol.name.as_str())),
+        Some((path, name)),
+        "{query}"
+    );
+    let symbols: Vec<&str> = index
+        .symbols(&name[..6], 5)
+        .iter()
+        .map(|m| m.symbol.name.as_str())
+        .collect();
+    assert_eq!(symbols.first(), Some(&name), "{path}");
+}
+
+#[test]
+fn typescript_javascript_and_go_definitions_are_searched_like_python() {
+    let cases = [
+        (
+            "web/auth.ts",
+            AUTH_TS,
+            "Find examples of signed token verification",
+            "verifySignedToken",
+        ),
+        (
+            "web/auth.ts",
+            AUTH_TS,
+            "how do we refresh a session",
+            "refreshSession",
+        ),
+        (
+            "web/auth.js",
+            AUTH_JS,
+            "Find examples of signed token verification",
+            "verifySignedToken",
+        ),
+        (
+            "auth/auth.go",
+            AUTH_GO,
+            "Find examples of signed token verification",
+            "VerifySignedToken",
+        ),
+        ("auth/auth.go", AUTH_GO, "renew a session", "Refresh"),
+    ];
+    for (path, text, query, name) in cases {
+        check_search(path, text, query, name);
+    }
+}
+
+#[test]
+fn a_go_method_keeps_its_receiver_type() {
+    let index = index(&[("auth/auth.go", AUTH_GO)]);
+    let (_, refresh) = index.definitions_of("Refresh").next().unwrap();
+    assert_eq!(refresh.container.as_deref(), Some("Session"));
+}

@@ -102,13 +102,18 @@ pub fn context_in(
     // The innermost enclosing definition, whole; the ones around it by signature.
     if let Some(inner) = scopes.first() {
         if inner.byte_range() != selection {
-            budget.push(node_piece(label, &lines, *inner, "enclosing definition"));
+            budget.push(span_piece(
+                label,
+                &lines,
+                inner.rows(),
+                "enclosing definition",
+            ));
         }
         for outer in scopes.iter().skip(1) {
             budget.push(signature_piece(
                 label,
                 text,
-                *outer,
+                outer.node,
                 "enclosing definition (signature)",
             ));
         }
@@ -116,7 +121,7 @@ pub fn context_in(
     // Signatures of the definitions beside the innermost scope (or beside the selection).
     let container = scopes
         .first()
-        .and_then(|n| n.parent())
+        .and_then(|s| s.node.parent())
         .unwrap_or(parsed.tree.root_node())
         .id();
     let beside: Vec<&Definition> = outline
@@ -144,9 +149,9 @@ pub fn context_in(
         let mut defined = false;
         for definition in outline.named(name) {
             defined = true;
-            let inside = |outer: &Node| {
-                outer.start_byte() <= definition.bytes.start
-                    && definition.bytes.end <= outer.end_byte()
+            let inside = |outer: &Scope| {
+                let outer = outer.byte_range();
+                outer.start <= definition.bytes.start && definition.bytes.end <= outer.end
             };
             let overlaps_selection =
                 definition.bytes.start < selection.end && selection.start < definition.bytes.end;
@@ -191,8 +196,36 @@ pub fn definition_piece(
     }
 }
 
+/// A definition around a selection.
+#[derive(Clone, Copy, Debug)]
+pub struct Scope<'t> {
+    /// The definition with its wrapper (decorators, `export`).
+    pub node: Node<'t>,
+    /// Its first part: the first doc comment or decorator above it that belongs to it, else
+    /// `node`.
+    pub start: Node<'t>,
+}
+
+impl Scope<'_> {
+    /// Doc comments and decorators included.
+    pub fn byte_range(&self) -> Range<usize> {
+        self.start.start_byte()..self.node.end_byte()
+    }
+
+    /// 0-based, end exclusive; doc comments and decorators included.
+    pub fn rows(&self) -> Range<usize> {
+        self.start.start_position().row..self.node.end_position().row + 1
+    }
+}
+
+/// How many levels above the node at a cursor a doc comment or decorator holding it is
+/// looked for: a comment is a leaf, a decorator's argument a few levels deep; deeper
+/// nesting is not worth a walk up a hostile tree.
+const MAX_ATTACHED_DEPTH: usize = 8;
+
 /// The definitions (`@scope`) around `selection`, innermost first. Only the selection's
-/// range is searched, so this costs what the selection's depth costs, not the file.
+/// range is searched, so this costs what the selection's depth costs, not the file. A
+/// selection in a doc comment or a decorator above a definition is in that definition.
 ///
 /// `text` gives node text (a `&[u8]`, or a closure over a rope's chunks so a document is
 /// not copied), `text_len` its length in bytes.
@@ -202,7 +235,7 @@ pub fn enclosing_scopes<'t, I: AsRef<[u8]>>(
     text: impl TextProvider<I>,
     text_len: usize,
     selection: &Range<usize>,
-) -> Vec<Node<'t>> {
+) -> Vec<Scope<'t>> {
     let Some(query) = language.scope_query() else {
         return Vec::new();
     };
@@ -212,25 +245,56 @@ pub fn enclosing_scopes<'t, I: AsRef<[u8]>>(
     let mut scopes = Vec::new();
     let mut cursor = QueryCursor::new();
     // An empty range finds no node that starts at it: look at the character there.
-    let probe = if selection.is_empty() {
+    let mut probe = if selection.is_empty() {
         selection.start..(selection.start + 1).min(text_len)
     } else {
         selection.clone()
     };
+    if let Some(owner) = documented_at(language, tree, &probe) {
+        // Its last byte: in it and its wrapped definition (`export function …`), in
+        // nothing it holds.
+        probe = owner.end_byte().saturating_sub(1)..owner.end_byte().max(probe.end);
+    }
     cursor.set_byte_range(probe);
     let mut matches = cursor.matches(query, tree.root_node(), text);
     while let Some(m) = matches.next() {
         for capture in m.captures().iter().filter(|c| c.index == scope) {
-            let node = capture.node;
-            let node = language.with_wrapper(node);
-            if node.start_byte() <= selection.start && selection.end <= node.end_byte() {
-                scopes.push(node);
+            let node = language.with_wrapper(capture.node);
+            let found = Scope {
+                node,
+                start: language.attached_start(node),
+            };
+            let range = found.byte_range();
+            if range.start <= selection.start && selection.end <= range.end {
+                scopes.push(found);
             }
         }
     }
-    scopes.sort_by_key(|n| n.byte_range().len());
-    scopes.dedup_by_key(|n| n.id());
+    scopes.sort_by_key(|s| (s.byte_range().len(), s.node.id()));
+    scopes.dedup_by_key(|s| s.node.id());
     scopes
+}
+
+/// The definition documented (or decorated) by the comment or decorator that holds
+/// `probe`, if one does.
+fn documented_at<'t>(
+    language: &Language,
+    tree: &'t tree_sitter::Tree,
+    probe: &Range<usize>,
+) -> Option<Node<'t>> {
+    if !language.attaches() {
+        return None;
+    }
+    let mut node = tree
+        .root_node()
+        .descendant_for_byte_range(probe.start, probe.start)?;
+    for _ in 0..MAX_ATTACHED_DEPTH {
+        if language.is_attached_kind(node.kind()) {
+            return language.documented_by(node);
+        }
+        node = node.parent()?;
+    }
+    None
 }
 
 /// The names (`@reference`) inside `selection`.
@@ -327,15 +391,6 @@ fn first_line(text: &str, node: Node) -> String {
         .unwrap_or("")
         .trim_end()
         .to_string()
-}
-
-fn node_piece(label: &str, lines: &Lines, node: Node, what: &str) -> ContextPiece {
-    span_piece(
-        label,
-        lines,
-        node.start_position().row..node.end_position().row + 1,
-        what,
-    )
 }
 
 fn signature_piece(label: &str, text: &str, node: Node, what: &str) -> ContextPiece {

@@ -15,10 +15,13 @@ mod tree;
 
 pub use block::{enclosing_block, enclosing_block_in};
 pub use context::{
-    Budget, ContextOptions, Lines, SelectionContext, context_for, context_in, definition_piece,
-    enclosing_scopes,
+    Budget, ContextOptions, Lines, Scope, SelectionContext, context_for, context_in,
+    definition_piece, enclosing_scopes,
 };
 pub use language::{Language, language_for};
 pub use outline::{Definition, DefinitionKind, Outline, outline};
 pub use target::{cursor_target, line_len_without_break};
 pub use tree::{MAX_PARSE_BYTES, Parsed, SyntaxTree, input_edit, parse};
+
+#[cfg(test)]
+mod tests;

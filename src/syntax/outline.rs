@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use streaming_iterator::StreamingIterator;
-use tree_sitter::{QueryCursor, Tree};
+use tree_sitter::{Node, QueryCursor, Tree};
 
-use super::language::Language;
+use super::language::{Language, children};
 
 /// How deep the outline looks for definitions: module → class → body → method, plus a
 /// decorator level (Rust: module → impl → body → function, inside one `mod`). Deeper
@@ -35,6 +35,7 @@ impl DefinitionKind {
     fn from_capture(name: &str) -> Option<DefinitionKind> {
         Some(match name.strip_prefix("definition.")? {
             "function" => DefinitionKind::Function,
+            "method" => DefinitionKind::Method,
             "class" => DefinitionKind::Class,
             "struct" => DefinitionKind::Struct,
             "enum" => DefinitionKind::Enum,
@@ -69,11 +70,11 @@ impl DefinitionKind {
 pub struct Definition {
     pub name: String,
     pub kind: DefinitionKind,
-    /// The class, `impl` type or trait a method belongs to.
+    /// The class, `impl` type, trait or receiver type a method belongs to.
     pub container: Option<String>,
-    /// With its decorators, if it has any.
+    /// With its decorators, wrapper (`export`) and doc comments, if it has any.
     pub bytes: Range<usize>,
-    /// 0-based, end exclusive; decorators included.
+    /// 0-based, end exclusive; decorators and doc comments included.
     pub rows: Range<usize>,
     /// The syntax node that holds it: definitions with the same parent are siblings.
     pub parent: usize,
@@ -107,13 +108,15 @@ pub fn outline(language: &Language, tree: &Tree, text: &str) -> Outline {
     };
     let names = query.capture_names();
     let index = |name: &str| query.capture_index_for_name(name);
-    let (name_i, doc_i, container_i, import_i, docstring_i) = (
+    let (name_i, doc_i, container_i, receiver_i, import_i, docstring_i) = (
         index("name"),
         index("doc"),
         index("container"),
+        index("receiver"),
         index("import"),
         index("docstring"),
     );
+    let mut siblings = Siblings::default();
     let mut outline = Outline::default();
     // By node id: a definition matched by two patterns (with and without its docstring)
     // is one definition.
@@ -142,13 +145,27 @@ pub fn outline(language: &Language, tree: &Tree, text: &str) -> Outline {
                 None => {
                     seen.insert(node.id(), outline.definitions.len());
                     let whole = language.with_wrapper(node);
+                    let parent = whole.parent();
+                    let (first, comments) = match parent {
+                        Some(parent) if language.attaches() => {
+                            siblings.attached(language, parent, whole)
+                        }
+                        _ => (whole, None),
+                    };
+                    let docstring = docstring.or_else(|| {
+                        comments.map(|(start, end)| {
+                            text.get(start.start_byte()..end.end_byte())
+                                .unwrap_or_default()
+                                .to_string()
+                        })
+                    });
                     outline.definitions.push(Definition {
                         name: slice(name).to_string(),
                         kind,
-                        container: None,
-                        bytes: whole.byte_range(),
-                        rows: rows(whole),
-                        parent: whole.parent().map_or(0, |p| p.id()),
+                        container: node_of(receiver_i).map(|r| slice(r).to_string()),
+                        bytes: first.start_byte()..whole.end_byte(),
+                        rows: first.start_position().row..whole.end_position().row + 1,
+                        parent: parent.map_or(0, |p| p.id()),
                         signature: slice(node).lines().next().unwrap_or("").trim_end().into(),
                         docstring,
                     });
@@ -161,11 +178,24 @@ pub fn outline(language: &Language, tree: &Tree, text: &str) -> Outline {
             outline.imports.push(rows(node));
         }
         if let Some(node) = node_of(docstring_i) {
-            outline.docstring.get_or_insert(rows(node));
+            // A comment docstring (Go's package comment) is its whole run of comments.
+            let first = match node.parent() {
+                Some(parent) if language.is_attached_kind(node.kind()) => {
+                    siblings.attached(language, parent, node).0
+                }
+                _ => node,
+            };
+            outline
+                .docstring
+                .get_or_insert(first.start_position().row..node.end_position().row + 1);
         }
     }
     outline.definitions.sort_by_key(|d| d.bytes.start);
     for definition in &mut outline.definitions {
+        if definition.container.is_some() {
+            // Named by its receiver.
+            continue;
+        }
         // The innermost container around it, other than itself.
         let container = containers
             .iter()
@@ -184,6 +214,45 @@ pub fn outline(language: &Language, tree: &Tree, text: &str) -> Outline {
     }
     outline
 }
+
+/// The children of the parents of definitions, each walked once: finding what is attached
+/// above each of a thousand top-level definitions must not walk the file a thousand times.
+#[derive(Default)]
+struct Siblings<'t> {
+    by_parent: HashMap<usize, Vec<Node<'t>>>,
+}
+
+impl<'t> Siblings<'t> {
+    /// The first node attached above `node` (a child of `parent`), or `node`; and the first
+    /// and last comments among those attached, if any.
+    fn attached(
+        &mut self,
+        language: &Language,
+        parent: Node<'t>,
+        node: Node<'t>,
+    ) -> (Node<'t>, Option<CommentRun<'t>>) {
+        let children = self
+            .by_parent
+            .entry(parent.id())
+            .or_insert_with(|| children(parent));
+        let from = children.partition_point(|c| c.start_byte() < node.start_byte());
+        let Some(i) = (from..children.len()).find(|&i| children[i].id() == node.id()) else {
+            return (node, None);
+        };
+        let first = language.attached_in(children, i);
+        let is_comment = |c: &&Node| c.kind().ends_with("comment");
+        let attached = &children[first..i];
+        let comments = attached
+            .iter()
+            .find(is_comment)
+            .zip(attached.iter().rev().find(is_comment))
+            .map(|(start, end)| (*start, *end));
+        (children[first], comments)
+    }
+}
+
+/// The first and last of a run of comments.
+type CommentRun<'t> = (Node<'t>, Node<'t>);
 
 #[cfg(test)]
 mod tests {

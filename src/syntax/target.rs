@@ -1,5 +1,5 @@
 //! What a cursor means when a role is asked to work on it: the enclosing definition, whole
-//! lines from its first (decorators and indentation included), from the document's parse —
+//! lines from its first (doc comments, decorators and indentation included), from the document's parse —
 //! or, without a grammar, the block the indentation shows. Every entry point (code actions,
 //! commands sent with an empty range, Helix's one-character cursor) resolves it here, so a
 //! role never gets an empty selection and code never lands in the middle of a line.
@@ -44,9 +44,11 @@ fn definition_at(
             .map(str::as_bytes)
     };
     let scopes = enclosing_scopes(language, tree, text, rope.len_bytes(), &(byte..byte));
-    let node = scopes.first()?;
-    let first_line = rope.byte_to_line(node.start_byte());
-    Some(rope.line_to_char(first_line)..rope.byte_to_char(node.end_byte()))
+    // Whole lines: the definition with its indentation (and its doc comments and
+    // decorators), as a user selects it.
+    let bytes = scopes.first()?.byte_range();
+    let first_line = rope.byte_to_line(bytes.start);
+    Some(rope.line_to_char(first_line)..rope.byte_to_char(bytes.end))
 }
 
 fn block_at(rope: &Rope, at: usize) -> Range<usize> {

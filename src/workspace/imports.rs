@@ -2,9 +2,10 @@
 //!
 //! Packing scans every file of the workspace, so this must run at memory speed: a memchr
 //! search for the word that starts an import (`import`, a quoted `./`), then a look at that
-//! one line. No AST: a docstring line that reads like an import may count as one, and an
-//! import built at run time (`importlib`, `require(name)`) is not seen. The cost of such a
-//! miss is a file packed a tier lower, not a wrong answer.
+//! one line (a Go `import ( … )` block, to its parenthesis). No AST: a docstring line that
+//! reads like an import may count as one, and an import built at run time (`importlib`,
+//! `require(name)`) is not seen. The cost of such a miss is a file packed a tier lower, not
+//! a wrong answer.
 
 use std::path::Path;
 
@@ -17,15 +18,22 @@ pub(super) enum Lang {
     /// JavaScript and TypeScript.
     Script,
     Rust,
+    Go,
+    /// `go.mod`: not imports, the module path its directory's Go packages are imported by.
+    GoMod,
 }
 
 impl Lang {
     pub(super) fn of(path: &Path) -> Option<Lang> {
+        if path.file_name().is_some_and(|name| name == "go.mod") {
+            return Some(Lang::GoMod);
+        }
         let ext = path.extension()?.to_str()?;
         match ext {
             "py" | "pyi" => Some(Lang::Python),
             "js" | "jsx" | "mjs" | "cjs" | "ts" | "tsx" | "mts" | "cts" => Some(Lang::Script),
             "rs" => Some(Lang::Rust),
+            "go" => Some(Lang::Go),
             _ => None,
         }
     }
@@ -47,6 +55,10 @@ pub(super) enum Import {
     /// `use crate::a::b` and `self::`/`super::` paths: the segments, the first being
     /// `crate`, `self` or `super` (other paths name other crates).
     RustUse(Vec<String>),
+    /// `import "example.com/app/auth"`: a package, by its import path.
+    Go(String),
+    /// `module example.com/app` in a `go.mod`: the import path of its directory.
+    GoModule(String),
 }
 
 /// The imports of a file in `lang`.
@@ -56,6 +68,8 @@ pub(super) fn scan(lang: Lang, text: &[u8]) -> Vec<Import> {
         Lang::Python => python(text, &mut out),
         Lang::Script => script(text, &mut out),
         Lang::Rust => rust(text, &mut out),
+        Lang::Go => go(text, &mut out),
+        Lang::GoMod => go_module(text, &mut out),
     }
     out
 }
@@ -189,6 +203,72 @@ fn script(text: &[u8], out: &mut Vec<Import>) {
             .any(|word| ends_with_word(before, word))
         {
             out.push(Import::Script(lossy(&rest[..len])));
+        }
+    }
+}
+
+/// `import "a/b"`, `import x "a/b"` and `import ( … )` blocks, at the start of a line.
+fn go(text: &[u8], out: &mut Vec<Import>) {
+    let mut done = 0;
+    for hit in memmem::find_iter(text, b"import") {
+        if hit < done {
+            continue;
+        }
+        let start = line_start(text, hit);
+        let after = text.get(hit + b"import".len()).copied();
+        if !trim_start(&text[start..hit]).is_empty()
+            || !after.is_some_and(|b| b.is_ascii_whitespace() || b == b'(')
+        {
+            continue;
+        }
+        let rest = trim_start(&text[hit + b"import".len()..line_end(text, hit)]);
+        let end = if rest.starts_with(b"(") {
+            let open = hit + memchr(b'(', &text[hit..]).unwrap_or(0);
+            memchr(b')', &text[open..]).map_or(text.len(), |i| open + i + 1)
+        } else {
+            line_end(text, hit)
+        };
+        done = end;
+        go_specs(&text[hit..end], out);
+    }
+}
+
+/// The quoted import paths of an import declaration, line comments skipped.
+fn go_specs(declaration: &[u8], out: &mut Vec<Import>) {
+    let mut i = 0;
+    while i < declaration.len() {
+        match declaration[i] {
+            b'/' if declaration.get(i + 1) == Some(&b'/') => {
+                i += memchr(b'\n', &declaration[i..]).unwrap_or(declaration.len() - i);
+            }
+            quote @ (b'"' | b'`') => {
+                let Some(len) = memchr(quote, &declaration[i + 1..]) else {
+                    return;
+                };
+                out.push(Import::Go(lossy(&declaration[i + 1..i + 1 + len])));
+                i += len + 2;
+            }
+            _ => i += 1,
+        }
+    }
+}
+
+/// The `module` line of a `go.mod`.
+fn go_module(text: &[u8], out: &mut Vec<Import>) {
+    for line in text.split(|&b| b == b'\n') {
+        if let Some(rest) = trim_start(line).strip_prefix(b"module")
+            && rest.first().is_some_and(u8::is_ascii_whitespace)
+        {
+            // The path, up to a trailing comment.
+            let rest = trim_start(rest);
+            let len = rest.iter().take_while(|b| !b.is_ascii_whitespace()).count();
+            let path = &rest[..len];
+            let path = path
+                .strip_prefix(b"\"")
+                .and_then(|p| p.strip_suffix(b"\""))
+                .unwrap_or(path);
+            out.push(Import::GoModule(lossy(path)));
+            return;
         }
     }
 }
@@ -461,10 +541,37 @@ mod tests {
     }
 
     #[test]
+    fn go_imports_single_and_in_blocks_with_aliases_and_comments() {
+        let text = b"package auth\n\nimport \"fmt\"\nimport h \"crypto/hmac\"\nimport (\n\t\"strings\"\n\t// \"commented/out\"\n\tstore \"example.com/app/internal/store\"\n\t_ `example.com/app/db`\n)\n\nfunc importNothing() { _ = \"import \\\"x\\\"\" }\n";
+        assert_eq!(
+            scan(Lang::Go, text),
+            [
+                "fmt",
+                "crypto/hmac",
+                "strings",
+                "example.com/app/internal/store",
+                "example.com/app/db"
+            ]
+            .map(|s| Import::Go(s.into()))
+        );
+    }
+
+    #[test]
+    fn a_go_mod_declares_its_module_path() {
+        let text = b"// The app.\nmodule example.com/app\n\ngo 1.22\n\nrequire golang.org/x/text v0.14.0\n";
+        assert_eq!(
+            scan(Lang::GoMod, text),
+            [Import::GoModule("example.com/app".into())]
+        );
+        assert_eq!(Lang::of(Path::new("svc/go.mod")), Some(Lang::GoMod));
+    }
+
+    #[test]
     fn languages_by_extension() {
         assert_eq!(Lang::of(Path::new("a/b.py")), Some(Lang::Python));
         assert_eq!(Lang::of(Path::new("c.test.tsx")), Some(Lang::Script));
         assert_eq!(Lang::of(Path::new("lib.rs")), Some(Lang::Rust));
+        assert_eq!(Lang::of(Path::new("auth_test.go")), Some(Lang::Go));
         assert_eq!(Lang::of(Path::new("README.md")), None);
     }
 }

@@ -219,6 +219,11 @@ impl Packing {
 /// Each file's imports, resolved to file numbers.
 fn resolve_all(sources: &[Source<Vec<Import>>]) -> Vec<Vec<usize>> {
     let mut resolver = Resolver::new(sources.iter().map(|s| s.rel.as_str()));
+    for source in sources {
+        for import in &source.scanned {
+            resolver.declare(&source.rel, import);
+        }
+    }
     sources
         .iter()
         .map(|source| {

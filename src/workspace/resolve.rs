@@ -5,8 +5,9 @@
 //! "go to file" would do it without a build system: Python modules against the importer's
 //! package and each directory above it (a `src/` layout and a flat one both work), relative
 //! script specifiers with the usual extensions and `index` files, Rust `mod` files and
-//! `crate::`/`self::`/`super::` paths. An import naming a package outside the workspace
-//! resolves to nothing.
+//! `crate::`/`self::`/`super::` paths, Go import paths against the module path of the
+//! nearest `go.mod` (a package is its directory's `.go` files, tests left out). An import
+//! naming a package outside the workspace resolves to nothing.
 
 use std::collections::{HashMap, HashSet};
 
@@ -37,6 +38,10 @@ pub(super) struct Resolver<'a> {
     /// `.py` stems. Most imports name the standard library or a dependency; this settles
     /// them in one look.
     python_names: HashSet<&'a str>,
+    /// Directory → its Go files other than tests: what importing the package brings in.
+    go_packages: HashMap<&'a str, Vec<usize>>,
+    /// `go.mod` directory → its module path.
+    go_modules: HashMap<String, String>,
     probe: String,
 }
 
@@ -59,11 +64,31 @@ impl<'a> Resolver<'a> {
             .chain(dirs.iter().copied())
             .map(|path| &path[path.rfind('/').map_or(0, |i| i + 1)..])
             .collect();
+        let mut go_packages: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (rel, &id) in &files {
+            if rel.ends_with(".go") && !rel.ends_with("_test.go") {
+                go_packages.entry(parent(rel)).or_default().push(id);
+            }
+        }
+        for ids in go_packages.values_mut() {
+            ids.sort_unstable();
+        }
         Resolver {
             files,
             dirs,
             python_names,
+            go_packages,
+            go_modules: HashMap::new(),
             probe: String::new(),
+        }
+    }
+
+    /// Records what the file `rel` declares for others' imports to resolve against (a
+    /// `go.mod`'s module path). Call for every file before resolving any.
+    pub(super) fn declare(&mut self, rel: &str, import: &Import) {
+        if let Import::GoModule(path) = import {
+            self.go_modules
+                .insert(parent(rel).to_string(), path.clone());
         }
     }
 
@@ -103,6 +128,31 @@ impl<'a> Resolver<'a> {
                 self.first(&dir, &[name], &[".rs", "/mod.rs"], out);
             }
             Import::RustUse(path) => self.rust_use(importer, path, out),
+            Import::Go(path) => self.go(importer, path, out),
+            Import::GoModule(_) => {}
+        }
+    }
+
+    /// The package `path` names, if it is in the module of the nearest `go.mod` above
+    /// `importer`.
+    fn go(&self, importer: &str, path: &str, out: &mut Vec<usize>) {
+        let Some((dir, module)) = ancestors(parent(importer))
+            .find_map(|dir| self.go_modules.get(dir).map(|module| (dir, module)))
+        else {
+            return;
+        };
+        let Some(rest) = path.strip_prefix(module.as_str()) else {
+            return;
+        };
+        let package = match rest.strip_prefix('/') {
+            Some(rest) if dir.is_empty() => rest.to_string(),
+            Some(rest) => format!("{dir}/{rest}"),
+            None if rest.is_empty() => dir.to_string(),
+            // `example.com/appx` is not in `example.com/app`.
+            None => return,
+        };
+        if let Some(ids) = self.go_packages.get(package.as_str()) {
+            out.extend(ids);
         }
     }
 
@@ -415,6 +465,41 @@ mod tests {
         assert_eq!(
             resolved("crate/tests/it.rs", "mod support;"),
             ["crate/tests/support.rs"]
+        );
+    }
+
+    #[test]
+    fn go_imports_resolve_to_the_package_directory_under_the_go_mod() {
+        let files = [
+            "svc/go.mod",
+            "svc/main.go",
+            "svc/internal/auth/auth.go",
+            "svc/internal/auth/token.go",
+            "svc/internal/auth/auth_test.go",
+            "svc/internal/authz/authz.go",
+        ];
+        let mut resolver = Resolver::new(files);
+        let lang = |rel: &str| Lang::of(std::path::Path::new(rel)).unwrap();
+        let sources = [
+            ("svc/go.mod", "module example.com/svc\n\ngo 1.22\n"),
+            (
+                "svc/main.go",
+                "package main\n\nimport (\n\t\"fmt\"\n\t\"example.com/svc/internal/auth\"\n\t\"example.com/svcx/other\"\n)\n",
+            ),
+        ];
+        for (rel, text) in sources {
+            for import in scan(lang(rel), text.as_bytes()) {
+                resolver.declare(rel, &import);
+            }
+        }
+        let mut out = Vec::new();
+        for import in scan(lang(sources[1].0), sources[1].1.as_bytes()) {
+            resolver.resolve(sources[1].0, &import, &mut out);
+        }
+        let resolved: Vec<&str> = out.into_iter().map(|i| files[i]).collect();
+        assert_eq!(
+            resolved,
+            ["svc/internal/auth/auth.go", "svc/internal/auth/token.go"]
         );
     }
 

@@ -180,6 +180,76 @@ fn script_and_rust_imports_are_followed_too() {
 }
 
 #[test]
+fn go_packages_are_imported_by_their_path_under_the_go_mod() {
+    let ws = Workspace::new(&[
+        ("go.mod", "module example.com/shop\n\ngo 1.22\n"),
+        (
+            "cmd/shop/main.go",
+            "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/shop/internal/cart\"\n)\n",
+        ),
+        ("internal/cart/cart.go", "package cart\n"),
+        ("internal/cart/cart_test.go", "package cart\n"),
+        (
+            "internal/api/api.go",
+            "package api\n\nimport \"example.com/shop/internal/cart\"\n",
+        ),
+        (
+            "internal/api/api_test.go",
+            "package api_test\n\nimport \"example.com/shop/internal/api\"\n",
+        ),
+        ("internal/other/other.go", "package other\n"),
+    ]);
+    let packed = ws.pack(Some("internal/cart/cart.go"), 100_000);
+    let go: Vec<_> = tiers(&packed)
+        .into_iter()
+        .filter(|(p, _)| p.ends_with(".go"))
+        .collect();
+    assert_eq!(
+        go,
+        [
+            ("internal/cart/cart.go", Priority::Focus),
+            ("internal/api/api.go", Priority::ImportedBy),
+            ("cmd/shop/main.go", Priority::ImportedBy),
+            ("internal/cart/cart_test.go", Priority::SamePackage),
+            ("internal/api/api_test.go", Priority::Tests),
+            ("internal/other/other.go", Priority::Rest),
+        ]
+    );
+}
+
+#[test]
+fn script_test_and_spec_files_and_import_forms_are_known() {
+    let ws = Workspace::new(&[
+        ("web/auth.ts", "export const verify = () => true;\n"),
+        (
+            "web/app.tsx",
+            "import type { Claims } from './auth';\nexport { verify } from './auth';\n",
+        ),
+        ("web/lazy.js", "const auth = await import('./auth.js');\n"),
+        ("web/legacy.cjs", "const { verify } = require('./auth');\n"),
+        ("web/spec/auth.spec.js", "test('verify')\n"),
+        ("web/__tests__/auth.jsx", "test('verify')\n"),
+        ("lib/unrelated.ts", "export {};\n"),
+    ]);
+    let packed = ws.pack(Some("web/auth.ts"), 100_000);
+    // Within a tier, smaller files first: compare by tier, then path.
+    let mut found = tiers(&packed);
+    found.sort_by_key(|&(path, tier)| (tier, path));
+    assert_eq!(
+        found,
+        [
+            ("web/auth.ts", Priority::Focus),
+            ("web/app.tsx", Priority::ImportedBy),
+            ("web/lazy.js", Priority::ImportedBy),
+            ("web/legacy.cjs", Priority::ImportedBy),
+            ("web/__tests__/auth.jsx", Priority::Tests),
+            ("web/spec/auth.spec.js", Priority::Tests),
+            ("lib/unrelated.ts", Priority::Rest),
+        ]
+    );
+}
+
+#[test]
 fn tests_of_related_files_come_before_docs() {
     let ws = Workspace::new(&[
         ("src/shop/cart.py", "ITEMS = []\n"),

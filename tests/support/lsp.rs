@@ -160,8 +160,13 @@ impl LspClient {
         send(&self.writer, &message).await;
     }
 
-    /// `didOpen` at version 1.
+    /// `didOpen` at version 1, as Python.
     pub async fn open(&self, uri: &str, text: &str) {
+        self.open_as(uri, "python", text).await;
+    }
+
+    /// `didOpen` at version 1 in the language `language_id` (`typescript`, `go`, ...).
+    pub async fn open_as(&self, uri: &str, language_id: &str, text: &str) {
         let doc = Doc {
             text: text.to_string(),
             version: 1,
@@ -171,7 +176,7 @@ impl LspClient {
             .lock()
             .unwrap()
             .insert(uri.to_string(), doc);
-        let item = json!({"uri": uri, "languageId": "python", "version": 1, "text": text});
+        let item = json!({"uri": uri, "languageId": language_id, "version": 1, "text": text});
         self.notify("textDocument/didOpen", json!({"textDocument": item}))
             .await;
     }

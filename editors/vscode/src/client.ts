@@ -1,12 +1,13 @@
-// The language client: `multi-model serve` on stdio for Python and Rust files.
+// The language client: `multi-model serve` on stdio for the files the server has a grammar
+// for (Python, Rust, TypeScript, JavaScript, Go).
 
 import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
 import type { JobCounter } from './logic/jobs';
+import { LANGUAGES } from './logic/manifest';
 import { initializationOptions, serverCommand, serverEnv, type Settings } from './logic/settings';
 
-export const LANGUAGES = ['python', 'rust'];
 
 export function workspaceFolder(): string | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;

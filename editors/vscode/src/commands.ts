@@ -5,9 +5,8 @@
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
 
-import { LANGUAGES } from './client';
 import { PIPELINES, pipelineArgument, validatePipelineInput } from './logic/pipeline';
-import type { ExtensionCommand } from './logic/manifest';
+import { LANGUAGES, type ExtensionCommand } from './logic/manifest';
 import { buildTarget, SERVER_COMMANDS, type RoleAction } from './logic/target';
 
 async function execute(client: LanguageClient, command: string, argument?: unknown): Promise<unknown> {
@@ -32,7 +31,7 @@ async function runRole(client: LanguageClient, action: RoleAction): Promise<void
   const document = editor.document;
   if (!LANGUAGES.includes(document.languageId) || document.uri.scheme !== 'file') {
     void vscode.window.showWarningMessage(
-      `Multi-Model works on saved ${LANGUAGES.join(' and ')} files; this is ${document.languageId}.`,
+      `Multi-Model works on saved ${LANGUAGES.join(', ')} files; this is ${document.languageId}.`,
     );
     return;
   }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { EXTENSION_COMMANDS, SETTING_KEYS } from '../src/logic/manifest';
+import { EXTENSION_COMMANDS, LANGUAGES, SETTING_KEYS } from '../src/logic/manifest';
 
 interface Manifest {
   activationEvents: string[];
@@ -49,7 +49,17 @@ describe('package.json', () => {
     assert.deepEqual(declared, SETTING_KEYS.map((key) => `multiModel.${key}`).sort());
   });
 
-  it('activates for the languages the server supports', () => {
-    assert.deepEqual(manifest.activationEvents.sort(), ['onLanguage:python', 'onLanguage:rust']);
+  it('activates for the languages the client selects documents of', () => {
+    assert.deepEqual(
+      [...manifest.activationEvents].sort(),
+      LANGUAGES.map((language) => `onLanguage:${language}`).sort(),
+    );
+  });
+
+  it('selects the languages the server has grammars for', () => {
+    assert.deepEqual(
+      [...LANGUAGES].sort(),
+      ['go', 'javascript', 'javascriptreact', 'python', 'rust', 'typescript', 'typescriptreact'],
+    );
   });
 });

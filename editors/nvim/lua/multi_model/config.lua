@@ -7,7 +7,7 @@ M.ROLES = { "sisyphus", "hephaestus", "oracle", "librarian" }
 M.defaults = {
   -- The server executable; "multi-model" is looked up on PATH.
   cmd = { "multi-model", "serve" },
-  filetypes = { "python", "rust" },
+  filetypes = { "python", "rust", "typescript", "typescriptreact", "javascript", "javascriptreact", "go" },
   -- A `--config` file for the server; nil lets it discover one.
   config_path = nil,
   -- Per-role model ids, e.g. { oracle = "claude-sonnet-5" }.
@@ -15,7 +15,7 @@ M.defaults = {
   -- MULTI_MODEL_LOG for the server process: error | warn | info | debug.
   log_level = nil,
   -- Files or directories that mark a workspace root, searched upwards from the buffer.
-  root_markers = { ".git", "config/multi_model.yaml", "pyproject.toml", "Cargo.toml" },
+  root_markers = { ".git", "config/multi_model.yaml", "pyproject.toml", "Cargo.toml", "package.json", "go.mod" },
   -- Suggested keymaps under this prefix (e.g. "<leader>m"); nil maps nothing.
   keymap_prefix = nil,
   -- Progress as notifications: false leaves it to the statusline (`status()`).

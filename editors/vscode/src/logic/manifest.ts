@@ -1,5 +1,6 @@
-// The names package.json must declare: the commands the extension registers and the
-// settings it reads (tested against package.json, which VS Code reads instead of the code).
+// The names package.json must declare: the commands the extension registers, the settings
+// it reads and the languages it starts the server for (tested against package.json, which
+// VS Code reads instead of the code).
 
 import { ROLES } from './settings';
 import { ROLE_ACTIONS } from './target';
@@ -20,4 +21,15 @@ export const SETTING_KEYS = [
   'configPath',
   'logLevel',
   ...ROLES.map((role) => `models.${role}`),
+];
+
+// VS Code's language ids of the files the server has a grammar for.
+export const LANGUAGES = [
+  'python',
+  'rust',
+  'typescript',
+  'typescriptreact',
+  'javascript',
+  'javascriptreact',
+  'go',
 ];
