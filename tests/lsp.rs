@@ -1303,6 +1303,29 @@ async fn reviewed(w: &World, uri: &str, next: Option<Reply>) -> Value {
     published(&w.client, uri, |d| d.len() == 1).await.remove(0)
 }
 
+/// A review of one function replaces the model's findings there, not in the whole file; a
+/// review of the whole file replaces them all.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_review_replaces_the_models_findings_only_in_the_code_it_reviewed() {
+    let w = world(full_caps()).await;
+    let uri = w.client.uri("src/app.py");
+    let shell = reviewed(&w, &uri, Some(review(json!([])))).await;
+
+    // `digest` alone, where the model now finds nothing.
+    let token = run(&w.client, "multi-model.review", &uri, range(8, 0, 10, 53)).await;
+    ended(&w.client, &token).await;
+    let last = with_method(&w.client, "textDocument/publishDiagnostics")
+        .into_iter()
+        .filter(|m| m["params"]["uri"] == uri)
+        .last()
+        .unwrap();
+    assert_eq!(last["params"]["diagnostics"], json!([shell]), "{last}");
+
+    let token = run(&w.client, "multi-model.review", &uri, range(0, 0, 11, 0)).await;
+    ended(&w.client, &token).await;
+    published(&w.client, &uri, |d| d.is_empty()).await;
+}
+
 /// Runs a command on a diagnostic the way the code action carries it.
 async fn run_on_finding(w: &World, command: &str, uri: &str, diagnostic: &Value) -> String {
     let target = json!({"uri": uri, "range": diagnostic["range"], "version": w.client.version(uri), "diagnostic": diagnostic});

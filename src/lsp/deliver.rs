@@ -332,12 +332,13 @@ async fn role_job(
                 .filter(|(i, _)| !merged.folded.contains(i))
                 .map(|(_, f)| f.clone())
                 .collect();
-            let shift = mark
-                .and_then(|id| inner.documents.resolve(&target.uri, id))
-                .map_or(0, |(now, _, rope)| {
-                    rope.char_to_line(now.start) as i64 - first_line as i64
-                });
-            let (shown, dropped) = publish_review(inner, &target.uri, shift, &new, &model).await;
+            let reviewed_now = mark.and_then(|id| inner.documents.resolve(&target.uri, id));
+            let shift = reviewed_now.as_ref().map_or(0, |(now, _, rope)| {
+                rope.char_to_line(now.start) as i64 - first_line as i64
+            });
+            let reviewed = reviewed_now.map(|(now, _, _)| now);
+            let (shown, dropped) =
+                publish_review(inner, &target.uri, shift, reviewed, &new, &model).await;
             let dropped = dropped + review.dropped;
             let confirmed = merged
                 .findings
@@ -793,12 +794,15 @@ fn blank_line_indentation(rope: &Rope, line: usize) -> String {
 }
 
 /// Anchors findings by their quotes in the document as it is now (the claimed lines moved
-/// by `shift`, how far the reviewed code moved since the job started), replaces the file's
-/// previous model findings, and publishes. Returns (shown, dropped).
+/// by `shift`, how far the reviewed code moved since the job started), replaces the model's
+/// previous findings in the code that was reviewed (`reviewed`, where it is now; the whole
+/// file when unknown) — a review of one function leaves the findings elsewhere alone — and
+/// publishes. Returns (shown, dropped).
 async fn publish_review(
     inner: &Arc<Inner>,
     uri: &Uri,
     shift: i64,
+    reviewed: Option<std::ops::Range<usize>>,
     findings: &[Finding],
     model: &str,
 ) -> (usize, usize) {
@@ -833,11 +837,24 @@ async fn publish_review(
         }
     }
     let shown = stored.len();
-    if let Some(old) = inner.findings.map.insert(uri.clone(), stored) {
-        inner
-            .documents
-            .unmark(uri, &old.iter().map(|(id, _)| *id).collect::<Vec<_>>());
-    }
+    let old = inner
+        .findings
+        .map
+        .remove(uri)
+        .map(|(_, old)| old)
+        .unwrap_or_default();
+    let (replaced, kept): (Vec<_>, Vec<_>) =
+        old.into_iter().partition(
+            |(id, _)| match (&reviewed, inner.documents.resolve(uri, *id)) {
+                (Some(reviewed), Some((at, _, _))) => reviewed.contains(&at.start),
+                _ => true,
+            },
+        );
+    inner
+        .documents
+        .unmark(uri, &replaced.iter().map(|(id, _)| *id).collect::<Vec<_>>());
+    stored.extend(kept);
+    inner.findings.map.insert(uri.clone(), stored);
     publish_findings(inner, uri).await;
     (shown, dropped)
 }
