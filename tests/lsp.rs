@@ -1316,8 +1316,7 @@ async fn a_review_replaces_the_models_findings_only_in_the_code_it_reviewed() {
     ended(&w.client, &token).await;
     let last = with_method(&w.client, "textDocument/publishDiagnostics")
         .into_iter()
-        .filter(|m| m["params"]["uri"] == uri)
-        .last()
+        .rfind(|m| m["params"]["uri"] == uri)
         .unwrap();
     assert_eq!(last["params"]["diagnostics"], json!([shell]), "{last}");
 
