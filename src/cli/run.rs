@@ -275,7 +275,7 @@ fn execute_failure(err: ExecuteError) -> Failure {
             code: exit::CANCELLED,
         },
         other => Failure {
-            message: other.to_string(),
+            message: format!("{}\n{other}", crate::orchestrator::one_line(&other)),
             code: exit::FAILURE,
         },
     }

@@ -15,8 +15,7 @@ use super::jobs::{JobKind, JobProgress, ProgressObserver};
 use super::position::{line_len_without_break, to_char_range, to_range};
 use super::server::Inner;
 use crate::config::ProcessEnv;
-use crate::orchestrator::{ExecuteError, RunDir, new_job_id, run_pipeline};
-use crate::providers::ErrorClass;
+use crate::orchestrator::{ExecuteError, RunDir, new_job_id, one_line, run_pipeline};
 use crate::review::{anchor, cwe_link};
 use crate::role::Role;
 use crate::role_context::{Gathered, Selection, gather, packed_workspace};
@@ -402,7 +401,7 @@ async fn role_job(
             publish_findings(inner, &target.uri).await;
             let message = format!(
                 "Model review skipped — {}\nShowing the offline pass's {} finding(s) in the selection.",
-                failure_message(role, &err),
+                one_line(&err),
                 offline.len()
             );
             inner
@@ -414,8 +413,7 @@ async fn role_job(
         }
         // No librarian model could answer: the index's own ranking is the answer.
         Err(err) if role == Role::Librarian => {
-            let examples =
-                crate::index::local_answer(candidates.clone(), &failure_message(role, &err));
+            let examples = crate::index::local_answer(candidates.clone(), &one_line(&err));
             open_markdown(inner, "examples", &label, &examples.to_markdown()).await;
             format!("{} examples from the local index", examples.examples.len())
         }
@@ -428,17 +426,17 @@ async fn role_job(
                 .client
                 .show_message(MessageType::WARNING, message.clone())
                 .await;
-            inner.log(MessageType::WARNING, failure_message(role, &err));
+            inner.log(MessageType::WARNING, one_line(&err));
             open_markdown(inner, "code", "hephaestus", &answer).await;
             message
         }
         Err(err) => {
-            let message = failure_message(role, &err);
+            // One line on screen; every attempt in the log.
             inner
                 .client
-                .show_message(MessageType::ERROR, message.clone())
+                .show_message(MessageType::ERROR, one_line(&err))
                 .await;
-            inner.log(MessageType::ERROR, message);
+            inner.log(MessageType::ERROR, err.to_string());
             format!("{role} failed")
         }
     };
@@ -941,38 +939,6 @@ fn unusable_answer(err: &ExecuteError) -> Option<String> {
         .rev()
         .find_map(|a| a.answer.clone())
         .filter(|answer| !answer.trim().is_empty())
-}
-
-fn failure_message(role: Role, err: &ExecuteError) -> String {
-    let ExecuteError::Exhausted { attempts, .. } = err else {
-        return err.to_string();
-    };
-    let mut advice = Vec::new();
-    for attempt in attempts {
-        let hint = match attempt.class {
-            ErrorClass::Unavailable if attempt.message.contains("environment variable") => {
-                "set the variable it names and restart the editor"
-            }
-            ErrorClass::Unavailable => "check the model id and your access (`multi-model doctor`)",
-            ErrorClass::Transient if attempt.message.contains("cannot reach") => {
-                "start the server (for Ollama: `ollama serve`) or fix api_base"
-            }
-            ErrorClass::Transient => "the provider is busy; try again later",
-            ErrorClass::Request => "the request was refused; a smaller selection may help",
-            ErrorClass::InvalidOutput => {
-                "the model's answer was unusable; try again or pick another model"
-            }
-            ErrorClass::Cancelled => "",
-        };
-        advice.push(format!(
-            "{} ({}): {} — {hint}",
-            attempt.served_by, attempt.model, attempt.message
-        ));
-    }
-    format!(
-        "{role} failed on every model it may use:\n{}\nRun `multi-model doctor` to check keys, endpoints and models.",
-        advice.join("\n")
-    )
 }
 
 async fn pipeline_job(

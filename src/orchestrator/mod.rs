@@ -5,6 +5,7 @@
 //! overflow moves to a larger window; a cancel stops everything. Output of a failed attempt
 //! is discarded, never mixed into the next. Every attempt is recorded.
 
+mod advice;
 mod pipeline;
 mod recording;
 mod retry;
@@ -32,6 +33,7 @@ use crate::roles::{
     self, Fence, Note, Plan, Review, RoleError, RoleInput, RoleOutput, RolePrompt, Verdict,
 };
 
+pub use advice::one_line;
 pub use pipeline::{PipelineError, PipelineReport, StepReport, run_pipeline};
 pub use recording::{MetricsRecorder, recording_orchestrator};
 pub use retry::RetryPolicy;
