@@ -24,6 +24,11 @@ impl Language {
         (self.grammar)()
     }
 
+    /// Whether nodes of `kind` wrap a definition (decorators).
+    pub fn wraps(&self, kind: &str) -> bool {
+        self.wrappers.contains(&kind)
+    }
+
     /// `node` with its wrapper (decorators), if it has one.
     pub fn with_wrapper<'t>(&self, node: tree_sitter::Node<'t>) -> tree_sitter::Node<'t> {
         match node.parent() {
