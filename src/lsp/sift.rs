@@ -183,8 +183,12 @@ impl<I: AsyncRead + Unpin> Input<I> {
                 });
             }
             seen = true;
-            // Garbage before a header is skipped, as the framework's own codec does.
-            if let Some(at) = find_name(&line, 0) {
+            // Garbage before a header is skipped, as the framework's own codec does; of
+            // two names on a line (noise that ends in one), the last is the header.
+            if let Some(at) = (0..line.len())
+                .rev()
+                .find(|&at| find_name(&line, at) == Some(at))
+            {
                 let value = String::from_utf8_lossy(&line[at + CONTENT_LENGTH.len()..]);
                 length = Some(value.trim().parse().ok());
             }
