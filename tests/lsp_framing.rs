@@ -72,3 +72,20 @@ fn malformed_framing_then_a_valid_request_is_answered() {
         })
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_body_cut_short_where_its_length_ends_inside_the_next_header_is_resynchronised() {
+    let client = PipeClient::initialized().await;
+    // Five bytes sent, fifteen declared: the count ends inside "Content-Length: NN".
+    client
+        .send_bytes(b"Content-Length: 15\r\n\r\n{\"a\":")
+        .await;
+    let answer = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "multi-model.route", "arguments": [{"task": "write a parser"}]}),
+        )
+        .await;
+    assert!(answer["result"]["role"].is_string(), "{answer}");
+    client.close().await;
+}

@@ -185,10 +185,7 @@ impl<I: AsyncRead + Unpin> Input<I> {
             seen = true;
             // Garbage before a header is skipped, as the framework's own codec does; of
             // two names on a line (noise that ends in one), the last is the header.
-            if let Some(at) = (0..line.len())
-                .rev()
-                .find(|&at| find_name(&line, at) == Some(at))
-            {
+            if let Some(at) = (0..line.len()).rev().find(|&at| name_at(&line, at)) {
                 let value = String::from_utf8_lossy(&line[at + CONTENT_LENGTH.len()..]);
                 length = Some(value.trim().parse().ok());
             }
@@ -247,6 +244,17 @@ impl<I: AsyncRead + Unpin> Input<I> {
             }
             scanned = have;
             if have == length {
+                // A body that does not end as a JSON-RPC message does (`}` or `]`) may have
+                // been cut short by the next message's header, which may run past it.
+                let body = &self.unread()[..length];
+                let ends_as_json = matches!(body.trim_ascii_end().last(), Some(b'}' | b']'));
+                if !ends_as_json && let Some(at) = self.header_across(length).await? {
+                    self.consume(at);
+                    return Ok(Read::Unframed(format!(
+                        "a body of {at} bytes where Content-Length said {length}: the next \
+                         message started inside it"
+                    )));
+                }
                 let body = self.unread()[..length].to_vec();
                 self.consume(length);
                 return Ok(Read::Body(body));
@@ -255,6 +263,32 @@ impl<I: AsyncRead + Unpin> Input<I> {
                 return Err(format!(
                     "the input ended inside a message body ({have} of {length} bytes)"
                 ));
+            }
+        }
+    }
+}
+
+impl<I: AsyncRead + Unpin> Input<I> {
+    /// Where a `Content-Length` line starts in the last bytes of a body of `length`
+    /// and runs on past it, reading on while the bytes there could still be one.
+    async fn header_across(&mut self, length: usize) -> Result<Option<usize>, String> {
+        let tail = length.saturating_sub(MAX_HEADER_LINE.min(64));
+        loop {
+            let unread = self.unread();
+            if let Some(at) = find_header(unread, tail).filter(|&at| at < length) {
+                return Ok(Some(at));
+            }
+            // Still possible: a start of the header name in the tail whose line has not
+            // ended yet.
+            let open = (tail..length).any(|at| {
+                let rest = &unread[at..];
+                let name = rest.len().min(CONTENT_LENGTH.len());
+                rest[..name].eq_ignore_ascii_case(&CONTENT_LENGTH[..name])
+                    && !rest.contains(&b'\n')
+                    && rest.len() < MAX_HEADER_LINE
+            });
+            if !open || !self.fill().await? {
+                return Ok(None);
             }
         }
     }
@@ -269,11 +303,14 @@ enum Header {
 
 /// Where `content-length:` (any case) starts in `bytes`, at or after `from`.
 fn find_name(bytes: &[u8], from: usize) -> Option<usize> {
-    let last = bytes.len().checked_sub(CONTENT_LENGTH.len())?;
-    (from..=last).find(|&at| {
-        bytes[at].eq_ignore_ascii_case(&b'c')
-            && bytes[at..at + CONTENT_LENGTH.len()].eq_ignore_ascii_case(CONTENT_LENGTH)
-    })
+    (from..bytes.len()).find(|&at| name_at(bytes, at))
+}
+
+/// Whether `content-length:` (any case) starts at `at` in `bytes`.
+fn name_at(bytes: &[u8], at: usize) -> bool {
+    bytes
+        .get(at..at + CONTENT_LENGTH.len())
+        .is_some_and(|name| name.eq_ignore_ascii_case(CONTENT_LENGTH))
 }
 
 /// Where a whole `Content-Length: N` line (any case, a line break after the digits)
