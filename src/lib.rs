@@ -20,5 +20,6 @@ pub mod role_context;
 pub mod roles;
 pub mod router;
 pub mod syntax;
+pub mod text_kind;
 pub mod tokens;
 pub mod workspace;

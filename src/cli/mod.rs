@@ -60,10 +60,13 @@ fn serve() -> Result<(), Failure> {
         .enable_all()
         .build()
         .map_err(|err| Failure::other(format!("cannot start the async runtime: {err}")))?;
-    runtime.block_on(crate::lsp::serve_stdio());
+    let ending = runtime.block_on(crate::lsp::serve_stdio());
     // Jobs still running are abandoned with the process: the client is gone.
     runtime.shutdown_background();
-    Ok(())
+    match ending {
+        crate::lsp::Ending::Clean => Ok(()),
+        crate::lsp::Ending::Failed(reason) => Err(Failure::other(reason)),
+    }
 }
 
 /// A command that did not succeed: what to tell the user, and the exit code.

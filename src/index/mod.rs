@@ -25,6 +25,7 @@ pub use file::{FileEntry, Symbol};
 pub use symbols::SymbolMatch;
 
 use crate::syntax::{Parsed, language_for};
+use crate::text_kind::not_text;
 use crate::workspace::{WorkspaceError, walk};
 
 const K1: f32 = 1.2;
@@ -55,6 +56,9 @@ impl WorkspaceIndex {
         let walked = walk(root, exclude, |path, bytes| {
             let language = language_for(Some(path), None)?;
             let text = std::str::from_utf8(bytes).ok()?;
+            if not_text(text).is_some() {
+                return None;
+            }
             let parsed = Parsed::new(language, text);
             Some(FileEntry::new(text, parsed.as_ref()))
         })?;
@@ -68,8 +72,13 @@ impl WorkspaceIndex {
     }
 
     /// Replaces what the index knows of `rel` with `text` (parsed when it has a grammar;
-    /// pass the document's own parse when there is one).
+    /// pass the document's own parse when there is one). A text that is not text (binary
+    /// junk, megabyte lines) is forgotten instead.
     pub fn update(&mut self, rel: &str, text: &str, parsed: Option<&Parsed>) {
+        if parsed.is_none() && not_text(text).is_some() {
+            self.remove(rel);
+            return;
+        }
         let owned;
         let parsed = match parsed {
             Some(parsed) => Some(parsed),

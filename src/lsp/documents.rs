@@ -10,6 +10,7 @@ use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 use super::position::{Clamped, Encoding, line_len_without_break, to_char_range};
 use crate::syntax::{Language, Parsed, SyntaxTree, language_for};
+use crate::text_kind::{NotText, not_text, not_text_in};
 use tree_sitter::Tree;
 
 /// One open document.
@@ -23,6 +24,25 @@ pub struct Document {
     pub syntax: Option<SyntaxTree>,
     /// When its tree was last read (a tick of `Documents::ticks`).
     last_read: u64,
+    /// Why the text is not text (binary junk, megabyte lines): then it is not parsed.
+    not_text: Option<NotText>,
+    /// `not_text` is out of date: the text changed since it was found.
+    kind_stale: bool,
+    /// The user was told `not_text`.
+    told: bool,
+}
+
+impl Document {
+    /// `not_text`, found again if the text changed.
+    fn kind(&mut self) -> Option<&NotText> {
+        if std::mem::take(&mut self.kind_stale) {
+            self.not_text = not_text_in(self.rope.chunks());
+            if self.not_text.is_none() {
+                self.told = false;
+            }
+        }
+        self.not_text.as_ref()
+    }
 }
 
 /// A range that follows edits. An edit inside it (or, for a `whole_lines` mark, anywhere on
@@ -69,6 +89,9 @@ impl Documents {
             marks: Vec::new(),
             syntax: language.map(SyntaxTree::new),
             last_read: 0,
+            not_text: not_text(text),
+            kind_stale: false,
+            told: false,
         };
         self.map.insert(uri, document);
     }
@@ -128,6 +151,7 @@ impl Documents {
             rope.insert(replaced.start, &change.text);
         }
         document.version = version;
+        document.kind_stale = true;
         Ok(clamped)
     }
 
@@ -153,8 +177,23 @@ impl Documents {
         Some((language, tree, rope, version))
     }
 
+    /// Why the document is not text, if it is not (then it has no parse). Checked again
+    /// after edits, when next asked: one pass over the text.
+    pub fn not_text(&self, uri: &Uri) -> Option<NotText> {
+        self.map.get_mut(uri)?.kind().cloned()
+    }
+
+    /// `not_text`, the first time it is asked for since the document became not text:
+    /// the user is told once.
+    pub fn not_text_untold(&self, uri: &Uri) -> Option<NotText> {
+        let mut document = self.map.get_mut(uri)?;
+        let why = document.kind().cloned()?;
+        (!std::mem::replace(&mut document.told, true)).then_some(why)
+    }
+
     /// Runs `read` on the document's syntax tree and text under its entry, marks the tree
-    /// as just read, then lets the least recently read trees go.
+    /// as just read, then lets the least recently read trees go. Nothing is read of a
+    /// document that is not text.
     fn read_syntax<T>(
         &self,
         uri: &Uri,
@@ -162,6 +201,12 @@ impl Documents {
     ) -> Option<(T, Rope, i32)> {
         let found = {
             let mut document = self.map.get_mut(uri)?;
+            if document.kind().is_some() {
+                if let Some(syntax) = &mut document.syntax {
+                    syntax.release();
+                }
+                return None;
+            }
             document.last_read = self.tick();
             let Document {
                 rope,

@@ -156,6 +156,10 @@ pub fn refresh_document(inner: &Arc<Inner>, uri: &Uri) {
         return;
     };
     let Some((parsed, rope, _)) = inner.documents.parsed(uri) else {
+        if inner.documents.not_text(uri).is_some() {
+            inner.index.write(|index| index.remove(&rel));
+            inner.tell_not_text(uri);
+        }
         return;
     };
     let text = rope.to_string();

@@ -24,19 +24,33 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::{LspService, Server};
 
-use sift::{CANCEL_JOB, INVALID_MESSAGE, sift};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sift::{CANCEL_JOB, INVALID_MESSAGE, SiftEnd, sift};
 
 /// Handlers in flight at once. The framework's default of 4 lets slow requests hold up
 /// edits and `$/cancelRequest` (measured: 1.4 s stalls); 32 keeps them flowing.
 const CONCURRENCY: usize = 32;
 
 /// Serves on stdin/stdout until `exit`, the end of stdin, or the death of the client process.
-pub async fn serve_stdio() {
+pub async fn serve_stdio() -> Ending {
     #[cfg(unix)]
     if let Some((input, output)) = pipes() {
         return serve(input, output).await;
     }
-    serve(tokio::io::stdin(), tokio::io::stdout()).await;
+    serve(tokio::io::stdin(), tokio::io::stdout()).await
+}
+
+/// How a session ended, for the process's exit code.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// `exit` after `shutdown`, or the input closed between messages (the editor is gone
+    /// and nothing was cut off): exit code 0.
+    Clean,
+    /// Exit code 1, with the reason to give on stderr: `exit` without `shutdown` (as the
+    /// LSP asks), or input that ended inside a message or could not be read.
+    Failed(String),
 }
 
 /// Stdin and stdout as tokio pipes when both are pipes (as editors start servers): tokio's
@@ -71,12 +85,14 @@ fn pipes() -> Option<(
 /// The input passes through `sift` first: the framework stops reading at the first message
 /// it cannot decode (bad framing, a body that is not UTF-8 JSON or not a JSON-RPC message)
 /// and the server, still running, never answers again.
-pub async fn serve<I, O>(input: I, output: O)
+pub async fn serve<I, O>(input: I, output: O) -> Ending
 where
     I: AsyncRead + Unpin,
     O: AsyncWrite,
 {
-    let (service, socket) = LspService::build(server::Backend::new)
+    let shut_down = Arc::new(AtomicBool::new(false));
+    let flag = shut_down.clone();
+    let (service, socket) = LspService::build(move |client| server::Backend::new(client, flag))
         .custom_method(
             "window/workDoneProgress/cancel",
             server::Backend::progress_cancel,
@@ -97,11 +113,22 @@ where
     // stops the sifting.
     let sifting = async move {
         tokio::select! {
-            () = sift(input, sifted) => {}
-            _ = stopped => {}
+            end = sift(input, sifted) => end,
+            _ = stopped => SiftEnd::ServerGone,
         }
     };
-    tokio::join!(server, sifting);
+    let ((), end) = tokio::join!(server, sifting);
+    match end {
+        SiftEnd::Closed => {
+            eprintln!("multi-model: the input closed; exiting");
+            Ending::Clean
+        }
+        SiftEnd::Broken(reason) => Ending::Failed(reason),
+        SiftEnd::ServerGone if shut_down.load(Ordering::SeqCst) => Ending::Clean,
+        SiftEnd::ServerGone => {
+            Ending::Failed("`exit` came without `shutdown` first (LSP: exit code 1)".into())
+        }
+    }
 }
 
 /// Answers a message `sift` could not pass on with the JSON-RPC error it deserves.

@@ -107,6 +107,11 @@ fn schedule(inner: &Arc<Inner>, uri: &Uri, delay: Duration) {
         if !inner.offline.pending.settled(&uri, ticket, delay).await {
             return;
         }
+        // Binary junk opened as text: nothing to review, and its parse would cost seconds.
+        if inner.documents.not_text(&uri).is_some() {
+            inner.tell_not_text(&uri);
+            return;
+        }
         // Parsing a large file takes a while: not on the threads that answer requests.
         let refreshed = {
             let (inner, uri) = (inner.clone(), uri.clone());

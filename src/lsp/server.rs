@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use serde_json::{Value, json};
@@ -71,10 +72,14 @@ pub struct Inner {
 
 pub struct Backend {
     inner: Arc<Inner>,
+    /// Set by `shutdown`: an `exit` without it exits with code 1.
+    shut_down: Arc<AtomicBool>,
+    /// Set by the first `initialized`: a repeated one changes nothing.
+    initialized: AtomicBool,
 }
 
 impl Backend {
-    pub fn new(client: Client) -> Backend {
+    pub fn new(client: Client, shut_down: Arc<AtomicBool>) -> Backend {
         let config = Arc::new(Config::builtin().clone());
         Backend {
             inner: Arc::new(Inner {
@@ -100,6 +105,8 @@ impl Backend {
                 index: super::index::IndexState::default(),
                 offline: super::review::OfflineFindings::default(),
             }),
+            shut_down,
+            initialized: AtomicBool::new(false),
         }
     }
 
@@ -166,6 +173,30 @@ impl Inner {
         eprintln!("multi-model: {message}");
         let inner = self.clone();
         tokio::spawn(async move { inner.client.log_message(typ, message).await });
+    }
+
+    /// Tells the user, once, that a document is not text and so is not parsed, reviewed
+    /// or indexed (it would cost seconds per keystroke and find nothing).
+    pub fn tell_not_text(self: &Arc<Self>, uri: &Uri) {
+        let Some(why) = self.documents.not_text_untold(uri) else {
+            return;
+        };
+        let path = uri.path().as_str();
+        let name = path
+            .rsplit('/')
+            .next()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(path);
+        let message = format!(
+            "{name} {} ({why}): not parsed, reviewed or indexed",
+            why.looks()
+        );
+        eprintln!("multi-model: {message}");
+        let inner = self.clone();
+        tokio::spawn(async move {
+            let message = format!("multi-model: {message}");
+            inner.client.show_message(MessageType::INFO, message).await;
+        });
     }
 
     /// Finds and loads the configuration (with the editor's model overrides) and makes it
@@ -501,6 +532,14 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        if self.initialized.swap(true, Ordering::SeqCst) {
+            // A second build would walk and parse the whole workspace again for nothing.
+            self.inner.log(
+                MessageType::WARNING,
+                "a repeated `initialized` notification was ignored".into(),
+            );
+            return;
+        }
         self.inner.reload_config().await;
         let inner = self.inner.clone();
         tokio::spawn(async move { super::index::build(&inner).await });
@@ -525,6 +564,7 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.shut_down.store(true, Ordering::SeqCst);
         self.inner.jobs.cancel_all();
         Ok(())
     }
@@ -534,6 +574,7 @@ impl LanguageServer for Backend {
         self.inner
             .documents
             .open(doc.uri.clone(), &doc.text, doc.version, doc.language_id);
+        self.inner.tell_not_text(&doc.uri);
         super::index::document_changed(&self.inner, &doc.uri);
         super::review::run_now(&self.inner, &doc.uri);
     }

@@ -31,6 +31,11 @@ impl Language {
         (self.grammar)()
     }
 
+    /// Whether nodes of `kind` wrap a definition (decorators, `export`).
+    pub fn wraps(&self, kind: &str) -> bool {
+        self.wrappers.contains(&kind)
+    }
+
     /// `node` with its wrapper (decorators, `export`), if it has one. A wrapper of several
     /// nodes of its kind (Go's `type ( A …; B … )`) wraps none of them.
     pub fn with_wrapper<'t>(&self, node: Node<'t>) -> Node<'t> {

@@ -37,16 +37,10 @@ fn definition_at(
         .take_while(|b| *b == b' ' || *b == b'\t')
         .count();
     let byte = rope.char_to_byte(at).max(line_start + indent);
-    // Node text straight from the rope: no copy of the document per request.
-    let text = |node: tree_sitter::Node| {
-        rope.byte_slice(node.byte_range())
-            .chunks()
-            .map(str::as_bytes)
-    };
-    let scopes = enclosing_scopes(language, tree, text, rope.len_bytes(), &(byte..byte));
+    let scopes = enclosing_scopes(language, tree, &(byte..byte));
     // Whole lines: the definition with its indentation (and its doc comments and
     // decorators), as a user selects it.
-    let bytes = scopes.first()?.byte_range();
+    let bytes = scopes.nodes.first()?.byte_range();
     let first_line = rope.byte_to_line(bytes.start);
     Some(rope.line_to_char(first_line)..rope.byte_to_char(bytes.end))
 }

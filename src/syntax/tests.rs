@@ -111,7 +111,7 @@ fn check_target(language_id: &str, code: &str, cursor: &str, first: &str, last: 
     let language = language_for(None, Some(language_id)).unwrap();
     let at = code.find(&cursor.replace(CURSOR, "")).unwrap() + cursor.find(CURSOR).unwrap();
     let tree = parse(language, code, None).unwrap();
-    let scopes = enclosing_scopes(language, &tree, code.as_bytes(), code.len(), &(at..at));
+    let scopes = enclosing_scopes(language, &tree, &(at..at)).nodes;
     let scope = scopes
         .first()
         .unwrap_or_else(|| panic!("{language_id}: nothing encloses {cursor:?}"));

@@ -55,8 +55,12 @@ pub struct Parsed {
 }
 
 impl Parsed {
-    /// Parses `text` from scratch (files that are not open in the editor).
+    /// Parses `text` from scratch (files that are not open in the editor). `None` also
+    /// for a text that is not text (`text_kind::not_text`): binary junk is not parsed.
     pub fn new(language: &'static Language, text: &str) -> Option<Parsed> {
+        if crate::text_kind::not_text(text).is_some() {
+            return None;
+        }
         let tree = parse(language, text, None)?;
         let outline = Arc::new(outline(language, &tree, text));
         Some(Parsed {

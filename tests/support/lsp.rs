@@ -160,6 +160,14 @@ impl LspClient {
         send(&self.writer, &message).await;
     }
 
+    /// Sends bytes exactly as given, framing included (or not).
+    pub async fn send_bytes(&self, bytes: &[u8]) {
+        if let Some(stdin) = self.writer.lock().await.as_mut() {
+            let _ = stdin.write_all(bytes).await;
+            let _ = stdin.flush().await;
+        }
+    }
+
     /// `didOpen` at version 1, as Python.
     pub async fn open(&self, uri: &str, text: &str) {
         self.open_as(uri, "python", text).await;

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use multi_model::lsp::Ending;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream, ReadHalf, WriteHalf};
 use tokio::sync::{mpsc, oneshot};
@@ -30,7 +31,7 @@ pub struct PipeClient {
     waiting: Waiting,
     /// Responses to no request of ours (id `null`: answers to unparseable messages).
     unclaimed: tokio::sync::Mutex<mpsc::UnboundedReceiver<Value>>,
-    server: JoinHandle<()>,
+    server: JoinHandle<Ending>,
 }
 
 impl PipeClient {
@@ -121,20 +122,20 @@ impl PipeClient {
     }
 
     /// Closes the server's input and waits for it to end; panics if it panicked.
-    pub async fn close(self) {
+    pub async fn close(self) -> Ending {
         self.writer.lock().await.shutdown().await.ok();
         tokio::time::timeout(PATIENCE, self.server)
             .await
             .expect("the server did not stop when its input closed")
-            .expect("the server panicked");
+            .expect("the server panicked")
     }
 
     /// Waits for the server to stop by itself (after `exit`), its input left open.
-    pub async fn stopped(self) {
+    pub async fn stopped(self) -> Ending {
         tokio::time::timeout(PATIENCE, self.server)
             .await
             .expect("the server did not stop")
-            .expect("the server panicked");
+            .expect("the server panicked")
     }
 }
 
