@@ -1,5 +1,5 @@
 ; The offline security review (src/review/). The query finds the places worth a look;
-; small Rust predicates in src/review/python.rs decide, with the file's imports and the
+; the rule families in src/review/python/ decide, with the file's imports and the
 ; assignments of the enclosing function at hand. Captures:
 ;   @scope       a function: the scope of the names assigned in it
 ;   @import      an import: local names → qualified names (`ET` → `xml.etree.ElementTree`)
@@ -10,6 +10,7 @@
 ;   @assert      an assert statement (removed under `python -O`)
 ;   @comment     a comment: suppressions, and remarks addressed to a reviewer
 ;   @docstring   a string statement: remarks addressed to a reviewer
+;   @decorator   a decorator (`@csrf_exempt`)
 
 (function_definition) @scope
 
@@ -31,3 +32,5 @@
 (comment) @comment
 
 (expression_statement . (string) .) @docstring
+
+(decorator) @decorator

@@ -25,6 +25,9 @@ pub struct OfflineReview {
     pub suppressed: usize,
     /// The parse hit errors; findings come from the parts that parsed.
     pub syntax_errors: bool,
+    /// Code nested deeper than this was not followed by the value flow ("analysed to
+    /// depth N"): rules there judged by syntax alone.
+    pub depth_capped: Option<usize>,
 }
 
 struct SecurityQuery {
@@ -71,6 +74,7 @@ pub fn review_source(
             findings: Vec::new(),
             suppressed: 0,
             syntax_errors: true,
+            depth_capped: None,
         });
     };
     review_tree(language, &tree, path, text)
@@ -107,7 +111,7 @@ pub fn review_tree(
                 rule: rule.id.to_string(),
                 cwe: Some(rule.cwe.to_string()),
                 severity: rule.severity,
-                confidence: rule.confidence,
+                confidence: hit.confidence.unwrap_or(rule.confidence),
                 category: Category::Security,
                 message: hit.message.unwrap_or_else(|| rule.message.to_string()),
                 recommendation: rule.recommendation.to_string(),
@@ -143,6 +147,7 @@ pub fn review_tree(
         suppressed: before - findings.len(),
         findings,
         syntax_errors: tree.root_node().has_error(),
+        depth_capped: analysis.depth_capped,
     })
 }
 
