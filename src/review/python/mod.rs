@@ -1,5 +1,5 @@
-//! The Python rules of the offline pass. `queries/python/security.scm` hands over the places
-//! worth a look (calls, assignments, comments, ...); the semantic model (`semantic.rs`)
+//! The Python rules of the offline pass. A walk over the tree finds the places worth a look
+//! (calls, assignments, comments, ...); the semantic model (`semantic.rs`)
 //! knows what the imports call things; the value flow (`flow.rs`, `eval.rs`, `calls.rs`)
 //! knows what each expression holds at its point in the function (request data, a
 //! constant, a checked value); one file per rule family decides.
@@ -31,8 +31,7 @@ mod tests;
 
 use std::path::Path;
 
-use streaming_iterator::StreamingIterator;
-use tree_sitter::{Node, Query, QueryCursor, Tree};
+use tree_sitter::{Node, Tree};
 
 use super::finding::Confidence;
 use super::injection as prompt;
@@ -55,25 +54,6 @@ pub(super) enum Kind {
     Comment,
     Docstring,
     Decorator,
-}
-
-impl Kind {
-    /// The capture name in the query file; names starting with `_` are helpers.
-    pub(super) fn from_capture(name: &str) -> Option<Kind> {
-        Some(match name {
-            "scope" => Kind::Scope,
-            "import" => Kind::Import,
-            "assignment" => Kind::Assignment,
-            "call" => Kind::Call,
-            "pair" => Kind::Pair,
-            "parameter" => Kind::Parameter,
-            "assert" => Kind::Assert,
-            "comment" => Kind::Comment,
-            "docstring" => Kind::Docstring,
-            "decorator" => Kind::Decorator,
-            _ => return None,
-        })
-    }
 }
 
 /// A rule matched at a node.
@@ -166,27 +146,56 @@ pub(super) fn sure_if(tainted: bool, hit: Hit<'_>) -> Hit<'_> {
     }
 }
 
-/// Runs the query over the tree, the value flow over the file, and every rule family over
-/// the captures.
-pub(super) fn analyse<'t>(
-    tree: &'t Tree,
-    text: &'t str,
-    query: &Query,
-    kinds: &[Option<Kind>],
-    path: Option<&Path>,
-) -> Analysis<'t> {
-    let src = text.as_bytes();
-    let mut captured: Vec<(Kind, Node<'t>)> = Vec::new();
-    let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(query, tree.root_node(), src);
-    while let Some(m) = matches.next() {
-        for capture in m.captures() {
-            if let Some(kind) = kinds.get(capture.index as usize).copied().flatten() {
-                captured.push((kind, capture.node));
+/// The node kinds the rules look at, in document order. A walk with a tree cursor, not a
+/// query: a query cursor's work grows with the square of the nesting depth, and a file of
+/// 100,000 nested calls would take minutes.
+fn places(tree: &Tree) -> Vec<(Kind, Node<'_>)> {
+    let mut found = Vec::new();
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        let kind = match node.kind() {
+            "function_definition" => Some(Kind::Scope),
+            "import_statement" | "import_from_statement" => Some(Kind::Import),
+            "assignment" | "augmented_assignment" => Some(Kind::Assignment),
+            "call" => Some(Kind::Call),
+            "pair" => node
+                .child_by_field_id(FIELDS.key)
+                .filter(|k| k.kind() == "string")
+                .map(|_| Kind::Pair),
+            "default_parameter" | "typed_default_parameter" => Some(Kind::Parameter),
+            "assert_statement" => Some(Kind::Assert),
+            "comment" => Some(Kind::Comment),
+            "decorator" => Some(Kind::Decorator),
+            "expression_statement"
+                if node.named_child_count() == 1
+                    && node.named_child(0).is_some_and(|c| c.kind() == "string") =>
+            {
+                Some(Kind::Docstring)
+            }
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            found.push((kind, node));
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return found;
             }
         }
     }
+}
 
+/// Finds the places worth a look, runs the value flow over the file, and every rule
+/// family over the places.
+pub(super) fn analyse<'t>(tree: &'t Tree, text: &'t str, path: Option<&Path>) -> Analysis<'t> {
+    let captured = places(tree);
     let functions = captured
         .iter()
         .filter(|(kind, _)| *kind == Kind::Scope)
