@@ -1,5 +1,6 @@
 //! The offline pass (Python only): parse, find the places worth a look, follow the values,
-//! run the rule families, place and suppress the findings. No model, no network; fast enough for every save.
+//! run the rule families, place and suppress the findings. No model, no network; fast
+//! enough for every save.
 //!
 //! A file with syntax errors is still reviewed: tree-sitter recovers, and the rules run on
 //! every part that parsed (`OfflineReview::syntax_errors` says so).

@@ -751,7 +751,13 @@ pub(super) fn is_content_check(module: &Module<'_>, condition: Node<'_>) -> bool
                 };
                 let counts_length = text.contains("len(");
                 let is_none = text.contains(" is ");
-                if membership_or_equality && !counts_length && !is_none {
+                // `index == -1`, `count != 0`: a number is compared, not the text checked.
+                let against_number = named_children(n).iter().any(|o| {
+                    o.kind() == "integer"
+                        || (o.kind() == "unary_operator"
+                            && named_children(*o).iter().any(|c| c.kind() == "integer"))
+                });
+                if membership_or_equality && !counts_length && !is_none && !against_number {
                     return true;
                 }
             }

@@ -89,6 +89,19 @@ fn helpers_of_the_same_file_are_summarised() {
 }
 
 #[test]
+fn a_check_that_returns_clears_only_what_it_checked() {
+    flows(
+        "    if '../' in param:\n        return\n    bar = param\n",
+        false,
+    );
+    flows("    if not param:\n        return\n    bar = param\n", true);
+    flows(
+        "    at = param.find('=')\n    if at == -1:\n        return\n    bar = param[at:]\n",
+        true,
+    );
+}
+
+#[test]
 fn code_after_a_return_never_runs() {
     check("def f(x):\n    return 1\n    eval(x)\n", &[]);
     check(
