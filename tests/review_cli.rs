@@ -417,3 +417,104 @@ async fn a_rejected_high_confidence_finding_still_fails_the_gate_with_the_reason
     assert!(hash.contains(": hint MM-PY-WEAK-HASH"), "{hash}");
     assert!(hash.contains("(rejected by the model:"), "{hash}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_in_another_language_gets_the_model_review() {
+    let mock = MockServer::start().await;
+    let answer_json = json!({
+        "summary": "",
+        "findings": [
+            {"severity": "HIGH", "category": "security", "line": 2, "end_line": 2, "quote": "eval(query)",
+             "title": "Code injection", "description": "query reaches eval.", "recommendation": "Parse it.", "cwe": "CWE-95"}
+        ],
+        "rejected_candidates": []
+    });
+    mock.on("POST", "/api/chat", answer(&answer_json.to_string()));
+    let ws = workspace_with_model(&mock);
+    std::fs::remove_file(ws.path().join("src/app.py")).unwrap();
+    write(
+        &ws.path().join("web/search.js"),
+        "function search(query) {\n  return eval(query);\n}\n",
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        let out = review(&ws, &["web", "--format", "json", "--fail-on", "none"]);
+        drop(ws);
+        out
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let findings = json_out(&out);
+    let found = findings.as_array().unwrap();
+    assert_eq!(found.len(), 1, "{findings}");
+    assert_eq!(found[0]["file"], "web/search.js");
+    assert_eq!(found[0]["origin"], "model");
+    assert!(
+        stderr(&out).contains("reviewed by the model only"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn offline_the_review_says_its_rules_are_python_only() {
+    let ws = workspace();
+    write(&ws.path().join("src/main.rs"), "fn main() {}\n");
+    let out = review(&ws, &["src", "--offline"]);
+    assert!(
+        stderr(&out).contains(
+            "the offline pass has rules for Python only; 1 file(s) in other languages not reviewed"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// 100,000 levels of each kind of nesting the grammar has; indentation 2,000 levels deep
+/// (100,000 would take 5 GB of spaces, and files over 4 MiB are not reviewed).
+fn deep_files() -> Vec<(&'static str, String)> {
+    const N: usize = 100_000;
+    const INDENTS: usize = 2_000;
+    let indented: String = (0..INDENTS)
+        .map(|i| format!("{}if x:\n", " ".repeat(i)))
+        .chain([format!("{}eval(x)\n", " ".repeat(INDENTS))])
+        .collect();
+    vec![
+        ("unary.py", format!("x = {}1\n", "-".repeat(N))),
+        (
+            "binary.py",
+            format!("x = {}\n", vec!["'ab'"; N].join(" + ")),
+        ),
+        (
+            "brackets.py",
+            format!("x = {}1{}\n", "(".repeat(N), ")".repeat(N)),
+        ),
+        (
+            "calls.py",
+            format!("x = {}1{}\n", "f(".repeat(N), ")".repeat(N)),
+        ),
+        ("indented.py", indented),
+    ]
+}
+
+#[test]
+fn deeply_nested_code_is_reviewed_without_a_crash() {
+    let ws = TempDir::new().unwrap();
+    for (name, text) in deep_files() {
+        write(&ws.path().join(name), &text);
+        let out = review(&ws, &[name, "--offline"]);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{name}: {:?} {}",
+            out.status,
+            stderr(&out)
+        );
+        if name == "unary.py" {
+            assert!(
+                stderr(&out).contains("analysed to depth"),
+                "{}",
+                stderr(&out)
+            );
+        }
+    }
+}

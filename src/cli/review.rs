@@ -1,6 +1,6 @@
-//! `multi-model review PATH...`: the offline security pass on every Python file, the
-//! Oracle model on each too when it can be called, the report on stdout, notes on stderr,
-//! exit 1 when a finding at or above --fail-on remains.
+//! `multi-model review PATH...`: the offline security pass on every Python file (it has
+//! rules for Python only), the Oracle model on every source file when it can be called, the
+//! report on stdout, notes on stderr, exit 1 when a finding at or above --fail-on remains.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -46,7 +46,10 @@ pub(super) fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), Failure> {
         }
     };
 
-    let mut tally = Tally::default();
+    let mut tally = Tally {
+        with_model: model.is_some(),
+        ..Tally::default()
+    };
     let mut reports = Vec::new();
     let mut texts = BTreeMap::new();
     let runtime = model.as_ref().map(|_| runtime()).transpose()?;
@@ -59,14 +62,28 @@ pub(super) fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), Failure> {
                 continue;
             }
         };
-        let Some(offline) = review_source(Some(path), None, &text) else {
-            continue;
+        let mut findings = match review_source(Some(path), None, &text) {
+            Some(offline) => {
+                if offline.syntax_errors {
+                    eprintln!("note: {display} has syntax errors; reviewed the parts that parsed");
+                }
+                if let Some(depth) = offline.depth_capped {
+                    eprintln!(
+                        "note: {display} nests deeper than the value flow follows; analysed to depth {depth}"
+                    );
+                }
+                tally.suppressed += offline.suppressed;
+                offline.findings
+            }
+            None if model.is_none() => {
+                tally.model_only += 1;
+                continue;
+            }
+            None => {
+                tally.model_only += 1;
+                Vec::new()
+            }
         };
-        if offline.syntax_errors {
-            eprintln!("note: {display} has syntax errors; reviewed the parts that parsed");
-        }
-        tally.suppressed += offline.suppressed;
-        let mut findings = offline.findings;
         if let (Some((orchestrator, _, deny)), Some(runtime)) = (&model, &runtime) {
             if never_send(Path::new(&display), deny) {
                 eprintln!("not sent to the model: {display} is on the never-send list");
@@ -205,6 +222,10 @@ struct Tally {
     suppressed: usize,
     baselined: usize,
     hidden: usize,
+    /// Files in languages the offline pass has no rules for (it is Python-only).
+    model_only: usize,
+    /// A model reviewed the files.
+    with_model: bool,
 }
 
 impl Tally {
@@ -225,5 +246,16 @@ impl Tally {
             line.push_str(&format!(" ({})", left_out.join(", ")));
         }
         eprintln!("{line}");
+        if 0 < self.model_only {
+            let how = if self.with_model {
+                "reviewed by the model only"
+            } else {
+                "not reviewed (no model)"
+            };
+            eprintln!(
+                "note: the offline pass has rules for Python only; {} file(s) in other languages {how}",
+                self.model_only
+            );
+        }
     }
 }

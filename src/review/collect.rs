@@ -1,12 +1,28 @@
-//! The files a review covers: files named on the command line, and the reviewable files
-//! under directories named there (.gitignore and .ignore honoured, hidden files and
-//! generated directories skipped, symbolic links not followed).
+//! The files a review covers: files named on the command line, and the source files under
+//! directories named there (.gitignore and .ignore honoured, hidden files and generated
+//! directories skipped, symbolic links not followed). Every source file goes to the model;
+//! the offline pass has rules for Python only (`reviewable`).
 
 use std::path::{Path, PathBuf};
 
 use super::error::ReviewError;
 use super::offline::reviewable;
 use crate::workspace::{is_generated_dir, walker};
+
+/// Extensions of the source files a review covers.
+const SOURCE_EXTENSIONS: &[&str] = &[
+    "py", "pyi", "rs", "js", "mjs", "cjs", "jsx", "ts", "tsx", "go", "java", "kt", "kts", "rb",
+    "php", "c", "h", "cc", "cpp", "cxx", "hpp", "cs", "swift", "scala", "sh", "bash", "sql", "lua",
+    "pl", "ex", "exs", "erl", "dart", "vue", "svelte", "tf",
+];
+
+/// Whether a file is source code a review covers (by extension).
+pub fn is_source(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| SOURCE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        || reviewable(Some(path), None)
+}
 
 /// Larger files are skipped: generated or vendored, not written by hand.
 const MAX_BYTES: u64 = 4 * 1024 * 1024;
@@ -15,7 +31,7 @@ const MAX_BYTES: u64 = 4 * 1024 * 1024;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Collected {
     pub files: Vec<PathBuf>,
-    /// Files named explicitly that have no security rules, with why.
+    /// Files named explicitly that are not source code, with why.
     pub skipped: Vec<(PathBuf, String)>,
 }
 
@@ -25,12 +41,12 @@ pub fn sources(paths: &[PathBuf]) -> Result<Collected, ReviewError> {
     let mut collected = Collected::default();
     for path in paths {
         if path.is_file() {
-            if reviewable(Some(path), None) {
+            if is_source(path) {
                 collected.files.push(path.clone());
             } else {
                 collected
                     .skipped
-                    .push((path.clone(), "no security rules for this language".into()));
+                    .push((path.clone(), "not a source file of a known language".into()));
             }
         } else if path.is_dir() {
             collected.files.extend(walk(path));
@@ -43,7 +59,7 @@ pub fn sources(paths: &[PathBuf]) -> Result<Collected, ReviewError> {
     Ok(collected)
 }
 
-/// The reviewable files under `root`, with the workspace walk's rules.
+/// The source files under `root`, with the workspace walk's rules.
 fn walk(root: &Path) -> Vec<PathBuf> {
     walker(root)
         .filter_entry(|entry| {
@@ -53,7 +69,7 @@ fn walk(root: &Path) -> Vec<PathBuf> {
         .filter_map(Result::ok)
         .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
         .map(|entry| entry.into_path())
-        .filter(|path| reviewable(Some(path), None))
+        .filter(|path| is_source(path))
         .collect()
 }
 
@@ -86,16 +102,20 @@ mod tests {
     }
 
     #[test]
-    fn directories_give_their_python_files_minus_ignored_and_generated_ones() {
+    fn directories_give_their_source_files_minus_ignored_and_generated_ones() {
         let dir = tempfile::TempDir::new().unwrap();
         let root = dir.path();
         write(&root.join("app.py"), "");
+        write(&root.join("web/app.ts"), "");
         write(&root.join("notes.txt"), "");
         write(&root.join("gen/out.py"), "");
         write(&root.join("node_modules/x/y.py"), "");
         write(&root.join(".gitignore"), "gen/\n");
         let collected = sources(&[root.to_path_buf()]).unwrap();
-        assert_eq!(collected.files, [root.join("app.py")]);
+        assert_eq!(
+            collected.files,
+            [root.join("app.py"), root.join("web/app.ts")]
+        );
     }
 
     #[test]
@@ -105,13 +125,22 @@ mod tests {
     }
 
     #[test]
-    fn an_explicit_file_without_rules_is_skipped_with_a_reason() {
+    fn an_explicit_file_that_is_not_source_is_skipped_with_a_reason() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let file = dir.path().join("notes.txt");
+        write(&file, "remember the milk");
+        let collected = sources(std::slice::from_ref(&file)).unwrap();
+        assert!(collected.files.is_empty());
+        assert_eq!(collected.skipped[0].0, file);
+    }
+
+    #[test]
+    fn an_explicit_file_in_another_language_is_collected_for_the_model() {
         let dir = tempfile::TempDir::new().unwrap();
         let file = dir.path().join("main.rs");
         write(&file, "fn main() {}");
         let collected = sources(std::slice::from_ref(&file)).unwrap();
-        assert!(collected.files.is_empty());
-        assert_eq!(collected.skipped[0].0, file);
+        assert_eq!(collected.files, [file]);
     }
 
     #[test]

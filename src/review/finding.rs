@@ -61,7 +61,7 @@ pub enum Confidence {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
-    /// The offline pass (`queries/<language>/security.scm` and its predicates).
+    /// The offline pass (`src/review/python/`: the tree, the value flow, the rule families).
     Offline,
     /// The Oracle model alone.
     Model,

@@ -1,6 +1,6 @@
-//! Security review: the offline pass (`queries/<language>/security.scm` plus predicates),
-//! suppressions and baselines, merging with the Oracle model's findings, and the report
-//! formats (text, JSON, SARIF). Findings are anchored to the lines they quote and linked
+//! Security review: the offline pass (Python only: `python/`, a tree walk, a value flow and
+//! one file per rule family), suppressions and baselines, merging with the Oracle model's
+//! findings, and the report formats (text, JSON, SARIF). Findings are anchored to the lines they quote and linked
 //! only to the project's own CWE catalogue.
 //!
 //! For an editor: `review_source` (or `review_tree` with a kept tree) gives a document's

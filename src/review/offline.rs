@@ -1,16 +1,15 @@
-//! The offline pass: parse, run the security query and its predicates, place and
-//! suppress the findings. No model, no network; fast enough for every save.
+//! The offline pass (Python only): parse, find the places worth a look, follow the values,
+//! run the rule families, place and suppress the findings. No model, no network; fast
+//! enough for every save.
 //!
 //! A file with syntax errors is still reviewed: tree-sitter recovers, and the rules run on
 //! every part that parsed (`OfflineReview::syntax_errors` says so).
 
 use std::path::Path;
-use std::sync::LazyLock;
-
-use tree_sitter::{Node, Query, Tree};
+use tree_sitter::{Node, Tree};
 
 use super::finding::{Finding, Origin, Position};
-use super::python::{self, Kind};
+use super::python;
 use super::rules::rule;
 use super::suppress::Suppressions;
 use crate::roles::Category;
@@ -25,36 +24,19 @@ pub struct OfflineReview {
     pub suppressed: usize,
     /// The parse hit errors; findings come from the parts that parsed.
     pub syntax_errors: bool,
+    /// Code nested deeper than this was not followed by the value flow ("analysed to
+    /// depth N"): rules there judged by syntax alone.
+    pub depth_capped: Option<usize>,
 }
 
-struct SecurityQuery {
-    query: Query,
-    kinds: Vec<Option<Kind>>,
-}
-
-static PYTHON: LazyLock<Option<SecurityQuery>> = LazyLock::new(|| {
-    let grammar: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
-    let query = Query::new(&grammar, include_str!("../../queries/python/security.scm")).ok()?;
-    let kinds = query
-        .capture_names()
-        .iter()
-        .map(|name| Kind::from_capture(name))
-        .collect();
-    Some(SecurityQuery { query, kinds })
-});
-
-/// The security query of a language, if it has one. `None` for Python only if the embedded
-/// query is broken, which a unit test rules out.
-fn security_query(language: &Language) -> Option<&'static SecurityQuery> {
-    match language.name {
-        "python" => PYTHON.as_ref(),
-        _ => None,
-    }
+/// Whether the offline pass has rules for a language: Python only.
+fn has_rules(language: &Language) -> bool {
+    language.name == "python"
 }
 
 /// Whether the offline pass has rules for a file (by LSP language id first, else extension).
 pub fn reviewable(path: Option<&Path>, language_id: Option<&str>) -> bool {
-    language_for(path, language_id).is_some_and(|l| security_query(l).is_some())
+    language_for(path, language_id).is_some_and(has_rules)
 }
 
 /// Reviews `text`, parsing it first. `None` when the language (found by LSP language id
@@ -64,13 +46,13 @@ pub fn review_source(
     language_id: Option<&str>,
     text: &str,
 ) -> Option<OfflineReview> {
-    let language = language_for(path, language_id)?;
-    security_query(language)?;
+    let language = language_for(path, language_id).filter(|l| has_rules(l))?;
     let Some(tree) = crate::syntax::parse(language, text, None) else {
         return Some(OfflineReview {
             findings: Vec::new(),
             suppressed: 0,
             syntax_errors: true,
+            depth_capped: None,
         });
     };
     review_tree(language, &tree, path, text)
@@ -84,8 +66,10 @@ pub fn review_tree(
     path: Option<&Path>,
     text: &str,
 ) -> Option<OfflineReview> {
-    let security = security_query(language)?;
-    let analysis = python::analyse(tree, text, &security.query, &security.kinds, path);
+    if !has_rules(language) {
+        return None;
+    }
+    let analysis = python::analyse(tree, text, path);
 
     let mut suppressions = Suppressions::default();
     for comment in &analysis.comments {
@@ -107,7 +91,7 @@ pub fn review_tree(
                 rule: rule.id.to_string(),
                 cwe: Some(rule.cwe.to_string()),
                 severity: rule.severity,
-                confidence: rule.confidence,
+                confidence: hit.confidence.unwrap_or(rule.confidence),
                 category: Category::Security,
                 message: hit.message.unwrap_or_else(|| rule.message.to_string()),
                 recommendation: rule.recommendation.to_string(),
@@ -143,6 +127,7 @@ pub fn review_tree(
         suppressed: before - findings.len(),
         findings,
         syntax_errors: tree.root_node().has_error(),
+        depth_capped: analysis.depth_capped,
     })
 }
 
@@ -178,11 +163,6 @@ mod tests {
             .into_iter()
             .map(|f| (f.start.line, f.rule))
             .collect()
-    }
-
-    #[test]
-    fn the_embedded_security_query_compiles() {
-        assert!(PYTHON.is_some());
     }
 
     #[test]

@@ -37,6 +37,19 @@ pub const SECRET: &str = "MM-PY-HARDCODED-SECRET";
 pub const BIND_ALL: &str = "MM-PY-BIND-ALL";
 pub const TIMEOUT: &str = "MM-PY-REQUESTS-TIMEOUT";
 pub const ASSERT: &str = "MM-PY-ASSERT-SECURITY";
+pub const LDAP: &str = "MM-PY-LDAP-INJECTION";
+pub const XPATH: &str = "MM-PY-XPATH-INJECTION";
+pub const XSS: &str = "MM-PY-XSS";
+pub const XML_EXPANSION: &str = "MM-PY-XML-EXPANSION";
+pub const REDIRECT: &str = "MM-PY-OPEN-REDIRECT";
+pub const TRUST: &str = "MM-PY-TRUST-BOUNDARY";
+pub const COOKIE_SECURE: &str = "MM-PY-COOKIE-SECURE";
+pub const COOKIE_HTTPONLY: &str = "MM-PY-COOKIE-HTTPONLY";
+pub const CSRF: &str = "MM-PY-CSRF-DISABLED";
+pub const JWT: &str = "MM-PY-JWT-UNVERIFIED";
+pub const CLEARTEXT: &str = "MM-PY-CLEARTEXT";
+pub const WEAK_KEY: &str = "MM-PY-WEAK-KEY";
+pub const PERMISSIONS: &str = "MM-PY-FILE-PERMISSIONS";
 pub const PROMPT_INJECTION: &str = "MM-PROMPT-INJECTION";
 
 /// Every rule, in the order reports list them.
@@ -220,6 +233,123 @@ pub static RULES: &[Rule] = &[
         confidence: Confidence::Medium,
         message: "an assert guards a security check; python -O removes asserts",
         recommendation: "raise an exception (PermissionDenied, abort(403)) with an if statement",
+    },
+    Rule {
+        id: LDAP,
+        name: "LDAP filter from request data",
+        cwe: "CWE-90",
+        severity: Severity::High,
+        confidence: Confidence::High,
+        message: "an LDAP search filter is built from request data (LDAP injection)",
+        recommendation: "escape values with ldap3.utils.conv.escape_filter_chars (ldap.filter.escape_filter_chars) before putting them in a filter",
+    },
+    Rule {
+        id: XPATH,
+        name: "XPath query from request data",
+        cwe: "CWE-643",
+        severity: Severity::High,
+        confidence: Confidence::High,
+        message: "an XPath query is built from request data (XPath injection)",
+        recommendation: "pass values as XPath variables (root.xpath(\"//user[@id=$id]\", id=value)) instead of formatting them in",
+    },
+    Rule {
+        id: XML_EXPANSION,
+        name: "XML parser without expansion limits",
+        cwe: "CWE-776",
+        severity: Severity::Medium,
+        confidence: Confidence::Medium,
+        message: "a standard-library XML parser reads untrusted XML: nested entities can exhaust memory (billion laughs)",
+        recommendation: "parse untrusted XML with defusedxml (defusedxml.ElementTree.fromstring), which refuses entity declarations",
+    },
+    Rule {
+        id: XSS,
+        name: "Request data in HTML unescaped",
+        cwe: "CWE-79",
+        severity: Severity::High,
+        confidence: Confidence::High,
+        message: "request data reaches an HTML response or template unescaped (cross-site scripting)",
+        recommendation: "render through a template with autoescaping, or escape with markupsafe.escape / html.escape",
+    },
+    Rule {
+        id: REDIRECT,
+        name: "Redirect to a URL from request data",
+        cwe: "CWE-601",
+        severity: Severity::Medium,
+        confidence: Confidence::High,
+        message: "a redirect goes to a URL taken from request data (open redirect)",
+        recommendation: "redirect only to relative paths or hosts on an allow-list (url_has_allowed_host_and_scheme)",
+    },
+    Rule {
+        id: TRUST,
+        name: "Request data stored in the session",
+        cwe: "CWE-501",
+        severity: Severity::Medium,
+        confidence: Confidence::High,
+        message: "request data is stored in the session, where it will be trusted (trust boundary violation)",
+        recommendation: "validate the value against what the server allows before storing it, or keep it out of the session",
+    },
+    Rule {
+        id: COOKIE_SECURE,
+        name: "Cookie without the Secure flag",
+        cwe: "CWE-614",
+        severity: Severity::Medium,
+        confidence: Confidence::High,
+        message: "a cookie is sent without the Secure flag, over plain HTTP too",
+        recommendation: "set secure=True (SESSION_COOKIE_SECURE = True)",
+    },
+    Rule {
+        id: COOKIE_HTTPONLY,
+        name: "Cookie without the HttpOnly flag",
+        cwe: "CWE-1004",
+        severity: Severity::Low,
+        confidence: Confidence::High,
+        message: "a cookie can be read by page scripts (no HttpOnly)",
+        recommendation: "set httponly=True (SESSION_COOKIE_HTTPONLY = True)",
+    },
+    Rule {
+        id: CSRF,
+        name: "CSRF protection off",
+        cwe: "CWE-352",
+        severity: Severity::Medium,
+        confidence: Confidence::High,
+        message: "CSRF protection is switched off",
+        recommendation: "keep CSRF protection on; exempt only endpoints that authenticate by token, not cookie",
+    },
+    Rule {
+        id: JWT,
+        name: "JWT accepted without its signature checked",
+        cwe: "CWE-347",
+        severity: Severity::High,
+        confidence: Confidence::High,
+        message: "a JSON Web Token is decoded without verifying its signature",
+        recommendation: "verify the signature: jwt.decode(token, key, algorithms=[\"HS256\"])",
+    },
+    Rule {
+        id: CLEARTEXT,
+        name: "Cleartext protocol",
+        cwe: "CWE-319",
+        severity: Severity::Medium,
+        confidence: Confidence::Medium,
+        message: "data goes over the network in cleartext",
+        recommendation: "use https://, FTP_TLS/SFTP, SSH, or SMTP with starttls()/SMTP_SSL",
+    },
+    Rule {
+        id: WEAK_KEY,
+        name: "Key too short",
+        cwe: "CWE-326",
+        severity: Severity::High,
+        confidence: Confidence::High,
+        message: "the key is too short to resist attack",
+        recommendation: "RSA/DSA keys of at least 2048 bits (3072 for new systems), curves of at least 224 bits (SECP256R1)",
+    },
+    Rule {
+        id: PERMISSIONS,
+        name: "World-writable file mode",
+        cwe: "CWE-276",
+        severity: Severity::Medium,
+        confidence: Confidence::High,
+        message: "the file mode lets every user write",
+        recommendation: "use the narrowest mode that works (0o600 for secrets, 0o644 or 0o755 otherwise)",
     },
     Rule {
         id: PROMPT_INJECTION,
