@@ -470,37 +470,10 @@ fn offline_the_review_says_its_rules_are_python_only() {
     );
 }
 
-/// 100,000 levels of each kind of nesting the grammar has; indentation 2,000 levels deep
-/// (100,000 would take 5 GB of spaces, and files over 4 MiB are not reviewed).
-fn deep_files() -> Vec<(&'static str, String)> {
-    const N: usize = 100_000;
-    const INDENTS: usize = 2_000;
-    let indented: String = (0..INDENTS)
-        .map(|i| format!("{}if x:\n", " ".repeat(i)))
-        .chain([format!("{}eval(x)\n", " ".repeat(INDENTS))])
-        .collect();
-    vec![
-        ("unary.py", format!("x = {}1\n", "-".repeat(N))),
-        (
-            "binary.py",
-            format!("x = {}\n", vec!["'ab'"; N].join(" + ")),
-        ),
-        (
-            "brackets.py",
-            format!("x = {}1{}\n", "(".repeat(N), ")".repeat(N)),
-        ),
-        (
-            "calls.py",
-            format!("x = {}1{}\n", "f(".repeat(N), ")".repeat(N)),
-        ),
-        ("indented.py", indented),
-    ]
-}
-
 #[test]
 fn deeply_nested_code_is_reviewed_without_a_crash() {
     let ws = TempDir::new().unwrap();
-    for (name, text) in deep_files() {
+    for (name, text) in support::deep_python_files() {
         write(&ws.path().join(name), &text);
         let out = review(&ws, &[name, "--offline"]);
         assert!(

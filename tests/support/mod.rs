@@ -25,3 +25,30 @@ pub fn agent(provider: &str, base: &str, model: &str, extra: &str) -> AgentConfi
 pub fn client(agent: &AgentConfig) -> ProviderClient {
     ProviderClient::new(agent, Some(ApiKey::new(TEST_KEY.to_string()))).unwrap()
 }
+
+/// 100,000 levels of each kind of nesting the grammar has; indentation 2,000 levels deep
+/// (100,000 would take 5 GB of spaces, and files over 4 MiB are not reviewed).
+pub fn deep_python_files() -> Vec<(&'static str, String)> {
+    const N: usize = 100_000;
+    const INDENTS: usize = 2_000;
+    let indented: String = (0..INDENTS)
+        .map(|i| format!("{}if x:\n", " ".repeat(i)))
+        .chain([format!("{}eval(x)\n", " ".repeat(INDENTS))])
+        .collect();
+    vec![
+        ("unary.py", format!("x = {}1\n", "-".repeat(N))),
+        (
+            "binary.py",
+            format!("x = {}\n", vec!["'ab'"; N].join(" + ")),
+        ),
+        (
+            "brackets.py",
+            format!("x = {}1{}\n", "(".repeat(N), ")".repeat(N)),
+        ),
+        (
+            "calls.py",
+            format!("x = {}1{}\n", "f(".repeat(N), ")".repeat(N)),
+        ),
+        ("indented.py", indented),
+    ]
+}
