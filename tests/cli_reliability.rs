@@ -4,12 +4,12 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::json;
 use support::editor::{answer, config_yaml, ollama_agent, prompt};
 use support::mock::{MockServer, Reply};
+use support::write;
 use tempfile::TempDir;
 
 const CHAT: &str = "/api/chat";
@@ -28,12 +28,6 @@ fn tls_py() -> String {
         "import ssl\n\nSERVER_KEY = \"\"\"-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\"\"\"\n\n\ndef load_server_key():\n    \"\"\"Load the server's TLS key.\"\"\"\n    return ssl.load(SERVER_KEY)\n",
         KEY_LINES.join("\n")
     )
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 /// A workspace holding `files`, every role played by `mock` (the Hephaestus line with

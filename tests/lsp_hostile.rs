@@ -16,6 +16,7 @@ use support::editor::{
 };
 use support::lsp::{LspClient, WAIT};
 use support::mock::MockServer;
+use support::write;
 use tempfile::TempDir;
 
 const CHAT: &str = "/api/chat";
@@ -56,12 +57,6 @@ async fn world(files: &[(&str, &str)]) -> World {
         _ws: ws,
         client,
     }
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 /// `n`-level nesting of one kind, as one Python file.

@@ -7,25 +7,23 @@
 mod support;
 
 use std::path::Path;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::editor::{
     answer, config_yaml, ended, full_caps, keyless_agent, ollama_agent, prompt, range,
     run_with_task,
 };
-use support::lsp::{LspClient, WAIT};
+use support::editor::{symbols, symbols_until};
+use support::lsp::LspClient;
 use support::mock::MockServer;
+use support::write;
 use tempfile::TempDir;
-use tokio::time::Instant;
 
 const CHAT: &str = "/api/chat";
 
 /// A variable no test environment sets: a librarian keyed by it has no key.
 const UNSET_KEY: &str = "MULTI_MODEL_TEST_UNSET_KEY";
 
-/// JSON-RPC `ContentModified`: the index is still being built.
-const CONTENT_MODIFIED: i64 = -32801;
 
 const USERS: &str = "\
 import time
@@ -122,53 +120,6 @@ async fn world_as(
         _others: [sisyphus, hephaestus],
         ws,
         client,
-    }
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
-/// `workspace/symbol` for `query`, asked again while the index is still being built.
-async fn symbols(client: &LspClient, query: &str) -> Vec<Value> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let answer = client
-            .request("workspace/symbol", json!({"query": query}))
-            .await;
-        match answer {
-            Ok(found) => return found.as_array().cloned().unwrap_or_default(),
-            Err(error) if error["code"] == CONTENT_MODIFIED && Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            Err(error) => panic!(
-                "workspace/symbol failed: {error}\nstderr:\n{}",
-                client.stderr()
-            ),
-        }
-    }
-}
-
-/// `workspace/symbol` for `query`, asked until its answer satisfies `check` (bounded).
-async fn symbols_until(
-    client: &LspClient,
-    query: &str,
-    check: impl Fn(&[Value]) -> bool,
-) -> Vec<Value> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let found = symbols(client, query).await;
-        if check(&found) {
-            return found;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "workspace/symbol {query:?} never satisfied the check; last answer: {found:#?}\nstderr:\n{}",
-            client.stderr()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -7,19 +7,16 @@
 mod support;
 
 use std::path::Path;
-use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
+use support::editor::symbols;
 use support::editor::{answer, config_yaml, ended, full_caps, ollama_agent, prompt, range, run};
-use support::lsp::{LspClient, WAIT};
+use support::lsp::LspClient;
 use support::mock::MockServer;
 use tempfile::TempDir;
-use tokio::time::Instant;
 
 const CHAT: &str = "/api/chat";
 
-/// JSON-RPC `ContentModified`: the index is still being built.
-const CONTENT_MODIFIED: i64 = -32801;
 
 const AUTH_TS: &str = "\
 import { createHmac } from 'crypto';
@@ -179,23 +176,6 @@ async fn a_cursor_in_a_javascript_arrow_function_targets_the_whole_const() {
 async fn a_cursor_in_a_tab_indented_go_method_targets_the_method_and_its_doc() {
     // On `Replace(token)`, two tabs in.
     check_code_action("auth/auth.go", "go", AUTH_GO, (12, 3), (9, 13)).await;
-}
-
-/// `workspace/symbol` for `query`, asked again while the index is still being built.
-async fn symbols(client: &LspClient, query: &str) -> Vec<Value> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let answer = client
-            .request("workspace/symbol", json!({"query": query}))
-            .await;
-        match answer {
-            Ok(found) => return found.as_array().cloned().unwrap_or_default(),
-            Err(error) if error["code"] == CONTENT_MODIFIED && Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            Err(error) => panic!("workspace/symbol failed: {error}"),
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,21 +6,19 @@
 mod support;
 
 use std::path::Path;
-use std::time::Duration;
 
 use serde_json::{Value, json};
+use support::editor::symbols_until;
 use support::editor::{
     answer, config_yaml, ended, full_caps, ollama_agent, prompt, range, run, run_with_task,
 };
-use support::lsp::{LspClient, WAIT};
+use support::lsp::LspClient;
 use support::mock::{MockServer, Reply};
+use support::write;
 use tempfile::TempDir;
-use tokio::time::Instant;
 
 const CHAT: &str = "/api/chat";
 
-/// JSON-RPC `ContentModified`: the index is still being built.
-const CONTENT_MODIFIED: i64 = -32801;
 
 const APP: &str = "\
 import os
@@ -102,32 +100,6 @@ async fn world(files: &[(&str, &str)], hephaestus: Option<&str>, extra: &str) ->
         librarian,
         ws,
         client,
-    }
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
-/// `workspace/symbol` for `name`, asked until the index holds it (bounded).
-async fn indexed(client: &LspClient, name: &str) -> Vec<Value> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let answer = client
-            .request("workspace/symbol", json!({"query": name}))
-            .await;
-        match answer {
-            Ok(found) if found.as_array().is_some_and(|a| !a.is_empty()) => {
-                return found.as_array().unwrap().clone();
-            }
-            Ok(_) => {}
-            Err(error) if error["code"] == CONTENT_MODIFIED => {}
-            Err(error) => panic!("workspace/symbol failed: {error}"),
-        }
-        assert!(Instant::now() < deadline, "{name} never indexed");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -262,7 +234,7 @@ async fn the_librarians_candidate_cut_inside_a_key_block_sends_no_key_line() {
                                         "snippet": "def load_server_key():",
                                         "explanation": "loads the key"}]});
     w.librarian.on("POST", CHAT, answer(&examples.to_string()));
-    indexed(&w.client, "load_server_key").await;
+    symbols_until(&w.client, "load_server_key", |found| !found.is_empty()).await;
     let uri = w.client.uri("app/main.py");
     w.client.open(&uri, main).await;
 
@@ -323,7 +295,7 @@ async fn a_never_send_files_definitions_reach_no_model_through_the_index() {
     let examples = json!({"examples": []});
     w.librarian.on("POST", CHAT, answer(&examples.to_string()));
     // The user's own editor still finds the symbol: nothing leaves the machine that way.
-    let symbols = indexed(&w.client, "unlock_vault").await;
+    let symbols = symbols_until(&w.client, "unlock_vault", |found| !found.is_empty()).await;
     assert_eq!(symbols[0]["name"], "unlock_vault");
     let uri = w.client.uri("app/main.py");
     w.client.open(&uri, STARTS).await;

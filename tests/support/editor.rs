@@ -1,6 +1,8 @@
 //! What the language-server tests share: an editor's capabilities, an Ollama answer, LSP
 //! ranges, and running a role command to the end of its progress.
 
+use std::time::{Duration, Instant};
+
 use serde_json::{Value, json};
 
 use super::lsp::{LspClient, WAIT};
@@ -121,4 +123,48 @@ pub fn prompt(mock: &MockServer) -> String {
         .filter_map(|m| m["content"].as_str())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The LSP error a request gets while the index is still being built.
+const CONTENT_MODIFIED: i64 = -32801;
+
+/// `workspace/symbol` for `query`, asked again while the index is still being built.
+pub async fn symbols(client: &LspClient, query: &str) -> Vec<Value> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let answer = client
+            .request("workspace/symbol", json!({"query": query}))
+            .await;
+        match answer {
+            Ok(found) => return found.as_array().cloned().unwrap_or_default(),
+            Err(error) if error["code"] == CONTENT_MODIFIED && Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(error) => panic!(
+                "workspace/symbol failed: {error}\nstderr:\n{}",
+                client.stderr()
+            ),
+        }
+    }
+}
+
+/// `workspace/symbol` for `query`, asked until its answer satisfies `check` (bounded).
+pub async fn symbols_until(
+    client: &LspClient,
+    query: &str,
+    check: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let found = symbols(client, query).await;
+        if check(&found) {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "workspace/symbol {query:?} never satisfied the check; last answer: {found:#?}\nstderr:\n{}",
+            client.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

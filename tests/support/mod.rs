@@ -52,3 +52,10 @@ pub fn deep_python_files() -> Vec<(&'static str, String)> {
         ("indented.py", indented),
     ]
 }
+
+/// Writes `text` at `rel` under `root`, making its directories.
+pub fn write(root: &std::path::Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
