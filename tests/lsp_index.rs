@@ -24,7 +24,6 @@ const CHAT: &str = "/api/chat";
 /// A variable no test environment sets: a librarian keyed by it has no key.
 const UNSET_KEY: &str = "MULTI_MODEL_TEST_UNSET_KEY";
 
-
 const USERS: &str = "\
 import time
 

@@ -17,7 +17,6 @@ use tempfile::TempDir;
 
 const CHAT: &str = "/api/chat";
 
-
 const AUTH_TS: &str = "\
 import { createHmac } from 'crypto';
 

@@ -19,7 +19,6 @@ use tempfile::TempDir;
 
 const CHAT: &str = "/api/chat";
 
-
 const APP: &str = "\
 import os
 
