@@ -44,6 +44,8 @@ struct State {
     encoding: Mutex<Encoding>,
     arrived: Notify,
     stderr: Mutex<String>,
+    /// Set once the server's stderr reached its end: all it wrote is in `stderr`.
+    stderr_closed: tokio::sync::watch::Sender<bool>,
 }
 
 type Writer = Arc<tokio::sync::Mutex<Option<ChildStdin>>>;
@@ -90,6 +92,7 @@ impl LspClient {
                     .unwrap()
                     .push_str(&std::mem::take(&mut line));
             }
+            log.stderr_closed.send_replace(true);
         });
         LspClient {
             child,
@@ -249,12 +252,18 @@ impl LspClient {
         self.writer.lock().await.take();
     }
 
-    /// The server's exit status, if it exits within `within`.
+    /// The server's exit status, if it exits within `within` — and, by then, all it wrote
+    /// to stderr read, so that a test may judge what it said on its way out.
     pub async fn wait_exit(&mut self, within: Duration) -> Option<ExitStatus> {
-        tokio::time::timeout(within, self.child.wait())
-            .await
-            .ok()
-            .and_then(Result::ok)
+        let mut closed = self.state.stderr_closed.subscribe();
+        tokio::time::timeout(within, async {
+            let status = self.child.wait().await.ok()?;
+            let _ = closed.wait_for(|closed| *closed).await;
+            Some(status)
+        })
+        .await
+        .ok()
+        .flatten()
     }
 
     pub async fn shutdown_and_exit(&mut self) -> Option<ExitStatus> {
