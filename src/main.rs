@@ -1,5 +1,15 @@
+//! The binary: parses the command line and chooses the face that runs it — the language
+//! server for `serve`, the command line for everything else.
+
 use std::process::ExitCode;
 
+use multi_model::{cli, lsp};
+
 fn main() -> ExitCode {
-    multi_model::cli::run()
+    let invocation = cli::parse();
+    if invocation.serves() {
+        lsp::run_stdio()
+    } else {
+        cli::run(invocation)
+    }
 }

@@ -5,12 +5,12 @@
 
 use std::borrow::Cow;
 
+use multi_model::context::estimate;
 use multi_model::index::WorkspaceIndex;
 use multi_model::syntax::{
     ContextOptions, MAX_SCOPES, Parsed, SyntaxTree, context_for, enclosing_block_in,
     enclosing_scopes, language_for,
 };
-use multi_model::tokens::estimate;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use ropey::Rope;

@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use multi_model::config::{Config, ConfigSource};
+use multi_model::context::ContextPiece;
 use multi_model::orchestrator::{Orchestrator, Quiet, RunDir, run_pipeline};
-use multi_model::request::{Depth, PipelineKind, PipelineRequest};
-use multi_model::roles::ContextPiece;
+use multi_model::task::{Depth, PipelineKind, PipelineRequest};
 use serde_json::{Value, json};
 use support::mock::{MockServer, Reply};
 use tempfile::TempDir;

@@ -10,9 +10,10 @@ mod support;
 use std::sync::{Arc, Mutex};
 
 use multi_model::config::{Config, ConfigSource};
+use multi_model::context::ContextPiece;
 use multi_model::orchestrator::{Event, Observer, Orchestrator};
 use multi_model::role::Role;
-use multi_model::roles::{ContextPiece, RoleInput};
+use multi_model::roles::RoleInput;
 use serde_json::json;
 use support::mock::{MockServer, Reply};
 use tokio_util::sync::CancellationToken;

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use multi_model::tokens::estimate;
+use multi_model::context::estimate;
 use tiktoken_rs::CoreBPE;
 
 struct Measured {

@@ -6,9 +6,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use jiff::Timestamp;
 
 use crate::metrics::parse_since;
-use crate::request::{Depth, PipelineKind};
 use crate::review::Severity;
 use crate::role::Role;
+use crate::task::{Depth, PipelineKind};
 
 const EXAMPLES: &str = "\
 Examples:

@@ -3,7 +3,7 @@
 use super::args::DoctorArgs;
 use super::{Failure, exit};
 use crate::config::{Config, ProcessEnv};
-use crate::doctor::{KeyStatus, ModelStatus, RoleCheck, check_all};
+use crate::health::{KeyStatus, ModelStatus, RoleCheck, check_all};
 
 pub(super) fn run(config: &Config, args: &DoctorArgs) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()

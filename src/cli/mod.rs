@@ -24,9 +24,26 @@ pub(crate) mod exit {
     pub const CANCELLED: u8 = 130;
 }
 
+/// The parsed command line, before `main` chooses the face that runs it.
+pub struct Invocation {
+    cli: Cli,
+}
+
+/// Parses argv (printing help, or a usage error and exiting, as clap does).
+pub fn parse() -> Invocation {
+    Invocation { cli: Cli::parse() }
+}
+
+impl Invocation {
+    /// `multi-model serve`: the language server's face runs it, not this one.
+    pub fn serves(&self) -> bool {
+        matches!(self.cli.command, Some(Command::Serve(_)))
+    }
+}
+
 /// Runs the command line and returns the process exit code.
-pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+pub fn run(invocation: Invocation) -> ExitCode {
+    let cli = invocation.cli;
     let result = match &cli.command {
         Some(Command::Route(args)) => {
             load_config(&cli).and_then(|config| route::run(&config, args))
@@ -40,7 +57,9 @@ pub fn run() -> ExitCode {
         Some(Command::Metrics(args)) => {
             load_config(&cli).and_then(|config| metrics::run(&config, args))
         }
-        Some(Command::Serve(_)) => serve(),
+        Some(Command::Serve(_)) => Err(Failure::usage(
+            "`serve` is the language server's face: main runs it, not the command line",
+        )),
         Some(Command::Review(args)) => review::run(&cli, args),
         None => run::run(&cli),
     };
@@ -50,22 +69,6 @@ pub fn run() -> ExitCode {
             eprintln!("error: {}", failure.message);
             ExitCode::from(failure.code)
         }
-    }
-}
-
-/// The language server on stdio, until the client says `exit` or stdin closes.
-fn serve() -> Result<(), Failure> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|err| Failure::other(format!("cannot start the async runtime: {err}")))?;
-    let ending = runtime.block_on(crate::lsp::serve_stdio());
-    // Jobs still running are abandoned with the process: the client is gone.
-    runtime.shutdown_background();
-    match ending {
-        crate::lsp::Ending::Clean => Ok(()),
-        crate::lsp::Ending::Failed(reason) => Err(Failure::other(reason)),
     }
 }
 

@@ -10,11 +10,11 @@ use super::run::{CliObserver, cancel_on_ctrl_c, report_metrics_failures, runtime
 use super::{Failure, exit, load_config, workspace};
 use crate::config::ProcessEnv;
 use crate::orchestrator::{ExecuteError, Orchestrator, new_job_id};
-use crate::redact::never_send;
 use crate::review::{
-    Baseline, FileReport, Finding, Rejections, Severity, candidates, fails, merge,
-    model_unavailable, read_source, review_input, review_source, sources,
+    Baseline, FileReport, Finding, Rejections, Severity, candidates, fails, merge, read_source,
+    review_input, review_source, sources,
 };
+use crate::role::Role;
 
 pub(super) fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), Failure> {
     let baseline = args
@@ -34,7 +34,7 @@ pub(super) fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), Failure> {
     } else {
         let config = load_config(cli)?;
         let (orchestrator, recorder) = crate::orchestrator::recording_orchestrator(&config, &root);
-        match model_unavailable(&orchestrator, &ProcessEnv) {
+        match orchestrator.unavailable(Role::Oracle, &ProcessEnv) {
             Some(reason) => {
                 eprintln!(
                     "model review skipped: Oracle has no usable model ({reason}); \
@@ -85,7 +85,7 @@ pub(super) fn run(cli: &Cli, args: &ReviewArgs) -> Result<(), Failure> {
             }
         };
         if let (Some((orchestrator, _, deny)), Some(runtime)) = (&model, &runtime) {
-            if never_send(Path::new(&display), deny) {
+            if deny.denies(Path::new(&display)) {
                 eprintln!("not sent to the model: {display} is on the never-send list");
             } else {
                 findings = runtime.block_on(with_model(orchestrator, &display, &text, findings))?;

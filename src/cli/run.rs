@@ -10,15 +10,16 @@ use tokio_util::sync::CancellationToken;
 use super::args::{Cli, RunArgs};
 use super::{Failure, exit, load_config, workspace};
 use crate::config::Config;
+use crate::context::ContextPiece;
 use crate::index::{WorkspaceIndex, candidate_pieces, local_answer, local_examples};
 use crate::orchestrator::{
     Event, ExecuteError, MetricsRecorder, Observer, RunDir, WAITING_REPORT, new_job_id,
     recording_orchestrator, run_pipeline,
 };
-use crate::request::{PipelineRequest, TaskRequest};
 use crate::role::Role;
-use crate::roles::{ContextPiece, RoleInput, RoleOutput};
+use crate::roles::{RoleInput, RoleOutput};
 use crate::router::route;
+use crate::task::{PipelineRequest, TaskRequest};
 use crate::workspace::collect;
 
 pub(super) fn run(cli: &Cli) -> Result<(), Failure> {
@@ -102,7 +103,7 @@ async fn single(config: Config, request: TaskRequest) -> Result<(), Failure> {
                 &index,
                 &task,
                 crate::index::CANDIDATES,
-                crate::role_context::model_reader(&config, |rel| {
+                crate::gather::model_reader(&config, |rel| {
                     std::fs::read_to_string(root.join(rel)).ok()
                 }),
             ))
@@ -243,7 +244,7 @@ fn files(
         eprintln!("skipped {}: {why}", path.display());
     }
     let mut pieces = collected.pieces;
-    for label in crate::redact::drop_never_send(&mut pieces, &config.privacy.never_send) {
+    for label in config.privacy.never_send.drop_denied(&mut pieces) {
         eprintln!("skipped {label}: on the never-send list (privacy.never_send)");
     }
     Ok(pieces)

@@ -8,6 +8,7 @@
 mod api_key;
 mod discovery;
 mod error;
+mod never_send;
 mod parse;
 mod provider_kind;
 mod resolve;
@@ -20,12 +21,12 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::redact::DenyList;
 use crate::role::{Role, TaskType};
 
 pub use api_key::{ApiKey, Availability, Environment, ProcessEnv};
 pub use discovery::{ConfigSearch, ConfigStamp, discover};
 pub use error::{ConfigError, SourcePos};
+pub use never_send::{BadPattern, DenyList};
 pub use provider_kind::ProviderKind;
 
 /// The embedded default configuration: the documented file itself.

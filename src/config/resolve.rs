@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use serde_saphyr::Spanned;
 
+use super::DenyList;
 use super::error::{ConfigError, SourcePos, closest};
 use super::parse::pos;
 use super::schema::{
@@ -14,7 +15,6 @@ use super::{
     PerformanceConfig, PrivacyConfig, ProviderKind, ReviewConfig, RoleShares, RoutingConfig,
     TokenLimitField,
 };
-use crate::redact::DenyList;
 use crate::role::Role;
 
 const DEFAULT_MAX_TOKENS: u64 = 8192;

@@ -2,8 +2,10 @@
 //! is available), and definitions of names a selection uses from other files.
 
 use super::{WorkspaceIndex, snippet};
-use crate::roles::{ContextPiece, Example, Examples};
-use crate::syntax::{Budget, DefinitionKind, Lines, definition_piece};
+use crate::context::Budget;
+use crate::context::ContextPiece;
+use crate::roles::{Example, Examples};
+use crate::syntax::{DefinitionKind, Lines, definition_piece};
 
 /// How many candidates the index offers the Librarian (its model picks the best five).
 pub const CANDIDATES: usize = 8;

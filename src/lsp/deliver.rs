@@ -15,12 +15,13 @@ use super::jobs::{JobKind, JobProgress, ProgressObserver};
 use super::position::{line_len_without_break, to_char_range, to_range};
 use super::server::Inner;
 use crate::config::ProcessEnv;
+use crate::context::Budget;
+use crate::context::ContextPiece;
+use crate::gather::{Gathered, Selection, gather, packed_workspace};
 use crate::orchestrator::{ExecuteError, RunDir, new_job_id, one_line, run_pipeline};
 use crate::review::{anchor, cwe_link};
 use crate::role::Role;
-use crate::role_context::{Gathered, Selection, gather, packed_workspace};
-use crate::roles::{ContextPiece, Fence, Finding, RoleInput, RoleOutput, Severity};
-use crate::syntax::Budget;
+use crate::roles::{Fence, Finding, RoleInput, RoleOutput, Severity};
 
 /// Oracle's findings per document, each on a mark that follows edits.
 #[derive(Default)]
@@ -106,7 +107,7 @@ async fn role_job(
     });
     if relative
         .as_deref()
-        .is_some_and(|p| crate::redact::never_send(p, &inner.config().privacy.never_send))
+        .is_some_and(|p| inner.config().privacy.never_send.denies(p))
     {
         let message = format!(
             "{} is on the never-send list (privacy.never_send): it is not sent to any model",
@@ -496,7 +497,7 @@ fn prepare(job: Preparation) -> Prepared {
         .filter(|f| f.bytes.start < job.bytes.end && job.bytes.start < f.bytes.end)
         .cloned()
         .collect();
-    let rel = super::index::relative(inner, &job.uri);
+    let rel = super::indexing::relative(inner, &job.uri);
     let selection = Selection {
         role: job.role,
         label: &job.label,
@@ -507,7 +508,7 @@ fn prepare(job: Preparation) -> Prepared {
         rel: rel.as_deref(),
         request: &job.request,
     };
-    let read = |rel: &str| super::index::read(inner, rel);
+    let read = |rel: &str| super::indexing::read(inner, rel);
     let gathered = inner
         .index
         .read(|index| gather(&config, &selection, Some(index), read))
@@ -945,7 +946,7 @@ async fn pipeline_job(
     inner: &Arc<Inner>,
     token: &str,
     cancel: &CancellationToken,
-    request: crate::request::PipelineRequest,
+    request: crate::task::PipelineRequest,
 ) {
     let root = inner.workspace().unwrap_or_else(|| PathBuf::from("."));
     let progress = Arc::new(
@@ -966,7 +967,7 @@ async fn pipeline_job(
         {
             Ok(collected) => {
                 let mut pieces = collected.pieces;
-                crate::redact::drop_never_send(&mut pieces, &config.privacy.never_send);
+                config.privacy.never_send.drop_denied(&mut pieces);
                 pieces
             }
             Err(err) => {
@@ -1053,7 +1054,7 @@ async fn doctor_job(inner: &Arc<Inner>, token: &str) {
     )
     .await;
     let config = inner.config();
-    let checks = crate::doctor::check_all(&config, &ProcessEnv).await;
+    let checks = crate::health::check_all(&config, &ProcessEnv).await;
     let mut text = String::from(
         "# Doctor\n\n| role | provider | model | usable | problem |\n|---|---|---|---|---|\n",
     );

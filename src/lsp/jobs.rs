@@ -14,7 +14,7 @@ use tower_lsp_server::ls_types::*;
 use super::commands::Target;
 use super::server::Inner;
 use crate::orchestrator::{Event, Observer};
-use crate::request::PipelineRequest;
+use crate::task::PipelineRequest;
 
 /// What a job does.
 pub enum JobKind {

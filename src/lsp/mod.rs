@@ -8,13 +8,13 @@ mod commands;
 mod debounce;
 mod deliver;
 mod documents;
-mod index;
+mod indexing;
 mod jobs;
 mod position;
 mod review;
 mod server;
-pub(crate) mod sift;
 mod symbols;
+pub(crate) mod transport;
 
 pub use documents::{ChangeError, Documents};
 pub use position::Encoding;
@@ -24,17 +24,44 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::{LspService, Server};
 
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use sift::{CANCEL_JOB, INVALID_MESSAGE, SiftEnd, sift};
+use transport::{CANCEL_JOB, INVALID_MESSAGE, SiftEnd, sift};
 
 /// Handlers in flight at once. The framework's default of 4 lets slow requests hold up
 /// edits and `$/cancelRequest` (measured: 1.4 s stalls); 32 keeps them flowing.
 const CONCURRENCY: usize = 32;
 
+/// `multi-model serve`: the language server on stdio, on its own runtime, until the client
+/// says `exit` or stdin closes. Returns the process exit code.
+pub fn run_stdio() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let ending = runtime.block_on(serve_stdio());
+    // Jobs still running are abandoned with the process: the client is gone.
+    runtime.shutdown_background();
+    match ending {
+        Ending::Clean => ExitCode::SUCCESS,
+        Ending::Failed(reason) => {
+            eprintln!("error: {reason}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Serves on stdin/stdout until `exit`, the end of stdin, or the death of the client process.
-pub async fn serve_stdio() -> Ending {
+async fn serve_stdio() -> Ending {
     #[cfg(unix)]
     if let Some((input, output)) = pipes() {
         return serve(input, output).await;

@@ -17,9 +17,9 @@ use super::jobs::{JobKind, Jobs};
 use super::position::{Encoding, to_char_range};
 use crate::config::{Config, ConfigError, ConfigSearch, ConfigStamp, ProcessEnv, discover};
 use crate::orchestrator::{MetricsRecorder, Orchestrator, recording_orchestrator};
-use crate::request::{Depth, PipelineKind, PipelineRequest};
 use crate::role::Role;
 use crate::router::route;
+use crate::task::{Depth, PipelineKind, PipelineRequest};
 
 /// The most symbols `workspace/symbol` answers with: editors show a short list and refine
 /// as the user types.
@@ -66,7 +66,7 @@ pub struct Inner {
     pub settings: RwLock<Settings>,
     pub jobs: Jobs,
     pub findings: super::deliver::Findings,
-    pub index: super::index::IndexState,
+    pub index: super::indexing::IndexState,
     pub offline: super::review::OfflineFindings,
 }
 
@@ -102,7 +102,7 @@ impl Backend {
                 }),
                 jobs: Jobs::default(),
                 findings: super::deliver::Findings::default(),
-                index: super::index::IndexState::default(),
+                index: super::indexing::IndexState::default(),
                 offline: super::review::OfflineFindings::default(),
             }),
             shut_down,
@@ -542,7 +542,7 @@ impl LanguageServer for Backend {
         }
         self.inner.reload_config().await;
         let inner = self.inner.clone();
-        tokio::spawn(async move { super::index::build(&inner).await });
+        tokio::spawn(async move { super::indexing::build(&inner).await });
         if !self.inner.caps().watch_files {
             return;
         }
@@ -575,7 +575,7 @@ impl LanguageServer for Backend {
             .documents
             .open(doc.uri.clone(), &doc.text, doc.version, doc.language_id);
         self.inner.tell_not_text(&doc.uri);
-        super::index::document_changed(&self.inner, &doc.uri);
+        super::indexing::document_changed(&self.inner, &doc.uri);
         super::review::run_now(&self.inner, &doc.uri);
     }
 
@@ -599,7 +599,7 @@ impl LanguageServer for Backend {
             ),
             Err(err) => self.inner.log(MessageType::WARNING, err.to_string()),
         }
-        super::index::document_changed(&self.inner, &uri);
+        super::indexing::document_changed(&self.inner, &uri);
         super::review::document_changed(&self.inner, &uri);
         if self.inner.findings.has(&uri) || self.inner.offline.has(&uri) {
             let inner = self.inner.clone();
@@ -608,14 +608,14 @@ impl LanguageServer for Backend {
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
-        super::index::refresh_document(&self.inner, &params.text_document.uri);
+        super::indexing::refresh_document(&self.inner, &params.text_document.uri);
         super::review::run_now(&self.inner, &params.text_document.uri);
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         self.inner.documents.close(&uri);
-        super::index::document_closed(&self.inner, &uri);
+        super::indexing::document_closed(&self.inner, &uri);
         // Findings belong to the open buffer: closed, it shows none.
         if self.inner.offline.has(&uri) || self.inner.findings.has(&uri) {
             self.inner.offline.forget(&uri);
@@ -650,7 +650,7 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        super::index::files_changed(&self.inner, &params.changes);
+        super::indexing::files_changed(&self.inner, &params.changes);
         let config_changed = params.changes.iter().any(|event| {
             let path = event.uri.path().as_str();
             path.ends_with("/config/multi_model.yaml") || path.ends_with("/multi-model/config.yaml")
@@ -713,7 +713,7 @@ impl LanguageServer for Backend {
         let request = params
             .arguments
             .iter()
-            .find_map(|a| a.get(super::sift::REQUEST_ID_ARGUMENT))
+            .find_map(|a| a.get(super::transport::REQUEST_ID_ARGUMENT))
             .filter(|id| !id.is_null())
             .map(Value::to_string);
         let argument = params.arguments.into_iter().next().unwrap_or(Value::Null);

@@ -305,6 +305,22 @@ impl Orchestrator {
         chain
     }
 
+    /// Why no model can serve `role` (every model of its chain is unavailable: no key,
+    /// say), or `None` when one can be tried.
+    pub fn unavailable(&self, role: Role, env: &dyn Environment) -> Option<String> {
+        let mut reasons = Vec::new();
+        for role in self.chain(role) {
+            let agent = self.config.agents.get(role);
+            match agent.availability(env) {
+                Availability::Available { .. } => return None,
+                Availability::Unavailable { reason } => {
+                    reasons.push(format!("{role} ({}): {reason}", agent.model));
+                }
+            }
+        }
+        Some(reasons.join("; "))
+    }
+
     async fn run<T>(
         &self,
         role: Role,

@@ -9,11 +9,10 @@ use tokio_util::sync::CancellationToken;
 use super::run_dir::{RunDir, RunDirError};
 use super::synthesis::summary_markdown;
 use super::{Event, ExecuteError, Observer, Orchestrator, Served};
-use crate::request::{PipelineKind, PipelineRequest};
+use crate::context::ContextPiece;
 use crate::role::Role;
-use crate::roles::{
-    Code, ContextPiece, Examples, Fence, Note, Plan, Review, RoleInput, RoleOutput, Verdict,
-};
+use crate::roles::{Code, Examples, Fence, Note, Plan, Review, RoleInput, RoleOutput, Verdict};
+use crate::task::{PipelineKind, PipelineRequest};
 
 /// Which role ran a phase, on which model.
 #[derive(Clone, Debug, PartialEq, Serialize)]

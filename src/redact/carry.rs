@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::roles::ContextPiece;
+use crate::context::ContextPiece;
 
 /// A file's lines that redaction changed (0-based), as they were and as they go out.
 #[derive(Clone, Debug, Default)]

@@ -5,7 +5,7 @@
 //! names are replaced by `<redacted:kind>` (`rules.rs` is the table). Line breaks inside a
 //! replaced span are kept, so every line keeps its number and findings still point at the
 //! right line. Files that are secrets as a whole (`.env`, key files, the configured deny
-//! list) are not sent at all: `never_send`.
+//! list) are not sent at all: `config::DenyList`.
 //!
 //! Redaction is a guard against leaks, not a proof of their absence: it knows shapes and
 //! names, not meanings. Matches that are placeholders (`<your password here>`,
@@ -14,7 +14,6 @@
 
 mod carry;
 mod entropy;
-mod never_send;
 mod rules;
 
 use std::net::IpAddr;
@@ -25,7 +24,6 @@ use regex::Regex;
 use crate::config::{AgentConfig, PrivacyConfig};
 
 pub use carry::FileSecrets;
-pub use never_send::{BadPattern, DenyList, drop_never_send, never_send};
 
 /// Text with its secrets replaced.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -532,7 +532,7 @@ fn remote_endpoints_are_always_redacted_and_local_ones_unless_switched_off() {
     let mut agent = crate::config::Config::builtin().agents.oracle.clone();
     let on = PrivacyConfig {
         redact_local: true,
-        never_send: DenyList::new(&[]).unwrap(),
+        never_send: crate::config::DenyList::new(&[]).unwrap(),
     };
     let off = PrivacyConfig {
         redact_local: false,

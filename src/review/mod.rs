@@ -31,7 +31,7 @@ pub use error::ReviewError;
 pub use finding::{Confidence, Finding, Origin, Position, Severity, cwe_number};
 pub use injection::addresses_reviewer;
 pub use merge::{Merged, Rejections, candidates, merge};
-pub use model::{model_unavailable, review_input};
+pub use model::review_input;
 pub use offline::{OfflineReview, review_source, review_tree, reviewable};
 pub use report::{FileReport, fails, json, text};
 pub use rules::{RULES, Rule, rule};

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::ContextPiece;
+use crate::context::ContextPiece;
 
 /// The delimiters of one request.
 #[derive(Clone, Debug)]

@@ -12,6 +12,7 @@ pub mod sisyphus;
 use serde::Serialize;
 
 use crate::config::AgentConfig;
+use crate::context::ContextPiece;
 use crate::providers::{ChatRequest, Completion, OutputSchema};
 use crate::role::Role;
 
@@ -20,23 +21,6 @@ pub use hephaestus::{Code, CodeBlock};
 pub use librarian::{Example, Examples};
 pub use oracle::{Category, Finding, Review, Severity, StepVerdict, Verdict};
 pub use sisyphus::{Plan, PlanStep};
-
-/// A labelled piece of workspace text (a file, a selection, a definition).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ContextPiece {
-    /// Where it comes from, e.g. `src/auth.py:10-42`.
-    pub label: String,
-    pub text: String,
-    /// The 1-based line number of the first line of `text` in its file.
-    pub first_line: u32,
-}
-
-impl ContextPiece {
-    /// The last line number the piece covers.
-    pub fn last_line(&self) -> u32 {
-        self.first_line + self.text.lines().count().max(1) as u32 - 1
-    }
-}
 
 /// Earlier output handed to a later step (a plan to implement, code to review).
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -441,8 +441,9 @@ pub fn parse_verdict(plan: &Plan, completion: &Completion) -> Result<Verdict, Ro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context::ContextPiece;
     use crate::providers::FinishReason;
-    use crate::roles::{ContextPiece, PlanStep};
+    use crate::roles::PlanStep;
 
     fn completion(json: Value) -> Completion {
         Completion {

@@ -13,8 +13,7 @@ use tree_sitter::{Node, QueryCursor};
 use super::language::Language;
 use super::outline::Definition;
 use super::tree::Parsed;
-use crate::roles::ContextPiece;
-use crate::tokens::{estimate, fit_lines};
+use crate::context::{Budget, ContextPiece};
 
 /// How much context to gather.
 #[derive(Clone, Copy, Debug)]
@@ -60,7 +59,7 @@ pub fn context_for(
                 (Some(_), None) => "the file is too large to parse; surrounding lines".into(),
             };
             budget.push(surrounding(label, &Lines::new(text), &selection, &why));
-            budget.finish(Vec::new())
+            finish(budget, Vec::new())
         }
     }
 }
@@ -177,7 +176,7 @@ pub fn context_in(
             unresolved.push(name.clone());
         }
     }
-    budget.finish(unresolved)
+    finish(budget, unresolved)
 }
 
 /// A definition (`name` on `rows` of the file `label`) as context: whole when short, else
@@ -391,64 +390,13 @@ fn clamp(selection: Range<usize>, text: &str) -> Range<usize> {
     selection.start.min(end)..end
 }
 
-/// Pieces in priority order within a token budget.
-pub struct Budget {
-    left: usize,
-    pieces: Vec<ContextPiece>,
-}
-
-impl Budget {
-    pub fn new(tokens: usize) -> Budget {
-        Budget {
-            left: tokens,
-            pieces: Vec::new(),
-        }
-    }
-
-    /// Adds `piece` whole if it fits, else its first lines that fit (saying how many were
-    /// cut), else nothing. Returns whether anything was added.
-    pub fn push(&mut self, mut piece: ContextPiece) -> bool {
-        let cost = estimate(&piece.label) + estimate(&piece.text);
-        if cost <= self.left {
-            self.left -= cost;
-            self.pieces.push(piece);
-            return true;
-        }
-        let room = self
-            .left
-            .saturating_sub(estimate(&piece.label) + CUT_NOTE_TOKENS);
-        let (kept, lines) = fit_lines(&piece.text, room);
-        if lines == 0 {
-            return false;
-        }
-        let cut = piece.text.lines().count() - lines;
-        piece.text = format!("{kept}\n… ({cut} more lines left out for the budget)");
-        self.left = self
-            .left
-            .saturating_sub(estimate(&piece.label) + estimate(&piece.text));
-        self.pieces.push(piece);
-        true
-    }
-
-    pub fn left(&self) -> usize {
-        self.left
-    }
-
-    pub fn into_pieces(self) -> Vec<ContextPiece> {
-        self.pieces
-    }
-
-    fn finish(self, unresolved: Vec<String>) -> SelectionContext {
-        SelectionContext {
-            pieces: self.pieces,
-            unresolved,
-            tokens_left: self.left,
-        }
+fn finish(budget: Budget, unresolved: Vec<String>) -> SelectionContext {
+    SelectionContext {
+        tokens_left: budget.left(),
+        pieces: budget.into_pieces(),
+        unresolved,
     }
 }
-
-/// What the "… (N more lines …)" note costs.
-const CUT_NOTE_TOKENS: usize = 12;
 
 fn first_line(text: &str, node: Node) -> String {
     text[node.byte_range()]
@@ -699,36 +647,10 @@ class Invoice:
         ));
         let spent: usize = pieces
             .iter()
-            .map(|p| estimate(&p.label) + estimate(&p.text))
+            .map(|p| crate::context::estimate(&p.label) + crate::context::estimate(&p.text))
             .sum();
         assert!(spent <= 40, "{spent}");
         assert!(!pieces.is_empty());
-    }
-
-    #[test]
-    fn a_piece_too_big_for_the_budget_is_cut_after_a_whole_line() {
-        let mut budget = Budget::new(30);
-        let text = (1..=20)
-            .map(|i| format!("line number {i} of the body"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        assert!(budget.push(ContextPiece {
-            label: "f.py:1-20".into(),
-            text,
-            first_line: 1,
-        }));
-        let piece = &budget.pieces[0];
-        let kept: Vec<&str> = piece.text.lines().collect();
-        assert!(kept[0] == "line number 1 of the body", "{kept:?}");
-        assert!(
-            kept.last().unwrap().contains("more lines left out"),
-            "{kept:?}"
-        );
-        assert!(
-            kept[..kept.len() - 1]
-                .iter()
-                .all(|l| l.ends_with("of the body"))
-        );
     }
 
     #[test]

@@ -15,8 +15,8 @@ mod tree;
 
 pub use block::{enclosing_block, enclosing_block_in};
 pub use context::{
-    Budget, ContextOptions, Lines, MAX_SCOPES, Scope, Scopes, SelectionContext, context_for,
-    context_in, definition_piece, enclosing_scopes,
+    ContextOptions, Lines, MAX_SCOPES, Scope, Scopes, SelectionContext, context_for, context_in,
+    definition_piece, enclosing_scopes,
 };
 pub use language::{Language, language_for};
 pub use outline::{Definition, DefinitionKind, Outline, outline};

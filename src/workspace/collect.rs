@@ -6,7 +6,7 @@ use ignore::WalkBuilder;
 use ignore::overrides::OverrideBuilder;
 
 use super::{LeftOut, WorkspaceError, file};
-use crate::roles::ContextPiece;
+use crate::context::ContextPiece;
 
 /// The files read, and those left out with the reason.
 #[derive(Debug, Default)]
@@ -67,7 +67,7 @@ pub fn collect(
                 continue;
             }
         };
-        let tokens = crate::tokens::estimate(&text);
+        let tokens = crate::context::estimate(&text);
         if budget_tokens < used + tokens {
             collected
                 .skipped

@@ -14,8 +14,8 @@ use super::priority::{self, Focus, Priority};
 use super::resolve::Resolver;
 use super::walk::{Source, walk};
 use super::{WorkspaceError, file};
-use crate::roles::ContextPiece;
-use crate::tokens::estimate;
+use crate::context::ContextPiece;
+use crate::context::estimate;
 
 /// The label of the manifest piece, always the first piece.
 pub const MANIFEST_LABEL: &str = "workspace manifest";

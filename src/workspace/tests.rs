@@ -116,7 +116,7 @@ fn the_manifest_comes_first_and_the_pieces_follow_it_in_order() {
     assert_eq!(models.unwrap().text, "class User:\n    pass\n");
     assert_eq!(
         packed.manifest.included[2].2,
-        crate::tokens::estimate("class User:\n    pass\n")
+        crate::context::estimate("class User:\n    pass\n")
     );
 }
 
@@ -310,7 +310,7 @@ fn files_over_the_budget_are_left_out_whole_and_listed_nearest_first() {
     let needed = all
         .pieces
         .iter()
-        .map(|p| crate::tokens::estimate(&p.text))
+        .map(|p| crate::context::estimate(&p.text))
         .sum::<usize>();
     let packed = ws.pack(Some("app/views.py"), needed / 2 + 600);
 
@@ -362,7 +362,7 @@ fn the_token_budget_covers_the_manifest_and_the_fences() {
         let fenced: usize = packed
             .pieces
             .iter()
-            .map(|p| crate::tokens::estimate(&fence.wrap(p, false)))
+            .map(|p| crate::context::estimate(&fence.wrap(p, false)))
             .sum();
         assert!(
             fenced <= budget || packed.pieces.len() == 1,

@@ -123,29 +123,28 @@ fn glob(pattern: &str) -> Result<Glob, globset::Error> {
         .build()
 }
 
-/// Whether the file at `path` (relative to the workspace root) must never be sent.
-pub fn never_send(path: &Path, deny: &DenyList) -> bool {
-    let named = path
-        .components()
-        .any(|c| matches!(c, Component::Normal(name) if deny.names.is_match(name)));
-    named || deny.paths.is_match(path)
-}
+impl DenyList {
+    /// Whether the file at `path` (relative to the workspace root) must never be sent.
+    pub fn denies(&self, path: &Path) -> bool {
+        let named = path
+            .components()
+            .any(|c| matches!(c, Component::Normal(name) if self.names.is_match(name)));
+        named || self.paths.is_match(path)
+    }
 
-/// Removes the pieces whose label (a path relative to the workspace) is on the list;
-/// returns the labels removed.
-pub fn drop_never_send(
-    pieces: &mut Vec<crate::roles::ContextPiece>,
-    deny: &DenyList,
-) -> Vec<String> {
-    let mut dropped = Vec::new();
-    pieces.retain(|piece| {
-        let keep = !never_send(Path::new(&piece.label), deny);
-        if !keep {
-            dropped.push(piece.label.clone());
-        }
-        keep
-    });
-    dropped
+    /// Removes the pieces whose label (a path relative to the workspace) is on the list;
+    /// returns the labels removed.
+    pub fn drop_denied(&self, pieces: &mut Vec<crate::context::ContextPiece>) -> Vec<String> {
+        let mut dropped = Vec::new();
+        pieces.retain(|piece| {
+            let keep = !self.denies(Path::new(&piece.label));
+            if !keep {
+                dropped.push(piece.label.clone());
+            }
+            keep
+        });
+        dropped
+    }
 }
 
 #[cfg(test)]
@@ -154,7 +153,7 @@ mod tests {
 
     fn denied(path: &str, configured: &[&str]) -> bool {
         let configured: Vec<String> = configured.iter().map(|p| p.to_string()).collect();
-        never_send(Path::new(path), &DenyList::new(&configured).unwrap())
+        DenyList::new(&configured).unwrap().denies(Path::new(path))
     }
 
     #[test]

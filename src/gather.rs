@@ -9,11 +9,13 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
+use crate::context::Budget;
+use crate::context::ContextPiece;
 use crate::index::{self, WorkspaceIndex};
 use crate::redact::FileSecrets;
 use crate::role::Role;
-use crate::roles::{ContextPiece, Example};
-use crate::syntax::{Budget, ContextOptions, Language, Parsed, context_for, context_in};
+use crate::roles::Example;
+use crate::syntax::{ContextOptions, Language, Parsed, context_for, context_in};
 use crate::workspace::WorkspaceError;
 
 /// A selection in a document, and what is known of the document.
@@ -60,7 +62,7 @@ pub fn model_reader(
     let redacts = crate::redact::required_for_context(config);
     let deny = config.privacy.never_send.clone();
     move |rel: &str| {
-        if crate::redact::never_send(Path::new(rel), &deny) {
+        if deny.denies(Path::new(rel)) {
             return None;
         }
         let text = read(rel)?;
@@ -160,7 +162,7 @@ pub fn packed_workspace(
         &config.context.exclude,
         tokens,
     )?;
-    crate::redact::drop_never_send(&mut packed.pieces, &config.privacy.never_send);
+    config.privacy.never_send.drop_denied(&mut packed.pieces);
     let focus_rel = focus.and_then(|p| p.strip_prefix(root).ok());
     for piece in &mut packed.pieces {
         if focus_rel == Some(Path::new(&piece.label)) {
