@@ -21,7 +21,7 @@ pub enum Depth {
 }
 
 /// The original skill's pipelines.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PipelineKind {
     /// Sisyphus plans → Hephaestus implements → Oracle reviews → Librarian documents.
@@ -278,5 +278,59 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("--files"), "{err}");
+    }
+}
+
+/// What a user asks a role to do with a selection (the editor's code actions and commands).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleCommand {
+    Plan,
+    Implement,
+    Fix,
+    Review,
+    Explain,
+    Examples,
+}
+
+impl RoleCommand {
+    /// The role that serves the command.
+    pub fn role(self) -> Role {
+        match self {
+            RoleCommand::Plan => Role::Sisyphus,
+            RoleCommand::Implement | RoleCommand::Fix => Role::Hephaestus,
+            RoleCommand::Review | RoleCommand::Explain => Role::Oracle,
+            RoleCommand::Examples => Role::Librarian,
+        }
+    }
+
+    /// What the user picked, as menus and progress show it.
+    pub fn title(self) -> &'static str {
+        match self {
+            RoleCommand::Plan => "Plan with Sisyphus",
+            RoleCommand::Implement => "Implement with Hephaestus",
+            RoleCommand::Fix => "Fix with Hephaestus",
+            RoleCommand::Review => "Review with Oracle",
+            RoleCommand::Explain => "Explain finding",
+            RoleCommand::Examples => "Find examples with Librarian",
+        }
+    }
+
+    /// The task the role is given for a selection: the command's own words, then what the
+    /// developer asked (`asked`), if anything; `diagnostic` is the finding a fix is about.
+    /// An explanation's prompt is built from the finding itself, so its task is only what
+    /// was asked.
+    pub fn task(self, asked: Option<&str>, diagnostic: &str) -> String {
+        let base = match self {
+            RoleCommand::Plan => "Plan the changes this code needs.".to_string(),
+            RoleCommand::Implement => "Replace the selected code with a complete implementation of what it describes (fill in stubs, TODOs and docstrings' promises). Answer with the code that replaces the selection.".to_string(),
+            RoleCommand::Fix => format!("Fix this problem in the selected code, and answer with the code that replaces the selection: {diagnostic}"),
+            RoleCommand::Review => "Review the selected code.".to_string(),
+            RoleCommand::Examples => "Find examples of code like the selection, and places that use it.".to_string(),
+            RoleCommand::Explain => String::new(),
+        };
+        match asked.map(str::trim).filter(|a| !a.is_empty()) {
+            Some(asked) => format!("{base} The developer asks: {asked}"),
+            None => base,
+        }
     }
 }

@@ -7,7 +7,7 @@ use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, Command, Diagnostic, NumberOrString, Range, Uri,
 };
 
-use crate::role::Role;
+use crate::task::{PipelineKind, RoleCommand};
 
 pub const PLAN: &str = "multi-model.plan";
 pub const IMPLEMENT: &str = "multi-model.implement";
@@ -26,8 +26,7 @@ pub const ALL: [&str; 11] = [
     PLAN, IMPLEMENT, REVIEW, EXAMPLES, FIX, EXPLAIN, ROUTE, PIPELINE, METRICS, DOCTOR, CANCEL_ALL,
 ];
 
-/// The source every Oracle diagnostic carries, so fixes can be offered on them.
-pub const DIAGNOSTIC_SOURCE: &str = "multi-model";
+pub use super::diagnostics::DIAGNOSTIC_SOURCE;
 
 /// What a role command works on: a range of a document at a version.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -43,15 +42,32 @@ pub struct Target {
     pub diagnostic: Option<Diagnostic>,
 }
 
-/// The role a selection command runs.
-pub fn role_of(command: &str) -> Option<Role> {
+/// The role command a command name stands for.
+pub fn role_command(command: &str) -> Option<RoleCommand> {
     match command {
-        PLAN => Some(Role::Sisyphus),
-        IMPLEMENT | FIX => Some(Role::Hephaestus),
-        REVIEW | EXPLAIN => Some(Role::Oracle),
-        EXAMPLES => Some(Role::Librarian),
+        PLAN => Some(RoleCommand::Plan),
+        IMPLEMENT => Some(RoleCommand::Implement),
+        FIX => Some(RoleCommand::Fix),
+        REVIEW => Some(RoleCommand::Review),
+        EXPLAIN => Some(RoleCommand::Explain),
+        EXAMPLES => Some(RoleCommand::Examples),
         _ => None,
     }
+}
+
+/// `workspace/executeCommand`'s argument for `multi-model.pipeline`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineArguments {
+    pub kind: PipelineKind,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub bug_id: Option<String>,
+    #[serde(default)]
+    pub files: Vec<String>,
 }
 
 /// Review and Find examples are refactor kinds, not `source.*`: VS Code's lightbulb (Ctrl+.)
@@ -92,28 +108,28 @@ pub fn code_actions(
     };
     let mut actions = vec![
         action(
-            "Plan with Sisyphus".into(),
+            RoleCommand::Plan.title().into(),
             CodeActionKind::REFACTOR,
             PLAN,
             target(None),
             None,
         ),
         action(
-            "Implement with Hephaestus".into(),
+            RoleCommand::Implement.title().into(),
             CodeActionKind::REFACTOR_REWRITE,
             IMPLEMENT,
             target(None),
             None,
         ),
         action(
-            "Review with Oracle".into(),
+            RoleCommand::Review.title().into(),
             CodeActionKind::new(REVIEW_KIND),
             REVIEW,
             target(None),
             None,
         ),
         action(
-            "Find examples with Librarian".into(),
+            RoleCommand::Examples.title().into(),
             CodeActionKind::new(EXAMPLES_KIND),
             EXAMPLES,
             target(None),

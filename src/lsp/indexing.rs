@@ -10,7 +10,7 @@ use tower_lsp_server::ls_types::{FileChangeType, FileEvent, MessageType, Uri};
 
 use super::debounce::Debouncer;
 use super::jobs::JobProgress;
-use super::server::Inner;
+use super::session::Session;
 use crate::index::WorkspaceIndex;
 use crate::syntax::language_for;
 use crate::workspace::{Filter, slash_separated};
@@ -52,17 +52,17 @@ impl IndexState {
 }
 
 /// Builds the index of the workspace in the background, with progress.
-pub async fn build(inner: &Arc<Inner>) {
-    let Some(root) = inner.workspace() else {
+pub async fn build(session: &Arc<Session>) {
+    let Some(root) = session.workspace() else {
         return;
     };
-    let exclude = inner.config().context.exclude.clone();
+    let exclude = session.config().context.exclude.clone();
     // Shown as progress where the editor has a progress UI; elsewhere only logged (a
     // message box at every start would be noise).
-    let progress = match inner.caps().progress {
+    let progress = match session.caps().progress {
         true => Some(
             JobProgress::begin(
-                inner,
+                session,
                 INDEX_TOKEN,
                 "Indexing workspace".into(),
                 root.display().to_string(),
@@ -85,7 +85,7 @@ pub async fn build(inner: &Arc<Inner>) {
                 index.symbol_count(),
                 started.elapsed().as_millis()
             );
-            *inner
+            *session
                 .index
                 .filter
                 .write()
@@ -93,20 +93,24 @@ pub async fn build(inner: &Arc<Inner>) {
             // The build read the disk: what changed meanwhile is applied now, and open
             // documents count as their buffers.
             let deferred = {
-                let mut deferred = inner
+                let mut deferred = session
                     .index
                     .deferred
                     .lock()
                     .unwrap_or_else(|p| p.into_inner());
-                *inner.index.index.write().unwrap_or_else(|p| p.into_inner()) = Some(index);
+                *session
+                    .index
+                    .index
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(index);
                 std::mem::take(&mut *deferred)
             };
             let catch_up = {
-                let inner = inner.clone();
+                let session = session.clone();
                 crate::background::blocking("updating the index", move || {
-                    files_changed(&inner, &deferred);
-                    for uri in inner.documents.uris() {
-                        refresh_document(&inner, &uri);
+                    files_changed(&session, &deferred);
+                    for uri in session.documents.uris() {
+                        refresh_document(&session, &uri);
                     }
                 })
                 .await
@@ -123,47 +127,47 @@ pub async fn build(inner: &Arc<Inner>) {
         ),
     };
     let (level, message) = message;
-    inner.log(level, message.clone());
+    session.log(level, message.clone());
     if let Some(progress) = progress {
         progress.end(message).await;
     }
 }
 
 /// After an edit: re-index the document once typing pauses, from its own parse.
-pub fn document_changed(inner: &Arc<Inner>, uri: &Uri) {
-    let ticket = inner.index.pending.ticket(uri);
-    let (inner, uri) = (inner.clone(), uri.clone());
+pub fn document_changed(session: &Arc<Session>, uri: &Uri) {
+    let ticket = session.index.pending.ticket(uri);
+    let (session, uri) = (session.clone(), uri.clone());
     tokio::spawn(async move {
-        if inner.index.pending.settled(&uri, ticket, DEBOUNCE).await {
+        if session.index.pending.settled(&uri, ticket, DEBOUNCE).await {
             // Parsing a large file takes a while: not on the threads that answer requests.
             let refreshed = {
-                let inner = inner.clone();
+                let session = session.clone();
                 crate::background::blocking("re-indexing a document", move || {
-                    refresh_document(&inner, &uri)
+                    refresh_document(&session, &uri)
                 })
                 .await
             };
             if let Err(failed) = refreshed {
-                inner.log(MessageType::ERROR, failed.to_string());
+                session.log(MessageType::ERROR, failed.to_string());
             }
         }
     });
 }
 
 /// Re-indexes an open document now (on save, and after the debounce).
-pub fn refresh_document(inner: &Arc<Inner>, uri: &Uri) {
-    let Some(rel) = relative(inner, uri) else {
+pub fn refresh_document(session: &Arc<Session>, uri: &Uri) {
+    let Some(rel) = relative(session, uri) else {
         return;
     };
-    let Some((parsed, rope, _)) = inner.documents.parsed(uri) else {
-        if inner.documents.not_text(uri).is_some() {
-            inner.index.write(|index| index.remove(&rel));
-            inner.tell_not_text(uri);
+    let Some((parsed, rope, _)) = session.documents.parsed(uri) else {
+        if session.documents.not_text(uri).is_some() {
+            session.index.write(|index| index.remove(&rel));
+            session.tell_not_text(uri);
         }
         return;
     };
     let text = rope.to_string();
-    inner
+    session
         .index
         .write(|index| index.update(&rel, &text, Some(&parsed)));
 }
@@ -171,24 +175,28 @@ pub fn refresh_document(inner: &Arc<Inner>, uri: &Uri) {
 /// Files changed outside the editor: re-read (unless open: the buffer wins) or forgotten.
 /// Files the walk leaves out (gitignored, excluded, in hidden or generated directories)
 /// stay out.
-pub fn files_changed(inner: &Arc<Inner>, events: &[FileEvent]) {
-    let Some(root) = inner.workspace() else {
+pub fn files_changed(session: &Arc<Session>, events: &[FileEvent]) {
+    let Some(root) = session.workspace() else {
         return;
     };
     {
         // Checked and deferred under the lock the build installs the index under: an
         // event is either applied by the build's catch-up or sees the index.
-        let mut deferred = inner
+        let mut deferred = session
             .index
             .deferred
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        if inner.index.read(|_| ()).is_none() {
+        if session.index.read(|_| ()).is_none() {
             deferred.extend_from_slice(events);
             return;
         }
     }
-    let filter = inner.index.filter.read().unwrap_or_else(|p| p.into_inner());
+    let filter = session
+        .index
+        .filter
+        .read()
+        .unwrap_or_else(|p| p.into_inner());
     for event in events {
         let Some(path) = event.uri.to_file_path() else {
             continue;
@@ -196,26 +204,26 @@ pub fn files_changed(inner: &Arc<Inner>, events: &[FileEvent]) {
         let Some(rel) = rel_of(&root, &path) else {
             continue;
         };
-        if language_for(Some(&path), None).is_none() || inner.documents.is_open(&event.uri) {
+        if language_for(Some(&path), None).is_none() || session.documents.is_open(&event.uri) {
             continue;
         }
         let admitted = filter.as_ref().is_some_and(|f| f.admits(&path));
         if event.typ == FileChangeType::DELETED || !admitted {
-            inner.index.write(|index| index.remove(&rel));
+            session.index.write(|index| index.remove(&rel));
             continue;
         }
         let small = std::fs::metadata(&path).is_ok_and(|m| m.len() <= MAX_FILE_BYTES);
         match std::fs::read_to_string(&path) {
-            Ok(text) if small => inner.index.write(|index| index.update(&rel, &text, None)),
-            _ => inner.index.write(|index| index.remove(&rel)),
+            Ok(text) if small => session.index.write(|index| index.update(&rel, &text, None)),
+            _ => session.index.write(|index| index.remove(&rel)),
         }
     }
 }
 
 /// A document was closed: the disk's version counts again (unsaved edits are gone).
-pub fn document_closed(inner: &Arc<Inner>, uri: &Uri) {
+pub fn document_closed(session: &Arc<Session>, uri: &Uri) {
     files_changed(
-        inner,
+        session,
         &[FileEvent {
             uri: uri.clone(),
             typ: FileChangeType::CHANGED,
@@ -224,10 +232,10 @@ pub fn document_closed(inner: &Arc<Inner>, uri: &Uri) {
 }
 
 /// A workspace file's text: the editor's buffer when it is open, else the disk's.
-pub fn read(inner: &Arc<Inner>, rel: &str) -> Option<String> {
-    let path = inner.workspace()?.join(rel);
+pub fn read(session: &Arc<Session>, rel: &str) -> Option<String> {
+    let path = session.workspace()?.join(rel);
     if let Some(uri) = Uri::from_file_path(&path)
-        && let Some(document) = inner.documents.snapshot(&uri)
+        && let Some(document) = session.documents.snapshot(&uri)
     {
         return Some(document.rope.to_string());
     }
@@ -235,9 +243,9 @@ pub fn read(inner: &Arc<Inner>, rel: &str) -> Option<String> {
 }
 
 /// The document's path relative to the workspace root, `/`-separated.
-pub fn relative(inner: &Arc<Inner>, uri: &Uri) -> Option<String> {
+pub fn relative(session: &Arc<Session>, uri: &Uri) -> Option<String> {
     let path = uri.to_file_path()?;
-    rel_of(&inner.workspace()?, &path)
+    rel_of(&session.workspace()?, &path)
 }
 
 fn rel_of(root: &Path, path: &Path) -> Option<String> {

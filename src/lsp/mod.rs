@@ -6,14 +6,15 @@
 
 mod commands;
 mod debounce;
-mod deliver;
+mod diagnostics;
 mod documents;
+mod edit;
+mod handlers;
 mod indexing;
 mod jobs;
+mod offline;
 mod position;
-mod review;
-mod server;
-mod symbols;
+mod session;
 pub(crate) mod transport;
 
 pub use documents::{ChangeError, Documents};
@@ -119,13 +120,13 @@ where
 {
     let shut_down = Arc::new(AtomicBool::new(false));
     let flag = shut_down.clone();
-    let (service, socket) = LspService::build(move |client| server::Backend::new(client, flag))
+    let (service, socket) = LspService::build(move |client| handlers::Backend::new(client, flag))
         .custom_method(
             "window/workDoneProgress/cancel",
-            server::Backend::progress_cancel,
+            handlers::Backend::progress_cancel,
         )
         .custom_method(INVALID_MESSAGE, invalid_message)
-        .custom_method(CANCEL_JOB, server::Backend::cancel_job_of_request)
+        .custom_method(CANCEL_JOB, handlers::Backend::cancel_job_of_request)
         .finish();
     let (sifted, server_input) = tokio::io::duplex(64 * 1024);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -159,6 +160,6 @@ where
 }
 
 /// Answers a message `sift` could not pass on with the JSON-RPC error it deserves.
-async fn invalid_message(_: &server::Backend, error: jsonrpc::Error) -> jsonrpc::Result<Value> {
+async fn invalid_message(_: &handlers::Backend, error: jsonrpc::Error) -> jsonrpc::Result<Value> {
     Err(error)
 }

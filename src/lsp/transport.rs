@@ -92,7 +92,7 @@ enum Read {
 /// The input, buffered so that bytes looked at can be given back (a header found inside
 /// a body that was cut short starts the next message).
 struct Input<I> {
-    inner: I,
+    session: I,
     buf: Vec<u8>,
     /// Where the unread bytes of `buf` start.
     at: usize,
@@ -100,9 +100,9 @@ struct Input<I> {
 }
 
 impl<I: AsyncRead + Unpin> Input<I> {
-    fn new(inner: I) -> Input<I> {
+    fn new(session: I) -> Input<I> {
         Input {
-            inner,
+            session,
             buf: Vec::new(),
             at: 0,
             ended: false,
@@ -128,7 +128,7 @@ impl<I: AsyncRead + Unpin> Input<I> {
         }
         let start = self.buf.len();
         self.buf.resize(start + CHUNK, 0);
-        let read = self.inner.read(&mut self.buf[start..]).await;
+        let read = self.session.read(&mut self.buf[start..]).await;
         let read = match read {
             Ok(read) => read,
             Err(err) => {

@@ -136,6 +136,11 @@ pub fn merge(
                     reported.title.trim(),
                     reported.description.trim()
                 ));
+                // The model saw the code: its fix names this code's variables, where the
+                // rule's is a generic example.
+                if !reported.recommendation.trim().is_empty() {
+                    f.recommendation = reported.recommendation.trim().to_string();
+                }
             }
             None => merged.push(model_finding(
                 reported,

@@ -8,6 +8,7 @@
 
 mod block;
 mod context;
+mod indent;
 mod language;
 mod outline;
 mod target;
@@ -18,6 +19,7 @@ pub use context::{
     ContextOptions, Lines, MAX_SCOPES, Scope, Scopes, SelectionContext, context_for, context_in,
     definition_piece, enclosing_scopes,
 };
+pub use indent::indent_for;
 pub use language::{Language, language_for};
 pub use outline::{Definition, DefinitionKind, Outline, outline};
 pub use target::{cursor_target, line_len_without_break};

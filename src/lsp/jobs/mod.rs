@@ -1,6 +1,10 @@
 //! Background jobs: each model task runs apart from the request that started it, reports
 //! through `$/progress` (or messages, for clients without progress), and can be cancelled.
 
+mod pipeline;
+mod reports;
+mod role;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -11,20 +15,58 @@ use tokio_util::sync::CancellationToken;
 use tower_lsp_server::ls_types::notification::Progress as ProgressNotification;
 use tower_lsp_server::ls_types::*;
 
-use super::commands::Target;
-use super::server::Inner;
+use super::session::Session;
+use crate::lsp::commands::Target;
 use crate::orchestrator::{Event, Observer};
-use crate::task::PipelineRequest;
+use crate::task::{PipelineRequest, RoleCommand};
 
 /// What a job does.
 pub enum JobKind {
     Role {
-        command: String,
+        command: RoleCommand,
         target: Box<Target>,
     },
     Pipeline(PipelineRequest),
     Metrics,
     Doctor,
+}
+
+/// Runs a job to its end: progress begins, the work runs, the result is delivered, progress ends.
+pub async fn run(session: &Arc<Session>, token: &str, cancel: &CancellationToken, kind: JobKind) {
+    // Fail closed: with a broken configuration the built-in defaults would send the code
+    // to services the user never chose. The metrics report reads only a local file.
+    if !matches!(kind, JobKind::Metrics)
+        && let Err(refusal) = session.usable_config().await
+    {
+        let progress = JobProgress::begin(session, token, job_title(&kind), String::new()).await;
+        session.log(MessageType::ERROR, refusal.clone());
+        session
+            .client
+            .show_message(MessageType::ERROR, refusal)
+            .await;
+        progress
+            .end("configuration broken: nothing sent".into())
+            .await;
+        return;
+    }
+    match kind {
+        JobKind::Role { command, target } => {
+            role::role_job(session, token, cancel, command, *target).await
+        }
+        JobKind::Pipeline(request) => pipeline::pipeline_job(session, token, cancel, request).await,
+        JobKind::Metrics => reports::metrics_job(session).await,
+        JobKind::Doctor => reports::doctor_job(session, token).await,
+    }
+    session.report_metrics_failures();
+}
+
+fn job_title(kind: &JobKind) -> String {
+    match kind {
+        JobKind::Role { command, .. } => command.title().to_string(),
+        JobKind::Pipeline(request) => format!("{} pipeline", request.kind),
+        JobKind::Metrics => "Metrics".into(),
+        JobKind::Doctor => "Doctor".into(),
+    }
 }
 
 /// The running jobs, by progress token.
@@ -39,7 +81,7 @@ pub struct Jobs {
 
 impl Jobs {
     /// Starts a job and returns its progress token at once.
-    pub fn start(&self, inner: Arc<Inner>, kind: JobKind, request: Option<String>) -> String {
+    pub fn start(&self, session: Arc<Session>, kind: JobKind, request: Option<String>) -> String {
         let token = format!(
             "multi-model/{}",
             self.next.fetch_add(1, Ordering::Relaxed) + 1
@@ -54,22 +96,20 @@ impl Jobs {
             // In a task of its own, so that a panic in the job is reported, not lost with
             // the job (its progress would never end).
             let job = {
-                let (inner, job_token) = (inner.clone(), job_token.clone());
-                tokio::spawn(
-                    async move { super::deliver::run(&inner, &job_token, &cancel, kind).await },
-                )
+                let (session, job_token) = (session.clone(), job_token.clone());
+                tokio::spawn(async move { run(&session, &job_token, &cancel, kind).await })
             };
             if let Err(error) = job.await {
                 let failed = crate::background::TaskFailed::new("the job", error);
-                inner.log(MessageType::ERROR, failed.to_string());
-                inner
+                session.log(MessageType::ERROR, failed.to_string());
+                session
                     .client
                     .show_message(MessageType::ERROR, failed.to_string())
                     .await;
             }
-            inner.jobs.running.remove(&job_token);
+            session.jobs.running.remove(&job_token);
             if let Some(request) = request {
-                inner.jobs.by_request.remove(&request);
+                session.jobs.by_request.remove(&request);
             }
         });
         token
@@ -106,24 +146,24 @@ impl Jobs {
 /// A job's progress in the editor: `$/progress` when the client supports it, messages
 /// otherwise.
 pub struct JobProgress {
-    inner: Arc<Inner>,
+    session: Arc<Session>,
     token: Option<ProgressToken>,
 }
 
 impl JobProgress {
     pub async fn begin(
-        inner: &Arc<Inner>,
+        session: &Arc<Session>,
         token: &str,
         title: String,
         message: String,
     ) -> JobProgress {
         let mut progress = JobProgress {
-            inner: inner.clone(),
+            session: session.clone(),
             token: None,
         };
-        if inner.caps().progress {
+        if session.caps().progress {
             let token = ProgressToken::String(token.to_string());
-            if inner
+            if session
                 .client
                 .create_work_done_progress(token.clone())
                 .await
@@ -144,7 +184,7 @@ impl JobProgress {
                     .await
             }
             None => {
-                inner
+                session
                     .client
                     .show_message(MessageType::INFO, format!("{title}: {message}"))
                     .await
@@ -173,7 +213,7 @@ impl JobProgress {
                 .await
             }
             None => {
-                self.inner
+                self.session
                     .client
                     .show_message(MessageType::INFO, message)
                     .await
@@ -187,7 +227,7 @@ impl JobProgress {
                 token: token.clone(),
                 value: ProgressParamsValue::WorkDone(value),
             };
-            self.inner
+            self.session
                 .client
                 .send_notification::<ProgressNotification>(params)
                 .await;

@@ -1,0 +1,164 @@
+//! What a job changes in the editor: code applied as one versioned edit on a mark, and
+//! result documents written and shown; code that cannot be applied goes to a document,
+//! never lost.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tower_lsp_server::ls_types::*;
+
+use super::position::to_range;
+use super::session::Session;
+
+/// Writes Markdown under `<workspace>/.agent/<folder>/` and opens it. Returns the path.
+pub async fn open_markdown(
+    session: &Arc<Session>,
+    folder: &str,
+    name: &str,
+    contents: &str,
+) -> Option<PathBuf> {
+    let root = session
+        .workspace()
+        .unwrap_or_else(|| std::env::temp_dir().join("multi-model"));
+    let stamp = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string();
+    let slug: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let slug = slug.trim_matches('-').chars().take(48).collect::<String>();
+    let path = root
+        .join(".agent")
+        .join(folder)
+        .join(format!("{stamp}-{slug}.md"));
+    let uri = Uri::from_file_path(&path)?;
+    let caps = session.caps();
+    let mut written = false;
+    if caps.apply_edit && caps.create_files {
+        let edit = WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Operations(vec![
+                DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
+                    uri: uri.clone(),
+                    options: None,
+                    annotation_id: None,
+                })),
+                DocumentChangeOperation::Edit(TextDocumentEdit {
+                    text_document: OptionalVersionedTextDocumentIdentifier {
+                        uri: uri.clone(),
+                        version: None,
+                    },
+                    edits: vec![OneOf::Left(TextEdit::new(
+                        Range::default(),
+                        contents.to_string(),
+                    ))],
+                }),
+            ])),
+            ..WorkspaceEdit::default()
+        };
+        written = session
+            .client
+            .apply_edit(edit)
+            .await
+            .is_ok_and(|r| r.applied);
+    }
+    if !written {
+        let io =
+            std::fs::create_dir_all(path.parent()?).and_then(|()| std::fs::write(&path, contents));
+        if let Err(err) = io {
+            session
+                .client
+                .show_message(
+                    MessageType::ERROR,
+                    format!("cannot write {}: {err}", path.display()),
+                )
+                .await;
+            return None;
+        }
+    }
+    let shown = caps.show_document
+        && session
+            .client
+            .show_document(ShowDocumentParams {
+                uri,
+                external: Some(false),
+                take_focus: Some(true),
+                selection: None,
+            })
+            .await
+            .unwrap_or(false);
+    if !shown {
+        session
+            .client
+            .show_message(
+                MessageType::INFO,
+                format!("multi-model wrote {}", path.display()),
+            )
+            .await;
+    }
+    Some(path)
+}
+
+/// Code that could not be applied goes to a new document instead: never lost.
+pub async fn offer_code(session: &Arc<Session>, code: &str) {
+    open_markdown(session, "code", "hephaestus", &format!("```\n{code}```\n")).await;
+}
+
+/// Applies code where the mark now is, as one versioned edit; retried if the user typed
+/// between our read and the client's apply. `Some(message)` when it could not be applied.
+pub async fn apply_code(
+    session: &Arc<Session>,
+    uri: &Uri,
+    mark: Option<u64>,
+    code: &str,
+) -> Option<String> {
+    if !session.caps().apply_edit {
+        let message = "this editor does not accept edits from the server (no workspace.applyEdit); the code is in a new document".to_string();
+        offer_code(session, code).await;
+        return Some(message);
+    }
+    for _ in 0..3 {
+        let Some((chars, version, rope)) = mark.and_then(|id| session.documents.resolve(uri, id))
+        else {
+            let message = "the selection was edited (or closed) while Hephaestus worked: nothing was changed; the code is in a new document".to_string();
+            session
+                .client
+                .show_message(MessageType::WARNING, message.clone())
+                .await;
+            offer_code(session, code).await;
+            return Some(message);
+        };
+        let mut text = crate::syntax::indent_for(&rope, chars.start, code);
+        // The answer's final line break stands for the selection's own: when the selection
+        // ends inside a line (its break stays), keeping both would add a blank line.
+        if rope.line_to_char(rope.char_to_line(chars.end)) != chars.end && text.ends_with('\n') {
+            text.pop();
+        }
+        let range = to_range(&rope, chars, session.encoding());
+        let edit = WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
+                text_document: OptionalVersionedTextDocumentIdentifier {
+                    uri: uri.clone(),
+                    version: Some(version),
+                },
+                edits: vec![OneOf::Left(TextEdit::new(range, text))],
+            }])),
+            ..WorkspaceEdit::default()
+        };
+        match session.client.apply_edit(edit).await {
+            Ok(response) if response.applied => return None,
+            // A version mismatch: the user typed in between. Read again and retry.
+            Ok(_) => continue,
+            Err(err) => return Some(format!("the editor did not apply the code: {err}")),
+        }
+    }
+    let message = "the editor kept rejecting the edit (the document changed each time); the code is in a new document".to_string();
+    offer_code(session, code).await;
+    Some(message)
+}

@@ -1,0 +1,102 @@
+//! `workspace/executeCommand`: role commands, pipelines, routing, reports — each role or
+//! pipeline a background job, answered at once with its progress token.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+
+use crate::lsp::commands::{self, PipelineArguments, Target};
+use crate::lsp::jobs::JobKind;
+use crate::lsp::session::Session;
+use crate::lsp::transport::REQUEST_ID_ARGUMENT;
+use crate::router::route;
+use crate::task::{Depth, PipelineRequest};
+
+pub async fn execute_command(
+    session: &Arc<Session>,
+    params: ExecuteCommandParams,
+) -> Result<Option<Value>> {
+    // `transport` appends the request's id, so the job can be cancelled by `$/cancelRequest`.
+    let request = params
+        .arguments
+        .iter()
+        .find_map(|a| a.get(REQUEST_ID_ARGUMENT))
+        .filter(|id| !id.is_null())
+        .map(Value::to_string);
+    let argument = params.arguments.into_iter().next().unwrap_or(Value::Null);
+    let name = params.command.as_str();
+    if let Some(command) = commands::role_command(name) {
+        let target: Target = match serde_json::from_value(argument) {
+            Ok(target) => target,
+            Err(err) => {
+                // Said on screen too: Helix's `:lsp-workspace-command` shows no reply.
+                let message = format!(
+                    "{name} works on a selection: run it as a code action on the code (Helix: space a), or pass {{uri, range, version}} ({err})"
+                );
+                session
+                    .client
+                    .show_message(MessageType::ERROR, message.clone())
+                    .await;
+                return Err(Error::invalid_params(message));
+            }
+        };
+        let Some(document) = session.documents.snapshot(&target.uri) else {
+            return Err(Error::invalid_params(format!(
+                "{} is not open",
+                target.uri.as_str()
+            )));
+        };
+        let mut target = target;
+        // A fix or an explanation is about its diagnostic's range, as given.
+        if target.diagnostic.is_none() && target.version == document.version {
+            target.range = session.target_range(&target.uri, &document, target.range);
+        }
+        let kind = JobKind::Role {
+            command,
+            target: Box::new(target),
+        };
+        return Ok(Some(
+            json!({"job": session.jobs.start(session.clone(), kind, request)}),
+        ));
+    }
+    match name {
+        commands::ROUTE => {
+            let task = argument.get("task").and_then(Value::as_str).unwrap_or("");
+            let routed = route(&session.config(), task, None)
+                .map_err(|err| Error::invalid_params(err.to_string()))?;
+            Ok(Some(
+                json!({"role": routed.role, "model": routed.model, "reasoning": routed.reasoning}),
+            ))
+        }
+        commands::PIPELINE => {
+            let arguments: PipelineArguments = serde_json::from_value(argument).map_err(|err| {
+                Error::invalid_params(format!(
+                    "{name} takes {{kind: feature|bugfix|review, name?, description?, bugId?, files?}}: {err}"
+                ))
+            })?;
+            let pipeline = PipelineRequest::new(
+                arguments.kind,
+                arguments.name,
+                arguments.description,
+                arguments.bug_id,
+                arguments.files,
+                Depth::Quick,
+            )
+            .map_err(|err| Error::invalid_params(err.to_string()))?;
+            let kind = JobKind::Pipeline(pipeline);
+            Ok(Some(
+                json!({"job": session.jobs.start(session.clone(), kind, request)}),
+            ))
+        }
+        commands::METRICS => Ok(Some(
+            json!({"job": session.jobs.start(session.clone(), JobKind::Metrics, request)}),
+        )),
+        commands::DOCTOR => Ok(Some(
+            json!({"job": session.jobs.start(session.clone(), JobKind::Doctor, request)}),
+        )),
+        commands::CANCEL_ALL => Ok(Some(json!({"cancelled": session.jobs.cancel_all()}))),
+        other => Err(Error::invalid_params(format!("unknown command {other}"))),
+    }
+}

@@ -1,0 +1,99 @@
+//! A pipeline job (feature, bugfix, review) in the workspace's run directory, its summary
+//! opened at the end.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+use tower_lsp_server::ls_types::*;
+
+use super::{JobProgress, ProgressObserver};
+use crate::lsp::edit::open_markdown;
+use crate::lsp::session::Session;
+use crate::orchestrator::{RunDir, new_job_id, run_pipeline};
+use crate::role::Role;
+
+pub(super) async fn pipeline_job(
+    session: &Arc<Session>,
+    token: &str,
+    cancel: &CancellationToken,
+    request: crate::task::PipelineRequest,
+) {
+    let root = session.workspace().unwrap_or_else(|| PathBuf::from("."));
+    let progress = Arc::new(
+        JobProgress::begin(
+            session,
+            token,
+            format!("{} pipeline", request.kind),
+            "starting".into(),
+        )
+        .await,
+    );
+    let observer = ProgressObserver::attach(progress.clone());
+    let config = session.config();
+    let context = if request.files.is_empty() {
+        Vec::new()
+    } else {
+        match crate::workspace::collect(&root, &request.files, config.context_budget(Role::Oracle))
+        {
+            Ok(collected) => {
+                let mut pieces = collected.pieces;
+                config.privacy.never_send.drop_denied(&mut pieces);
+                pieces
+            }
+            Err(err) => {
+                progress.end(err.to_string()).await;
+                return;
+            }
+        }
+    };
+    let name = request
+        .name
+        .clone()
+        .or_else(|| request.bug_id.clone())
+        .unwrap_or_else(|| "run".into());
+    let stamp = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string();
+    let dir = match RunDir::create(
+        RunDir::default_path(&root, &request.kind.to_string(), &name, &stamp),
+        false,
+    ) {
+        Ok(dir) => dir,
+        Err(err) => {
+            progress.end(err.to_string()).await;
+            return;
+        }
+    };
+    let result = run_pipeline(
+        &session.orchestrator(),
+        &request,
+        context,
+        &dir,
+        &new_job_id(),
+        cancel,
+        &observer,
+    )
+    .await;
+    observer.finish().await;
+    let end = match result {
+        Ok(_) => {
+            let summary =
+                std::fs::read_to_string(dir.path().join("summary.md")).unwrap_or_default();
+            open_markdown(session, "runs-summary", &name, &summary).await;
+            format!("done: {}", dir.path().display())
+        }
+        Err(err) if err.is_cancelled() => "cancelled".into(),
+        Err(err) => {
+            session
+                .client
+                .show_message(
+                    MessageType::ERROR,
+                    format!("{err}\nfinished steps are in {}", dir.path().display()),
+                )
+                .await;
+            "failed".into()
+        }
+    };
+    progress.end(end).await;
+}
