@@ -7,6 +7,7 @@ pub mod background;
 pub mod cli;
 pub mod config;
 pub mod context;
+pub mod finding;
 pub mod gather;
 pub mod health;
 pub mod index;

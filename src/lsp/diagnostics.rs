@@ -228,8 +228,8 @@ fn capitalised(severity: Severity) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Category;
     use crate::review::{Confidence, Position};
-    use crate::roles::Category;
 
     fn finding(origin: Origin) -> Finding {
         Finding {

@@ -6,7 +6,8 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::pipeline::PipelineReport;
-use crate::roles::{Review, Severity};
+use crate::finding::Severity;
+use crate::roles::Review;
 
 /// The review's outcome for people.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -82,14 +83,15 @@ pub fn summary_markdown(report: &PipelineReport) -> String {
         );
         for (severity, count) in review.counts() {
             if 0 < count {
-                let _ = writeln!(out, "- {severity}: {count}");
+                // Capitals, as the skill's summary.md had them (see ARCHITECTURE.md).
+                let _ = writeln!(out, "- {}: {count}", severity.as_str().to_uppercase());
             }
         }
         for finding in &review.findings {
             if Severity::Medium <= finding.severity {
                 next.push(format!(
                     "Fix {} (line {}): {}",
-                    finding.severity,
+                    finding.severity.as_str().to_uppercase(),
                     finding.line,
                     finding.title.trim()
                 ));

@@ -11,7 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::error::ReviewError;
-use super::finding::Finding;
+use crate::finding::Finding;
 
 const VERSION: u32 = 1;
 

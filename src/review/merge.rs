@@ -14,7 +14,7 @@
 //!   matches nothing near the claimed line are dropped and counted.
 
 use super::anchor::anchor;
-use super::finding::{Confidence, Finding, Origin, Position, Severity, cwe_number};
+use crate::finding::{Confidence, Finding, Origin, Position, Severity, cwe_number};
 use crate::roles::oracle::{self, Candidate, Review};
 
 /// The offline findings as candidates for the model, with ids `C1`, `C2`, ... in order.
@@ -129,7 +129,7 @@ pub fn merge(
                 folded.push(index);
                 let f = &mut merged[i];
                 f.origin = Origin::Both;
-                f.severity = f.severity.max(reported.severity.into());
+                f.severity = f.severity.max(reported.severity);
                 f.model = Some(model.to_string());
                 f.detail = Some(format!(
                     "{}: {}",
@@ -182,7 +182,7 @@ pub fn merge(
 /// A model finding that folds into no offline one. `place` is the anchored first line
 /// and the columns of the quote on it.
 fn model_finding(
-    reported: &oracle::Finding,
+    reported: &oracle::Reported,
     cwe: Option<String>,
     lines: &LineIndex<'_>,
     place: (u32, u32, u32),
@@ -211,7 +211,7 @@ fn model_finding(
     Finding {
         rule: format!("MM-ORACLE-{category}"),
         cwe,
-        severity: reported.severity.into(),
+        severity: reported.severity,
         confidence: Confidence::Medium,
         category: reported.category,
         message: reported.title.trim().to_string(),
@@ -280,8 +280,8 @@ impl<'a> LineIndex<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Category;
     use crate::review::review_source;
-    use crate::roles::Category;
     use crate::roles::oracle::RejectedCandidate;
 
     const CODE: &str = "import os\n\ndef run(cmd):\n    os.system(cmd)\n    return len(cmd) / 0\n";
@@ -292,9 +292,9 @@ mod tests {
             .findings
     }
 
-    fn reported(line: u32, quote: &str, cwe: Option<&str>, category: Category) -> oracle::Finding {
-        oracle::Finding {
-            severity: oracle::Severity::Critical,
+    fn reported(line: u32, quote: &str, cwe: Option<&str>, category: Category) -> oracle::Reported {
+        oracle::Reported {
+            severity: Severity::Critical,
             category,
             line,
             end_line: line,
@@ -306,7 +306,7 @@ mod tests {
         }
     }
 
-    fn review(findings: Vec<oracle::Finding>, rejected: &[(&str, &str)]) -> Review {
+    fn review(findings: Vec<oracle::Reported>, rejected: &[(&str, &str)]) -> Review {
         Review {
             summary: String::new(),
             findings,

@@ -8,11 +8,11 @@
 use std::path::Path;
 use tree_sitter::{Node, Tree};
 
-use super::finding::{Finding, Origin, Position};
 use super::python;
 use super::rules::rule;
 use super::suppress::Suppressions;
-use crate::roles::Category;
+use crate::finding::Category;
+use crate::finding::{Finding, Origin, Position};
 use crate::syntax::{Language, language_for};
 
 /// What the offline pass found in one text.

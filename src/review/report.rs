@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
-use super::finding::{Finding, Severity};
+use crate::finding::{Finding, Severity};
 
 /// The findings of one file, as a report names the file (relative, `/`-separated).
 #[derive(Clone, Debug, PartialEq)]

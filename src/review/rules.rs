@@ -1,7 +1,7 @@
 //! The rule table of the offline pass: one row per rule, ids stable across releases
 //! (baselines, suppressions and SARIF results refer to them).
 
-use super::finding::{Confidence, Severity};
+use crate::finding::{Confidence, Severity};
 
 /// A rule of the offline pass.
 #[derive(Debug, PartialEq, Eq)]

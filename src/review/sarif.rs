@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 
 use super::baseline::line_fingerprint;
 use super::cwe::cwe_link;
-use super::finding::{Confidence, Severity, cwe_number};
 use super::report::FileReport;
 use super::rules::RULES;
+use crate::finding::{Confidence, Severity, cwe_number};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 

@@ -19,7 +19,7 @@ use crate::role::Role;
 pub use fence::Fence;
 pub use hephaestus::{Code, CodeBlock};
 pub use librarian::{Example, Examples};
-pub use oracle::{Category, Finding, Review, Severity, StepVerdict, Verdict};
+pub use oracle::{Reported, Review, StepVerdict, Verdict};
 pub use sisyphus::{Plan, PlanStep};
 
 /// Earlier output handed to a later step (a plan to implement, code to review).

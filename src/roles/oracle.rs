@@ -1,56 +1,19 @@
 //! Oracle, the validator: findings with severity and lines, and verdicts on plans.
 
-use std::fmt::{self, Write};
+use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Fence, Note, Plan, RoleError, RoleInput, RolePrompt, from_json, user_message};
+use crate::finding::{Category, Severity};
 use crate::providers::{Completion, OutputSchema};
 use crate::role::Role;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub const ALL: [Severity; 4] = [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-    ];
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Low => "LOW",
-            Severity::Medium => "MEDIUM",
-            Severity::High => "HIGH",
-            Severity::Critical => "CRITICAL",
-        })
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    Logic,
-    Security,
-    EdgeCase,
-    Performance,
-    Quality,
-}
-
-/// One problem Oracle found.
+/// One problem as Oracle reported it: its lines in the numbering it was shown, and the
+/// line quoted to find it by. `review::merge` places it in the file as a `Finding`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
+pub struct Reported {
     pub severity: Severity,
     pub category: Category,
     /// 1-based, in the numbering the code was shown with (the file's own).
@@ -68,7 +31,7 @@ pub struct Finding {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Review {
     pub summary: String,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Reported>,
     /// Findings dropped as invalid (unknown severity, lines outside the code shown, ...).
     pub dropped: usize,
     /// Candidates (see `Candidate`) the model judged false positives, each once, only ids
@@ -226,7 +189,7 @@ pub fn parse_review(
     let mut findings = Vec::new();
     let mut dropped = 0;
     for value in raw.findings {
-        match serde_json::from_value::<Finding>(value) {
+        match serde_json::from_value::<Reported>(value) {
             Ok(finding) if lines_shown(input, &finding) => findings.push(finding),
             _ => dropped += 1,
         }
@@ -252,7 +215,7 @@ pub fn parse_review(
 }
 
 /// A finding must point inside one piece of the code it was shown.
-fn lines_shown(input: &RoleInput, finding: &Finding) -> bool {
+fn lines_shown(input: &RoleInput, finding: &Reported) -> bool {
     finding.line <= finding.end_line
         && input
             .context
@@ -263,7 +226,7 @@ fn lines_shown(input: &RoleInput, finding: &Finding) -> bool {
 impl Review {
     /// Counts per severity, most severe first.
     pub fn counts(&self) -> Vec<(Severity, usize)> {
-        Severity::ALL
+        Severity::MODEL_LEVELS
             .iter()
             .map(|s| {
                 (
@@ -296,7 +259,7 @@ impl Review {
             let _ = writeln!(
                 out,
                 "## {} {}{cwe}\n\n{lines}: `{}`\n\n{}\n\n**Recommendation:** {}\n",
-                f.severity,
+                f.severity.as_str().to_uppercase(),
                 f.title.trim(),
                 f.quote.trim(),
                 f.description.trim(),

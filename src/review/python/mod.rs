@@ -33,9 +33,9 @@ use std::path::Path;
 
 use tree_sitter::{Node, Tree};
 
-use super::finding::Confidence;
 use super::injection as prompt;
 use super::rules;
+use crate::finding::Confidence;
 use flow::Flow;
 use semantic::Module;
 use syntax::{Arguments, FIELDS};

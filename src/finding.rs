@@ -1,20 +1,25 @@
-//! A finding as the review reports it, whichever pass found it.
+//! A finding, whichever pass found it — the offline rules or a model — from the review
+//! to the report and the editor's diagnostic. Plain data: a leaf module.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::roles::{Category, oracle};
-
 /// How bad a finding is. `Hint` is below the model's four levels: it is where a candidate
-/// the model rejected ends up, still visible with the model's reason.
+/// the model rejected ends up, still visible with the model's reason. Models answer in
+/// capitals (`HIGH`), as their schema asks; a model cannot report a hint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    #[serde(skip_deserializing)]
     Hint,
+    #[serde(alias = "LOW")]
     Low,
+    #[serde(alias = "MEDIUM")]
     Medium,
+    #[serde(alias = "HIGH")]
     High,
+    #[serde(alias = "CRITICAL")]
     Critical,
 }
 
@@ -37,15 +42,25 @@ impl fmt::Display for Severity {
     }
 }
 
-impl From<oracle::Severity> for Severity {
-    fn from(severity: oracle::Severity) -> Severity {
-        match severity {
-            oracle::Severity::Low => Severity::Low,
-            oracle::Severity::Medium => Severity::Medium,
-            oracle::Severity::High => Severity::High,
-            oracle::Severity::Critical => Severity::Critical,
-        }
-    }
+impl Severity {
+    /// The levels a model reports, most severe first.
+    pub const MODEL_LEVELS: [Severity; 4] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ];
+}
+
+/// What kind of problem a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Logic,
+    Security,
+    EdgeCase,
+    Performance,
+    Quality,
 }
 
 /// How sure the pass is that a match is a real problem (a pattern cannot see everything).
