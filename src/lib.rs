@@ -3,6 +3,8 @@
 //! The library is the core (configuration, routing, and what later issues add); the binary's
 //! two faces, `cli` and the language server, translate between their world and this one.
 
+#[cfg(test)]
+mod architecture;
 pub mod background;
 pub mod cli;
 pub mod config;
