@@ -752,6 +752,53 @@ async fn implement_changes_nothing_when_the_selection_was_edited_meanwhile() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn implement_at_a_cursor_changes_nothing_when_the_user_types_on_its_lines_meanwhile() {
+    let w = world(full_caps()).await;
+    w.hephaestus.on(
+        "POST",
+        CHAT,
+        answer("```python\ndef add(a, b):\n    return a + b\n```")
+            .delay_first(Duration::from_secs(2)),
+    );
+    let uri = w.client.uri("src/add.py");
+    w.client.open(&uri, ADD).await;
+    // A bare cursor inside the body: the target is the whole definition.
+    let token = run(&w.client, "multi-model.implement", &uri, range(2, 4, 2, 4)).await;
+    requested(&w.hephaestus).await;
+
+    // The user keeps typing at the end of the last line the code would replace.
+    w.client
+        .change(
+            &uri,
+            2,
+            json!([{"range": range(2, 8, 2, 8), "text": "  # my own idea"}]),
+        )
+        .await;
+    barrier(&w.client).await;
+    ended(&w.client, &token).await;
+
+    assert!(
+        text_edits_for(&w.client, &uri).is_empty(),
+        "an edit was sent for the file"
+    );
+    assert_eq!(
+        w.client.text(&uri),
+        "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    pass  # my own idea\n"
+    );
+    let warnings: Vec<Value> = with_method(&w.client, "window/showMessage")
+        .into_iter()
+        .filter(|m| m["params"]["type"] == 2)
+        .collect();
+    assert!(
+        warnings.iter().any(|m| m["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was changed")),
+        "{warnings:#?}"
+    );
+}
+
 // --- Sisyphus: a plan opened as a document -------------------------------------------------
 
 fn plan() -> Reply {

@@ -77,8 +77,15 @@ pub(super) async fn role_job(
     };
     // Where Hephaestus's code goes, carried through whatever the user types meanwhile; for
     // Oracle, how far the reviewed code moved, since its line numbers are the job-start ones.
+    // Hephaestus's mark covers whole lines: typing anywhere on the lines the code replaces
+    // or joins (at a cursor, on a blank line) means the code no longer fits them.
     let mark = matches!(role, Role::Hephaestus | Role::Oracle)
-        .then(|| session.documents.mark(&target.uri, chars.clone(), false))
+        .then(|| {
+            let whole_lines = role == Role::Hephaestus;
+            session
+                .documents
+                .mark(&target.uri, chars.clone(), whole_lines)
+        })
         .flatten();
 
     let config = session.config();
