@@ -127,7 +127,10 @@ pub fn gather(
         if selection.role == Role::Librarian {
             let selected = selection.text.get(selection.bytes.clone()).unwrap_or("");
             let query = format!("{} {selected}", selection.request);
-            let found = index::local_examples(index, &query, index::CANDIDATES, read);
+            let lines = line_of(selection.text, selection.bytes.start)
+                ..line_of(selection.text, selection.bytes.end) + 1;
+            let asked_from = selection.rel.map(|rel| (rel, lines));
+            let found = index::local_examples(index, &query, index::CANDIDATES, asked_from, read);
             for piece in index::candidate_pieces(&found) {
                 budget.push(piece);
             }
@@ -170,6 +173,12 @@ pub fn packed_workspace(
         }
     }
     Ok(packed.pieces)
+}
+
+/// The 0-based line of byte `at` in `text`.
+fn line_of(text: &str, at: usize) -> usize {
+    let at = at.min(text.len());
+    memchr::memchr_iter(b'\n', &text.as_bytes()[..at]).count()
 }
 
 #[cfg(test)]

@@ -49,6 +49,11 @@ struct World {
 }
 
 async fn world(capabilities: Value) -> World {
+    world_as("test-editor", capabilities).await
+}
+
+/// A world whose editor names itself `editor` (`clientInfo.name`).
+async fn world_as(editor: &str, capabilities: Value) -> World {
     let (sisyphus, hephaestus, oracle, librarian) = (
         MockServer::start().await,
         MockServer::start().await,
@@ -71,7 +76,7 @@ async fn world(capabilities: Value) -> World {
     std::fs::create_dir_all(config.parent().unwrap()).unwrap();
     std::fs::write(config, yaml).unwrap();
     let client = LspClient::start(Path::new(env!("CARGO_BIN_EXE_multi-model")), ws.path());
-    client.initialize(capabilities, json!({})).await;
+    client.initialize_as(editor, capabilities, json!({})).await;
     World {
         sisyphus,
         hephaestus,
@@ -826,24 +831,39 @@ async fn plan_creates_a_markdown_file_in_the_editor_and_shows_it() {
     let token = run(&w.client, "multi-model.plan", &uri, range(4, 0, 5, 18)).await;
     ended(&w.client, &token).await;
 
-    let edit = with_method(&w.client, "workspace/applyEdit").remove(0);
-    let operations = &edit["params"]["edit"]["documentChanges"];
-    assert_eq!(operations[0]["kind"], "create");
-    let plan_uri = &operations[0]["uri"];
-    let path = path_of(plan_uri);
+    // Written by the server and shown: no workspace edit, so no unsaved buffer.
+    assert!(with_method(&w.client, "workspace/applyEdit").is_empty());
+    let (plan_uri, text) = w.client.shown_document("/.agent/plans/").unwrap();
+    let path = path_of(&Value::from(plan_uri.clone()));
     assert!(
         path.starts_with(w.ws.path().join(".agent/plans")),
         "{path:?}"
     );
+    let name = path.file_name().unwrap().to_str().unwrap();
+    assert!(name.starts_with("plan-src-app-py-"), "{name}");
     assert_eq!(path.extension().unwrap(), "md");
-    let text = w.client.created(plan_uri.as_str().unwrap()).unwrap();
     assert!(text.contains("Quote the command"), "{text}");
-    let shown = w
-        .client
-        .wait_for(|m| m["method"] == "window/showDocument", WAIT)
-        .await
-        .unwrap();
-    assert_eq!(&shown["params"]["uri"], plan_uri);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_helix_a_plan_is_written_to_disk_and_shown_though_showdocument_is_not_announced() {
+    // Helix 25.07: applies edits to buffers it never saves, handles showDocument unannounced.
+    let caps = json!({"window": {"workDoneProgress": true},
+                      "workspace": {"applyEdit": true, "workspaceEdit": {"documentChanges": true,
+                                    "resourceOperations": ["create"]}}});
+    let w = world_as("helix", caps).await;
+    w.sisyphus.on("POST", CHAT, plan());
+    let uri = w.client.uri("src/app.py");
+    w.client.open(&uri, APP).await;
+    let token = run(&w.client, "multi-model.plan", &uri, range(4, 0, 5, 18)).await;
+    ended(&w.client, &token).await;
+
+    assert!(
+        with_method(&w.client, "workspace/applyEdit").is_empty(),
+        "a workspace edit would leave an unsaved buffer and an empty file"
+    );
+    let (_, text) = w.client.shown_document("/.agent/plans/").unwrap();
+    assert!(text.contains("Quote the command"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1298,12 +1318,11 @@ async fn editor_jobs_are_recorded_in_the_metrics_file_and_reported() {
         .request("workspace/executeCommand", params)
         .await
         .unwrap();
-    let report = w
-        .client
+    w.client
         .wait_for(
             |m| {
-                m["method"] == "workspace/applyEdit"
-                    && m["params"]["edit"]["documentChanges"][0]["uri"]
+                m["method"] == "window/showDocument"
+                    && m["params"]["uri"]
                         .as_str()
                         .is_some_and(|u| u.contains("metrics"))
             },
@@ -1311,11 +1330,7 @@ async fn editor_jobs_are_recorded_in_the_metrics_file_and_reported() {
         )
         .await
         .unwrap_or_else(|| panic!("no metrics report: {:#?}", w.client.received()));
-    let report_uri = report["params"]["edit"]["documentChanges"][0]["uri"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let text = w.client.created(&report_uri).unwrap();
+    let (_, text) = w.client.shown_document("metrics").unwrap();
     assert!(!text.contains("No metrics recorded yet"), "{text}");
     assert!(
         text.contains("oracle-model:1") && text.contains("sisyphus-model:1"),
@@ -1421,17 +1436,10 @@ async fn explain_finding_opens_oracles_explanation() {
     let token = run_on_finding(&w, "multi-model.explain", &uri, &diagnostic).await;
     ended(&w.client, &token).await;
 
-    let created: Vec<String> = with_method(&w.client, "workspace/applyEdit")
-        .iter()
-        .filter_map(|m| {
-            m["params"]["edit"]["documentChanges"][0]["uri"]
-                .as_str()
-                .map(str::to_string)
-        })
-        .filter(|u| u.contains("/.agent/explanations/"))
-        .collect();
-    assert_eq!(created.len(), 1, "{:#?}", w.client.received());
-    let text = w.client.created(&created[0]).unwrap();
+    let (_, text) = w
+        .client
+        .shown_document("/.agent/explanations/")
+        .unwrap_or_else(|| panic!("{:#?}", w.client.received()));
     assert!(text.contains("`cmd` reaches a shell."), "{text}");
 }
 
@@ -1448,14 +1456,14 @@ async fn examples_with_librarian_open_a_list_with_file_and_line_links() {
     let token = run(&w.client, "multi-model.examples", &uri, range(4, 0, 5, 18)).await;
     ended(&w.client, &token).await;
 
-    let edit = with_method(&w.client, "workspace/applyEdit").remove(0);
-    let doc_uri = edit["params"]["edit"]["documentChanges"][0]["uri"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(doc_uri.contains("/.agent/examples/"), "{doc_uri}");
-    let text = w.client.created(&doc_uri).unwrap();
-    assert!(text.contains("[src/app.py:5](src/app.py#L5-L6)"), "{text}");
+    let (doc_uri, text) = w.client.shown_document("/.agent/examples/").unwrap();
+    assert!(doc_uri.contains("/examples-src-app-py-"), "{doc_uri}");
+    // The document is in .agent/examples/: its links climb to the workspace root.
+    assert!(
+        text.contains("[src/app.py:5](../../src/app.py#L5-L6)"),
+        "{text}"
+    );
+    assert!(text.contains("```python\ndef run(cmd):"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

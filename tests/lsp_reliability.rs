@@ -125,17 +125,6 @@ fn reports(client: &LspClient, token: &str) -> Vec<String> {
         .collect()
 }
 
-/// The documents the server created (`CreateFile` + text), by URI.
-fn created(client: &LspClient) -> Vec<(String, String)> {
-    client
-        .received()
-        .iter()
-        .filter(|m| m["method"] == "workspace/applyEdit")
-        .filter_map(|m| m["params"]["edit"]["documentChanges"][0]["uri"].as_str())
-        .filter_map(|uri| client.created(uri).map(|text| (uri.to_string(), text)))
-        .collect()
-}
-
 /// The text edits the server asked the editor to apply to `uri`.
 fn edits_to(client: &LspClient, uri: &str) -> Vec<Value> {
     client
@@ -376,7 +365,7 @@ async fn a_json_answer_to_a_coding_task_opens_as_a_document_and_is_not_inserted(
 
     assert_eq!(edits_to(&w.client, &uri), Vec::<Value>::new());
     assert_eq!(w.client.text(&uri), APP);
-    let documents = created(&w.client);
+    let documents = w.client.shown_documents();
     assert_eq!(documents.len(), 1, "{documents:#?}");
     assert!(documents[0].0.contains("/.agent/code/"), "{documents:#?}");
     assert!(
@@ -420,7 +409,7 @@ async fn a_prose_answer_to_a_coding_task_opens_as_a_document_and_is_not_inserted
     let end = ended(&w.client, &token).await;
 
     assert_eq!(edits_to(&w.client, &uri), Vec::<Value>::new());
-    let documents = created(&w.client);
+    let documents = w.client.shown_documents();
     assert_eq!(documents.len(), 1, "{documents:#?}");
     assert!(documents[0].1.contains(prose), "{documents:#?}");
     assert!(

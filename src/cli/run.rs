@@ -103,6 +103,7 @@ async fn single(config: Config, request: TaskRequest) -> Result<(), Failure> {
                 &index,
                 &task,
                 crate::index::CANDIDATES,
+                None,
                 crate::gather::model_reader(&config, |rel| {
                     std::fs::read_to_string(root.join(rel)).ok()
                 }),

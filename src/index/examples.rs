@@ -9,31 +9,40 @@ use crate::syntax::{DefinitionKind, Lines, definition_piece};
 
 /// How many candidates the index offers the Librarian (its model picks the best five).
 pub const CANDIDATES: usize = 8;
-/// Lines of context either side of an example.
-const AROUND: usize = 5;
+/// How many examples an answer gives, from a model or from the index alone.
+const ANSWER: usize = 5;
 /// A definition longer than this is shown by its first lines only.
 const MAX_EXAMPLE_LINES: usize = 25;
 /// Definitions of one name taken from other files (a name defined in many places is
 /// probably not the one meant in all of them).
 const MAX_DEFINITIONS_PER_NAME: usize = 2;
 
-/// The `limit` best definitions for `query`, as examples with five lines of context,
-/// explained by how they ranked. `read` gives a file's text (the editor's buffer when it
-/// is open); files it cannot read are skipped.
+/// The `limit` best definitions for `query`, each shown from its first line, explained by
+/// how they ranked; never the code the request was made from (`asked_from`: a path and
+/// 0-based lines). `read` gives a file's text (the editor's buffer when it is open); files
+/// it cannot read are skipped.
 pub fn local_examples(
     index: &WorkspaceIndex,
     query: &str,
     limit: usize,
+    asked_from: Option<(&str, std::ops::Range<usize>)>,
     read: impl Fn(&str) -> Option<String>,
 ) -> Vec<Example> {
     index
-        .search(query, limit * 2)
+        .search(query, limit * 2 + 1)
         .into_iter()
+        .filter(|hit| {
+            !asked_from.as_ref().is_some_and(|(path, lines)| {
+                hit.path == *path
+                    && hit.symbol.rows.start < lines.end
+                    && lines.start < hit.symbol.rows.end
+            })
+        })
         .filter_map(|hit| {
             let text = read(&hit.path)?;
             let rows = &hit.symbol.rows;
             let shown = rows.start..rows.end.min(rows.start + MAX_EXAMPLE_LINES);
-            let (_, snippet) = snippet(&text, shown.clone(), AROUND);
+            let (_, snippet) = snippet(&text, shown.clone(), 0);
             let of = hit
                 .symbol
                 .container
@@ -77,7 +86,7 @@ pub fn candidate_pieces(examples: &[Example]) -> Vec<ContextPiece> {
                 example.end_line
             ),
             text: example.snippet.clone(),
-            first_line: (example.start_line as usize).saturating_sub(AROUND).max(1) as u32,
+            first_line: example.start_line.max(1),
         })
         .collect()
 }
@@ -96,7 +105,11 @@ pub fn local_answer(examples: Option<Vec<Example>>, failure: &str) -> Examples {
         ),
     };
     Examples {
-        examples: examples.unwrap_or_default(),
+        examples: examples
+            .unwrap_or_default()
+            .into_iter()
+            .take(ANSWER)
+            .collect(),
         note: Some(note),
     }
 }

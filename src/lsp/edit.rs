@@ -10,19 +10,62 @@ use tower_lsp_server::ls_types::*;
 use super::position::to_range;
 use super::session::Session;
 
-/// Writes Markdown under `<workspace>/.agent/<folder>/` and opens it. Returns the path.
+/// The kinds of result document, each in a folder of its own under `<workspace>/.agent/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResultDoc {
+    Plan,
+    Examples,
+    Explanation,
+    Code,
+    Summary,
+    Report,
+}
+
+impl ResultDoc {
+    fn folder(self) -> &'static str {
+        match self {
+            ResultDoc::Plan => "plans",
+            ResultDoc::Examples => "examples",
+            ResultDoc::Explanation => "explanations",
+            ResultDoc::Code => "code",
+            ResultDoc::Summary => "runs-summary",
+            ResultDoc::Report => "reports",
+        }
+    }
+
+    /// The first word of the file name, so an editor's tab says what it holds.
+    fn word(self) -> &'static str {
+        match self {
+            ResultDoc::Plan => "plan",
+            ResultDoc::Examples => "examples",
+            ResultDoc::Explanation => "explanation",
+            ResultDoc::Code => "code",
+            ResultDoc::Summary => "summary",
+            ResultDoc::Report => "report",
+        }
+    }
+}
+
+/// How a result document links to a workspace file: it lives two folders down
+/// (`.agent/<folder>/`), and relative links resolve against the document's own folder.
+pub const LINK_TO_WORKSPACE: &str = "../../";
+
+/// Writes a result document to disk — `<workspace>/.agent/<folder>/<kind>-<name>-<time>.md`
+/// — and shows it. Written by the server itself, never through a workspace edit: a client
+/// may apply such an edit to a buffer it never saves (Helix), leaving an empty file behind
+/// and an unsaved buffer. Shown with `window/showDocument` where the client announced it
+/// or is known to handle it (Helix handles it without announcing it), else named in a
+/// message. Returns the path.
 pub async fn open_markdown(
     session: &Arc<Session>,
-    folder: &str,
+    kind: ResultDoc,
     name: &str,
     contents: &str,
 ) -> Option<PathBuf> {
     let root = session
         .workspace()
         .unwrap_or_else(|| std::env::temp_dir().join("multi-model"));
-    let stamp = jiff::Timestamp::now()
-        .strftime("%Y%m%dT%H%M%SZ")
-        .to_string();
+    let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
     let slug: String = name
         .chars()
         .map(|c| {
@@ -34,55 +77,28 @@ pub async fn open_markdown(
         })
         .collect();
     let slug = slug.trim_matches('-').chars().take(48).collect::<String>();
-    let path = root
-        .join(".agent")
-        .join(folder)
-        .join(format!("{stamp}-{slug}.md"));
+    let file = match slug.is_empty() {
+        true => format!("{}-{stamp}.md", kind.word()),
+        false => format!("{}-{slug}-{stamp}.md", kind.word()),
+    };
+    let path = root.join(".agent").join(kind.folder()).join(file);
     let uri = Uri::from_file_path(&path)?;
-    let caps = session.caps();
-    let mut written = false;
-    if caps.apply_edit && caps.create_files {
-        let edit = WorkspaceEdit {
-            document_changes: Some(DocumentChanges::Operations(vec![
-                DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
-                    uri: uri.clone(),
-                    options: None,
-                    annotation_id: None,
-                })),
-                DocumentChangeOperation::Edit(TextDocumentEdit {
-                    text_document: OptionalVersionedTextDocumentIdentifier {
-                        uri: uri.clone(),
-                        version: None,
-                    },
-                    edits: vec![OneOf::Left(TextEdit::new(
-                        Range::default(),
-                        contents.to_string(),
-                    ))],
-                }),
-            ])),
-            ..WorkspaceEdit::default()
-        };
-        written = session
+    let io = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(&path, contents));
+    if let Err(err) = io {
+        session
             .client
-            .apply_edit(edit)
-            .await
-            .is_ok_and(|r| r.applied);
+            .show_message(
+                MessageType::ERROR,
+                format!("cannot write {}: {err}", path.display()),
+            )
+            .await;
+        return None;
     }
-    if !written {
-        let io =
-            std::fs::create_dir_all(path.parent()?).and_then(|()| std::fs::write(&path, contents));
-        if let Err(err) = io {
-            session
-                .client
-                .show_message(
-                    MessageType::ERROR,
-                    format!("cannot write {}: {err}", path.display()),
-                )
-                .await;
-            return None;
-        }
-    }
-    let shown = caps.show_document
+    let caps = session.caps();
+    let shown = (caps.show_document || caps.shows_documents_unannounced)
         && session
             .client
             .show_document(ShowDocumentParams {
@@ -107,7 +123,13 @@ pub async fn open_markdown(
 
 /// Code that could not be applied goes to a new document instead: never lost.
 pub async fn offer_code(session: &Arc<Session>, code: &str) {
-    open_markdown(session, "code", "hephaestus", &format!("```\n{code}```\n")).await;
+    open_markdown(
+        session,
+        ResultDoc::Code,
+        "hephaestus",
+        &format!("```\n{code}```\n"),
+    )
+    .await;
 }
 
 /// Applies code where the mark now is, as one versioned edit; retried if the user typed

@@ -23,12 +23,13 @@ use crate::role::Role;
 pub struct ClientCaps {
     pub progress: bool,
     pub show_document: bool,
-    pub create_files: bool,
     pub apply_edit: bool,
     /// Accepts a dynamic registration for `workspace/didChangeWatchedFiles`.
     pub watch_files: bool,
     /// Sends its cursor as a one-character selection (Helix).
     pub cursor_is_a_character: bool,
+    /// Handles `window/showDocument` without announcing it (Helix).
+    pub shows_documents_unannounced: bool,
 }
 
 /// Everything `initialize` and configuration changes set.

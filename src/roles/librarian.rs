@@ -97,7 +97,14 @@ pub(super) fn parse(completion: &Completion) -> Result<Examples, RoleError> {
 }
 
 impl Examples {
+    /// The examples as Markdown, linked to their files relative to the workspace root.
     pub fn to_markdown(&self) -> String {
+        self.linked_from("")
+    }
+
+    /// The examples as Markdown for a document that reaches the workspace root through
+    /// `to_root` (`../../` from `.agent/examples/`), each snippet fenced in its language.
+    pub fn linked_from(&self, to_root: &str) -> String {
         let mut out = String::from("# Examples\n\n");
         if let Some(note) = &self.note {
             let _ = writeln!(out, "> {note}\n");
@@ -108,9 +115,10 @@ impl Examples {
         for (i, e) in self.examples.iter().enumerate() {
             let _ = writeln!(
                 out,
-                "{}. [{path}:{start}]({path}#L{start}-L{end}) (lines {start}-{end})\n\n   {}\n\n```\n{}\n```\n",
+                "{}. [{path}:{start}]({to_root}{path}#L{start}-L{end}) (lines {start}-{end})\n\n   {}\n\n```{}\n{}\n```\n",
                 i + 1,
                 e.explanation.trim(),
+                fence_language(&e.path),
                 e.snippet.trim_end(),
                 path = e.path,
                 start = e.start_line,
@@ -118,6 +126,19 @@ impl Examples {
             );
         }
         out
+    }
+}
+
+/// The info string of a code fence for a file, so Markdown views highlight it.
+fn fence_language(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or_default() {
+        "py" | "pyi" => "python",
+        "rs" => "rust",
+        "ts" | "mts" | "cts" => "typescript",
+        "tsx" => "tsx",
+        "js" | "mjs" | "cjs" | "jsx" => "javascript",
+        "go" => "go",
+        _ => "",
     }
 }
 

@@ -215,9 +215,30 @@ impl LspClient {
         self.state.documents.lock().unwrap()[uri].version
     }
 
-    /// The text of a file the server made with `CreateFile`, by URI.
-    pub fn created(&self, uri: &str) -> Option<String> {
-        self.state.created.lock().unwrap().get(uri).cloned()
+    /// The documents the server asked the editor to show (`window/showDocument`), by URI,
+    /// each with its text as written on disk.
+    pub fn shown_documents(&self) -> Vec<(String, String)> {
+        self.received()
+            .iter()
+            .filter(|m| m["method"] == "window/showDocument")
+            .filter_map(|m| m["params"]["uri"].as_str())
+            .map(|uri| {
+                let path = url::Url::parse(uri).unwrap().to_file_path().unwrap();
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                (uri.to_string(), text)
+            })
+            .collect()
+    }
+
+    /// The text of the one document shown whose URI contains `part`.
+    pub fn shown_document(&self, part: &str) -> Option<(String, String)> {
+        let mut shown: Vec<_> = self
+            .shown_documents()
+            .into_iter()
+            .filter(|(uri, _)| uri.contains(part))
+            .collect();
+        assert!(shown.len() <= 1, "{shown:#?}");
+        shown.pop()
     }
 
     /// Everything the server sent so far, except responses.

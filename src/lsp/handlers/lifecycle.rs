@@ -126,20 +126,23 @@ fn caps_of(params: &InitializeParams) -> ClientCaps {
         show_document: window
             .and_then(|w| w.show_document.as_ref())
             .is_some_and(|s| s.support),
-        create_files: workspace
-            .and_then(|w| w.workspace_edit.as_ref())
-            .and_then(|e| e.resource_operations.as_ref())
-            .is_some_and(|ops| ops.contains(&ResourceOperationKind::Create)),
         apply_edit: workspace.and_then(|w| w.apply_edit).unwrap_or(false),
         watch_files: workspace
             .and_then(|w| w.did_change_watched_files.as_ref())
             .and_then(|w| w.dynamic_registration)
             .unwrap_or(false),
-        cursor_is_a_character: params
-            .client_info
-            .as_ref()
-            .is_some_and(|c| c.name.eq_ignore_ascii_case("helix")),
+        cursor_is_a_character: is_helix(params),
+        shows_documents_unannounced: is_helix(params),
     }
+}
+
+/// Helix sends its cursor as a one-character selection and handles `window/showDocument`
+/// without announcing it (25.07).
+fn is_helix(params: &InitializeParams) -> bool {
+    params
+        .client_info
+        .as_ref()
+        .is_some_and(|c| c.name.eq_ignore_ascii_case("helix"))
 }
 
 /// Per-role model overrides from an editor's settings: `{"models": {"oracle": "..."}}`.

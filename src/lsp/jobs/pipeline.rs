@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use tower_lsp_server::ls_types::*;
 
 use super::{JobProgress, ProgressObserver};
-use crate::lsp::edit::open_markdown;
+use crate::lsp::edit::{ResultDoc, open_markdown};
 use crate::lsp::session::Session;
 use crate::orchestrator::{RunDir, new_job_id, run_pipeline};
 use crate::role::Role;
@@ -80,7 +80,7 @@ pub(super) async fn pipeline_job(
         Ok(_) => {
             let summary =
                 std::fs::read_to_string(dir.path().join("summary.md")).unwrap_or_default();
-            open_markdown(session, "runs-summary", &name, &summary).await;
+            open_markdown(session, ResultDoc::Summary, &name, &summary).await;
             format!("done: {}", dir.path().display())
         }
         Err(err) if err.is_cancelled() => "cancelled".into(),

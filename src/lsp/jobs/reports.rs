@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::JobProgress;
 use crate::config::ProcessEnv;
-use crate::lsp::edit::open_markdown;
+use crate::lsp::edit::{ResultDoc, open_markdown};
 use crate::lsp::session::Session;
 
 pub(super) async fn metrics_job(session: &Arc<Session>) {
@@ -23,7 +23,7 @@ pub(super) async fn metrics_job(session: &Arc<Session>) {
         ),
         Err(err) => format!("# Metrics\n\n{err}\n"),
     };
-    open_markdown(session, "reports", "metrics", &text).await;
+    open_markdown(session, ResultDoc::Report, "metrics", &text).await;
 }
 
 pub(super) async fn doctor_job(session: &Arc<Session>, token: &str) {
@@ -49,7 +49,7 @@ pub(super) async fn doctor_job(session: &Arc<Session>, token: &str) {
             check.problem.as_deref().unwrap_or("")
         ));
     }
-    open_markdown(session, "reports", "doctor", &text).await;
+    open_markdown(session, ResultDoc::Report, "doctor", &text).await;
     let usable = checks.iter().filter(|c| c.usable).count();
     progress
         .end(format!("{usable} of {} roles usable", checks.len()))

@@ -12,7 +12,7 @@ use crate::context::{Budget, ContextPiece};
 use crate::gather::{Gathered, Selection, gather, packed_workspace};
 use crate::lsp::commands::Target;
 use crate::lsp::diagnostics;
-use crate::lsp::edit::open_markdown;
+use crate::lsp::edit::{LINK_TO_WORKSPACE, ResultDoc, open_markdown};
 use crate::lsp::edit::{apply_code, offer_code};
 use crate::lsp::position::{line_len_without_break, to_char_range};
 use crate::lsp::session::Session;
@@ -230,7 +230,7 @@ pub(super) async fn role_job(
 
     let end = match outcome {
         Ok((_, Some(explanation), model)) => {
-            open_markdown(session, "explanations", "finding", &explanation).await;
+            open_markdown(session, ResultDoc::Explanation, &label, &explanation).await;
             format!("explained by {model}")
         }
         // A redaction marker in the answer stands for a secret the model never saw: applying
@@ -333,21 +333,14 @@ pub(super) async fn role_job(
                 }
             )
         }
+        Ok((RoleOutput::Examples(examples), None, model)) => {
+            let text = examples.linked_from(LINK_TO_WORKSPACE);
+            open_markdown(session, ResultDoc::Examples, &label, &text).await;
+            format!("examples from {model}")
+        }
         Ok((output, None, model)) => {
-            let folder = if role == Role::Librarian {
-                "examples"
-            } else {
-                "plans"
-            };
-            open_markdown(session, folder, &label, &output.to_markdown()).await;
-            format!(
-                "{} from {model}",
-                if role == Role::Librarian {
-                    "examples"
-                } else {
-                    "plan"
-                }
-            )
+            open_markdown(session, ResultDoc::Plan, &label, &output.to_markdown()).await;
+            format!("plan from {model}")
         }
         Err(ExecuteError::Cancelled) => "cancelled; nothing was applied".to_string(),
         // No Oracle model could answer: the offline pass's findings are the review.
@@ -369,7 +362,13 @@ pub(super) async fn role_job(
         // No librarian model could answer: the index's own ranking is the answer.
         Err(err) if role == Role::Librarian => {
             let examples = crate::index::local_answer(candidates.clone(), &one_line(&err));
-            open_markdown(session, "examples", &label, &examples.to_markdown()).await;
+            open_markdown(
+                session,
+                ResultDoc::Examples,
+                &label,
+                &examples.linked_from(LINK_TO_WORKSPACE),
+            )
+            .await;
             format!("{} examples from the local index", examples.examples.len())
         }
         // Prose where code was asked, on every model: the answer may still help the user,
@@ -382,7 +381,7 @@ pub(super) async fn role_job(
                 .show_message(MessageType::WARNING, message.clone())
                 .await;
             session.log(MessageType::WARNING, one_line(&err));
-            open_markdown(session, "code", "hephaestus", &answer).await;
+            open_markdown(session, ResultDoc::Code, "hephaestus", &answer).await;
             message
         }
         Err(err) => {
