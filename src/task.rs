@@ -178,6 +178,101 @@ fn read_spec(path: &Path) -> Result<String, RequestError> {
     Ok(text)
 }
 
+/// What a user asks a role to do with a selection (the editor's code actions and commands).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleCommand {
+    Plan,
+    Implement,
+    Fix,
+    Review,
+    Explain,
+    Examples,
+}
+
+impl RoleCommand {
+    /// The role that serves the command.
+    pub fn role(self) -> Role {
+        match self {
+            RoleCommand::Plan => Role::Sisyphus,
+            RoleCommand::Implement | RoleCommand::Fix => Role::Hephaestus,
+            RoleCommand::Review | RoleCommand::Explain => Role::Oracle,
+            RoleCommand::Examples => Role::Librarian,
+        }
+    }
+
+    /// What the user picked, as menus and progress show it.
+    pub fn title(self) -> &'static str {
+        match self {
+            RoleCommand::Plan => "Plan with Sisyphus",
+            RoleCommand::Implement => "Implement with Hephaestus",
+            RoleCommand::Fix => "Fix with Hephaestus",
+            RoleCommand::Review => "Review with Oracle",
+            RoleCommand::Explain => "Explain finding",
+            RoleCommand::Examples => "Find examples with Librarian",
+        }
+    }
+
+    /// The task the role is given for a selection: the command's own words, then what the
+    /// developer asked (`asked`), if anything; `diagnostic` is the finding a fix is about.
+    /// An explanation's prompt is built from the finding itself, so its task is only what
+    /// was asked.
+    pub fn task(self, asked: Option<&str>, diagnostic: &str) -> String {
+        let base = match self {
+            RoleCommand::Plan => "Plan the changes this code needs.".to_string(),
+            RoleCommand::Implement => "Replace the selected code with a complete implementation of what it describes (fill in stubs, TODOs and docstrings' promises). Answer with the code that replaces the selection.".to_string(),
+            RoleCommand::Fix => format!("Fix this problem in the selected code, and answer with the code that replaces the selection: {diagnostic}"),
+            RoleCommand::Review => "Review the selected code.".to_string(),
+            RoleCommand::Examples => "Find examples of code like the selection, and places that use it.".to_string(),
+            RoleCommand::Explain => String::new(),
+        };
+        match asked.map(str::trim).filter(|a| !a.is_empty()) {
+            Some(asked) => format!("{base} The developer asks: {asked}"),
+            None => base,
+        }
+    }
+}
+
+/// How far above the code a role works on an instruction comment may stand.
+const INSTRUCTION_LINES_ABOVE: usize = 3;
+
+/// What the developer wrote for a role in the code itself, when no instruction was typed —
+/// the way Helix users, who have no input box, steer a role: the comment nearest the start
+/// of `lines` (0-based, the code the role works on; or up to three lines above it) of the
+/// form `# TODO: …`, `// FIXME: …` or `# multi-model: …`. Returns its 0-based line and
+/// the instruction.
+pub fn instruction_near(text: &str, lines: std::ops::Range<usize>) -> Option<(usize, String)> {
+    let first = lines.start.saturating_sub(INSTRUCTION_LINES_ABOVE);
+    let candidates: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .skip(first)
+        .take(lines.end.max(lines.start + 1) - first)
+        .collect();
+    // Nearest to the start first: the lines of the code itself in order, then upwards.
+    let (inside, above): (Vec<_>, Vec<_>) =
+        candidates.into_iter().partition(|(i, _)| lines.start <= *i);
+    inside
+        .into_iter()
+        .chain(above.into_iter().rev())
+        .find_map(|(i, line)| instruction_in(line).map(|found| (i, found)))
+}
+
+/// The instruction of one comment line, if it is one.
+fn instruction_in(line: &str) -> Option<String> {
+    let comment = line.trim_start();
+    let comment = comment
+        .strip_prefix("//")
+        .or_else(|| comment.strip_prefix('#'))?
+        .trim_start_matches(['/', '#', '!'])
+        .trim_start();
+    let lower = comment.to_ascii_lowercase();
+    ["multi-model:", "todo:", "fixme:"]
+        .iter()
+        .find(|marker| lower.starts_with(*marker))
+        .map(|marker| comment[marker.len()..].trim().to_string())
+        .filter(|instruction| !instruction.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,58 +374,38 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("--files"), "{err}");
     }
-}
 
-/// What a user asks a role to do with a selection (the editor's code actions and commands).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RoleCommand {
-    Plan,
-    Implement,
-    Fix,
-    Review,
-    Explain,
-    Examples,
-}
-
-impl RoleCommand {
-    /// The role that serves the command.
-    pub fn role(self) -> Role {
-        match self {
-            RoleCommand::Plan => Role::Sisyphus,
-            RoleCommand::Implement | RoleCommand::Fix => Role::Hephaestus,
-            RoleCommand::Review | RoleCommand::Explain => Role::Oracle,
-            RoleCommand::Examples => Role::Librarian,
+    #[test]
+    fn an_instruction_comment_near_the_code_is_found() {
+        fn check(text: &str, lines: std::ops::Range<usize>, expect: Option<(usize, &str)>) {
+            let found = instruction_near(text, lines.clone());
+            let found = found.as_ref().map(|(l, s)| (*l, s.as_str()));
+            assert_eq!(found, expect, "{text:?} {lines:?}");
         }
-    }
-
-    /// What the user picked, as menus and progress show it.
-    pub fn title(self) -> &'static str {
-        match self {
-            RoleCommand::Plan => "Plan with Sisyphus",
-            RoleCommand::Implement => "Implement with Hephaestus",
-            RoleCommand::Fix => "Fix with Hephaestus",
-            RoleCommand::Review => "Review with Oracle",
-            RoleCommand::Explain => "Explain finding",
-            RoleCommand::Examples => "Find examples with Librarian",
-        }
-    }
-
-    /// The task the role is given for a selection: the command's own words, then what the
-    /// developer asked (`asked`), if anything; `diagnostic` is the finding a fix is about.
-    /// An explanation's prompt is built from the finding itself, so its task is only what
-    /// was asked.
-    pub fn task(self, asked: Option<&str>, diagnostic: &str) -> String {
-        let base = match self {
-            RoleCommand::Plan => "Plan the changes this code needs.".to_string(),
-            RoleCommand::Implement => "Replace the selected code with a complete implementation of what it describes (fill in stubs, TODOs and docstrings' promises). Answer with the code that replaces the selection.".to_string(),
-            RoleCommand::Fix => format!("Fix this problem in the selected code, and answer with the code that replaces the selection: {diagnostic}"),
-            RoleCommand::Review => "Review the selected code.".to_string(),
-            RoleCommand::Examples => "Find examples of code like the selection, and places that use it.".to_string(),
-            RoleCommand::Explain => String::new(),
-        };
-        match asked.map(str::trim).filter(|a| !a.is_empty()) {
-            Some(asked) => format!("{base} The developer asks: {asked}"),
-            None => base,
-        }
+        let py = "import os\n# TODO: cache the result\ndef load(path):\n    pass\n";
+        check(py, 2..4, Some((1, "cache the result")));
+        check(py, 0..1, None);
+        let inside = "def f():\n    # multi-model: return the sum\n    pass\n";
+        check(inside, 0..3, Some((1, "return the sum")));
+        check(
+            "// FIXME: handle empty input\nfn f() {}\n",
+            1..2,
+            Some((0, "handle empty input")),
+        );
+        check(
+            "/// TODO: document\nfn f() {}\n",
+            1..2,
+            Some((0, "document")),
+        );
+        // Too far above, not a marker, or empty: nothing.
+        check("# TODO: far\n\n\n\n\ndef f():\n    pass\n", 5..7, None);
+        check("# a note: not an instruction\ndef f(): pass\n", 1..2, None);
+        check("# TODO:\ndef f(): pass\n", 1..2, None);
+        // The nearest wins: the code's own first, then upwards.
+        check(
+            "# TODO: above\ndef f():\n    # TODO: inside\n",
+            1..3,
+            Some((2, "inside")),
+        );
     }
 }

@@ -20,7 +20,7 @@ use crate::orchestrator::{ExecuteError, new_job_id, one_line};
 use crate::review::{Finding, Origin, Rejections, Severity, anchor};
 use crate::role::Role;
 use crate::roles::{Fence, RoleInput, RoleOutput};
-use crate::task::RoleCommand;
+use crate::task::{RoleCommand, instruction_near};
 
 pub(super) async fn role_job(
     session: &Arc<Session>,
@@ -107,8 +107,23 @@ pub(super) async fn role_job(
         .as_ref()
         .map(|d| d.message.clone())
         .unwrap_or_default();
+    // Nothing typed: an instruction comment at or above the code steers the role instead.
+    let left_in_code = target
+        .task
+        .is_none()
+        .then(|| {
+            let last_line = document
+                .rope
+                .char_to_line(chars.end.saturating_sub(1).max(chars.start));
+            instruction_near(&document.rope.to_string(), first_line..last_line + 1)
+        })
+        .flatten();
+    let asked = target
+        .task
+        .clone()
+        .or_else(|| left_in_code.as_ref().map(|(_, text)| text.clone()));
     let mut input = RoleInput {
-        task: command.task(target.task.as_deref(), &diagnostic_text),
+        task: command.task(asked.as_deref(), &diagnostic_text),
         context: vec![selection],
         spec: None,
         notes: Vec::new(),
@@ -129,7 +144,7 @@ pub(super) async fn role_job(
             bytes,
             role,
             review: command == RoleCommand::Review,
-            request: target.task.clone().unwrap_or_default(),
+            request: asked.clone().unwrap_or_default(),
         };
         crate::background::blocking("preparing the job's context", move || prepare(job)).await
     };
@@ -397,6 +412,12 @@ pub(super) async fn role_job(
     if let Some(id) = mark {
         session.documents.unmark(&target.uri, &[id]);
     }
+    let end = match &left_in_code {
+        Some((line, instruction)) => {
+            format!("{end} — following line {}: “{instruction}”", line + 1)
+        }
+        None => end,
+    };
     observer.finish().await;
     progress.end(end).await;
 }
