@@ -220,7 +220,7 @@ impl RoleCommand {
         let base = match self {
             RoleCommand::Plan => "Plan the changes this code needs.".to_string(),
             RoleCommand::Implement => "Replace the selected code with a complete implementation of what it describes (fill in stubs, TODOs and docstrings' promises). Answer with the code that replaces the selection.".to_string(),
-            RoleCommand::Fix => format!("Fix this problem in the selected code, and answer with the code that replaces the selection: {diagnostic}"),
+            RoleCommand::Fix => format!("Fix this problem in the selected code (the statements it lies in, whole), and answer with the code that replaces the selection; an import the fix needs goes on its own line at the top of the answer: {diagnostic}"),
             RoleCommand::Review => "Review the selected code.".to_string(),
             RoleCommand::Examples => "Find examples of code like the selection, and places that use it.".to_string(),
             RoleCommand::Explain => String::new(),

@@ -140,6 +140,10 @@ pub async fn apply_code(
     mark: Option<u64>,
     code: &str,
 ) -> Option<String> {
+    let python = session
+        .documents
+        .snapshot(uri)
+        .is_some_and(|d| d.language_id == "python" || uri.path().as_str().ends_with(".py"));
     if !session.caps().apply_edit {
         let message = "this editor does not accept edits from the server (no workspace.applyEdit); the code is in a new document".to_string();
         offer_code(session, code).await;
@@ -156,20 +160,41 @@ pub async fn apply_code(
             offer_code(session, code).await;
             return Some(message);
         };
-        let mut text = crate::syntax::indent_for(&rope, chars.start, code);
+        // A Python answer's new imports go with the file's own, in the same edit.
+        let whole = rope.to_string();
+        let (imports, code) = match python {
+            true => crate::syntax::split_imports(code, &whole),
+            false => (Vec::new(), code.to_string()),
+        };
+        let mut text = crate::syntax::indent_for(&rope, chars.start, &code);
         // The answer's final line break stands for the selection's own: when the selection
         // ends inside a line (its break stays), keeping both would add a blank line.
         if rope.line_to_char(rope.char_to_line(chars.end)) != chars.end && text.ends_with('\n') {
             text.pop();
         }
-        let range = to_range(&rope, chars, session.encoding());
+        let encoding = session.encoding();
+        let mut edits = Vec::new();
+        if !imports.is_empty() {
+            let line = crate::syntax::import_line(&whole).min(rope.len_lines() - 1);
+            let at = rope.line_to_char(line).min(chars.start);
+            let mut inserted = imports.join("\n");
+            inserted.push('\n');
+            edits.push(OneOf::Left(TextEdit::new(
+                to_range(&rope, at..at, encoding),
+                inserted,
+            )));
+        }
+        edits.push(OneOf::Left(TextEdit::new(
+            to_range(&rope, chars, encoding),
+            text,
+        )));
         let edit = WorkspaceEdit {
             document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
                 text_document: OptionalVersionedTextDocumentIdentifier {
                     uri: uri.clone(),
                     version: Some(version),
                 },
-                edits: vec![OneOf::Left(TextEdit::new(range, text))],
+                edits,
             }])),
             ..WorkspaceEdit::default()
         };

@@ -255,6 +255,24 @@ impl Session {
         super::position::to_range(&document.rope, scope, encoding)
     }
 
+    /// The range a fix of the finding at `flagged` works on: its whole statements and the
+    /// assignments they use (`syntax::fix_target`), from the kept parse of this version.
+    pub fn fix_range(&self, uri: &Uri, document: &Document, flagged: Range) -> Range {
+        let encoding = self.encoding();
+        let (chars, _) = to_char_range(&document.rope, flagged, encoding);
+        let tree = self
+            .documents
+            .tree(uri)
+            .filter(|(_, _, _, version)| *version == document.version);
+        let target = crate::syntax::fix_target(
+            &document.rope,
+            tree.as_ref()
+                .map(|(language, tree, _, _)| (*language, tree)),
+            chars,
+        );
+        super::position::to_range(&document.rope, target, encoding)
+    }
+
     /// Logs the metrics writes that failed since the last call (a job never fails for them).
     pub fn report_metrics_failures(self: &Arc<Self>) {
         let recorder = self

@@ -83,6 +83,47 @@ fn blank_line_indentation(rope: &Rope, line: usize) -> String {
     }
 }
 
+/// A Python answer's imports, split from its code: the `import …` and `from … import …`
+/// lines at its top that `file` does not hold yet, each to be inserted with the file's own
+/// imports (`import_line`), and the rest, which replaces the code the role worked on.
+pub fn split_imports(code: &str, file: &str) -> (Vec<String>, String) {
+    let mut imports = Vec::new();
+    let mut lines = code.lines().peekable();
+    while let Some(line) = lines.peek() {
+        let trimmed = line.trim();
+        let is_import = trimmed.starts_with("import ")
+            || (trimmed.starts_with("from ") && trimmed.contains(" import "));
+        if !(is_import || (trimmed.is_empty() && !imports.is_empty())) {
+            break;
+        }
+        if is_import && !file.lines().any(|l| l.trim() == trimmed) {
+            imports.push(trimmed.to_string());
+        }
+        lines.next();
+    }
+    let rest: Vec<&str> = lines.collect();
+    let mut rest = rest.join("\n");
+    if code.ends_with('\n') && !rest.is_empty() {
+        rest.push('\n');
+    }
+    (imports, rest)
+}
+
+/// The 0-based line new imports go on: after the file's last top-level import, else after
+/// its module docstring and leading comments, else the first line.
+pub fn import_line(file: &str) -> usize {
+    let lines: Vec<&str> = file.lines().collect();
+    if let Some(last) = lines.iter().rposition(|l| {
+        l.starts_with("import ") || (l.starts_with("from ") && l.contains(" import "))
+    }) {
+        return last + 1;
+    }
+    lines
+        .iter()
+        .position(|l| !(l.starts_with('#') || l.trim().is_empty()))
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +183,29 @@ mod tests {
     fn common_indentation_of_the_answer_is_removed_first() {
         let rope = Rope::from_str("\n");
         assert_eq!(indent_for(&rope, 0, "    a\n    b\n"), "a\nb\n");
+    }
+
+    #[test]
+    fn imports_at_the_top_of_an_answer_are_split_from_its_code() {
+        let file = "import os\n\ndef get(db, uid):\n    pass\n";
+        let (imports, rest) = split_imports(
+            "import sqlite3\nimport os\n\nrows = db.execute(q, (uid,))\n",
+            file,
+        );
+        assert_eq!(imports, ["import sqlite3"]);
+        assert_eq!(rest, "rows = db.execute(q, (uid,))\n");
+        let (imports, rest) = split_imports("return 1", file);
+        assert!(imports.is_empty());
+        assert_eq!(rest, "return 1");
+    }
+
+    #[test]
+    fn new_imports_go_after_the_files_last_import() {
+        assert_eq!(
+            import_line("import os\nfrom x import y\n\ndef f(): pass\n"),
+            2
+        );
+        assert_eq!(import_line("# header\n\ndef f(): pass\n"), 2);
+        assert_eq!(import_line(""), 0);
     }
 }

@@ -19,10 +19,10 @@ pub use context::{
     ContextOptions, Lines, MAX_SCOPES, Scope, Scopes, SelectionContext, context_for, context_in,
     definition_piece, enclosing_scopes,
 };
-pub use indent::indent_for;
+pub use indent::{import_line, indent_for, split_imports};
 pub use language::{Language, language_for};
 pub use outline::{Definition, DefinitionKind, Outline, outline};
-pub use target::{cursor_target, line_len_without_break};
+pub use target::{cursor_target, fix_target, line_len_without_break};
 pub use tree::{MAX_PARSE_BYTES, Parsed, SyntaxTree, input_edit, parse};
 
 #[cfg(test)]

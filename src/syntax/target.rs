@@ -22,6 +22,96 @@ pub fn cursor_target(
         .unwrap_or_else(|| block_at(rope, at))
 }
 
+/// Node kinds whose children are statements, in the grammars we carry.
+const STATEMENT_PARENTS: &[&str] = &[
+    "block",
+    "module",
+    "program",
+    "statement_block",
+    "source_file",
+    "statement_list",
+    "declaration_list",
+];
+
+/// What a fix of the finding at chars `flagged` works on: the whole statements it lies in
+/// (whole lines), with the statements just before it that assign a name it uses — the
+/// query built on the line above the `execute` that runs it — so the fixed code replaces
+/// all it rewrites. Without a grammar, the flagged lines.
+pub fn fix_target(
+    rope: &Rope,
+    tree: Option<(&Language, &tree_sitter::Tree)>,
+    flagged: Range<usize>,
+) -> Range<usize> {
+    let end = flagged.end.min(rope.len_chars());
+    let start = flagged.start.min(end);
+    let whole_lines = |bytes: Range<usize>| {
+        let first = rope.byte_to_line(bytes.start);
+        let last = rope.byte_to_line(bytes.end.saturating_sub(1).max(bytes.start));
+        rope.line_to_char(first)..rope.line_to_char(last) + line_len_without_break(rope, last)
+    };
+    let Some((_, tree)) = tree else {
+        return whole_lines(rope.char_to_byte(start)..rope.char_to_byte(end));
+    };
+    let bytes = rope.char_to_byte(start)..rope.char_to_byte(end);
+    let Some(mut node) = tree
+        .root_node()
+        .descendant_for_byte_range(bytes.start, bytes.end.max(bytes.start))
+    else {
+        return whole_lines(bytes);
+    };
+    // Up to the statement: the node whose parent holds statements.
+    while let Some(parent) = node.parent() {
+        if STATEMENT_PARENTS.contains(&parent.kind()) {
+            break;
+        }
+        node = parent;
+    }
+    if node.parent().is_none() {
+        return whole_lines(bytes);
+    }
+    let text = |n: tree_sitter::Node| rope.byte_slice(n.byte_range()).to_string();
+    let mut first = node;
+    let mut used = words(&text(node));
+    while let Some(previous) = first.prev_named_sibling() {
+        let assigned = assigned_name(&text(previous));
+        match assigned {
+            Some(name) if used.contains(&name) => {
+                used.extend(words(&text(previous)));
+                first = previous;
+            }
+            _ => break,
+        }
+    }
+    whole_lines(first.start_byte()..node.end_byte().max(bytes.end))
+}
+
+/// The identifiers of a piece of code.
+fn words(code: &str) -> std::collections::HashSet<String> {
+    code.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The name a simple assignment statement assigns (`query = …`, `let query = …`,
+/// `const query = …`, `query := …`).
+fn assigned_name(statement: &str) -> Option<String> {
+    let statement = statement.trim_start();
+    let statement = ["let mut ", "let ", "const ", "var "]
+        .iter()
+        .find_map(|keyword| statement.strip_prefix(keyword))
+        .unwrap_or(statement);
+    let name: String = statement
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    let rest = statement[name.len()..].trim_start();
+    let assigns = rest.starts_with(":=")
+        || rest.starts_with(':')
+        || (rest.starts_with('=') && !rest.starts_with("=="));
+    (!name.is_empty() && assigns).then_some(name)
+}
+
 fn definition_at(
     rope: &Rope,
     language: &Language,
@@ -108,5 +198,32 @@ mod tests {
         let rope = Rope::from_str("x = 1\n");
         let range = cursor_target(&rope, None, 999);
         assert!(range.end <= rope.len_chars());
+    }
+
+    fn check_fix(code: &str, flagged: &str, expect: &str) {
+        let rope = Rope::from_str(code);
+        let language = language_for(Some(std::path::Path::new("t.py")), None).unwrap();
+        let tree = parse(language, code, None).unwrap();
+        let start = code.find(flagged).unwrap();
+        let chars = rope.byte_to_char(start)..rope.byte_to_char(start + flagged.len());
+        let range = fix_target(&rope, Some((language, &tree)), chars);
+        assert_eq!(rope.slice(range).to_string(), expect, "{code}");
+    }
+
+    #[test]
+    fn a_fix_works_on_whole_statements_with_the_assignments_they_use() {
+        let code = "def get(db, uid):\n    query = \"SELECT * FROM u WHERE id = \" + uid\n    rows = db.execute(query)\n    return rows\n";
+        check_fix(
+            code,
+            "db.execute(query)",
+            "    query = \"SELECT * FROM u WHERE id = \" + uid\n    rows = db.execute(query)",
+        );
+        check_fix(
+            code,
+            "\"SELECT",
+            "    query = \"SELECT * FROM u WHERE id = \" + uid",
+        );
+        let unrelated = "def f(x):\n    y = 2\n    os.system(x)\n";
+        check_fix(unrelated, "os.system(x)", "    os.system(x)");
     }
 }

@@ -12,7 +12,7 @@ use crate::lsp::jobs::JobKind;
 use crate::lsp::session::Session;
 use crate::lsp::transport::REQUEST_ID_ARGUMENT;
 use crate::router::route;
-use crate::task::{Depth, PipelineRequest};
+use crate::task::{Depth, PipelineRequest, RoleCommand};
 
 pub async fn execute_command(
     session: &Arc<Session>,
@@ -49,9 +49,14 @@ pub async fn execute_command(
             )));
         };
         let mut target = target;
-        // A fix or an explanation is about its diagnostic's range, as given.
-        if target.diagnostic.is_none() && target.version == document.version {
-            target.range = session.target_range(&target.uri, &document, target.range);
+        if target.version == document.version {
+            target.range = match (command, &target.diagnostic) {
+                // A fix rewrites the statements the finding lies in, not only its columns.
+                (RoleCommand::Fix, _) => session.fix_range(&target.uri, &document, target.range),
+                // An explanation is about its diagnostic's range, as given.
+                (_, Some(_)) => target.range,
+                (_, None) => session.target_range(&target.uri, &document, target.range),
+            };
         }
         let kind = JobKind::Role {
             command,
