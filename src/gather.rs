@@ -16,6 +16,7 @@ use crate::redact::FileSecrets;
 use crate::role::Role;
 use crate::roles::Example;
 use crate::syntax::{ContextOptions, Language, Parsed, context_for, context_in};
+use crate::task::Depth;
 use crate::workspace::WorkspaceError;
 
 /// A selection in a document, and what is known of the document.
@@ -175,6 +176,51 @@ pub fn packed_workspace(
     Ok(packed.pieces)
 }
 
+/// What a task run on files rather than on a selection is shown — the command line's roles
+/// and pipelines, and the editor's pipelines alike: the files named; and the workspace
+/// packed by priority when Sisyphus has no files to go on (as the editor's Sisyphus always
+/// sees it) or the depth is comprehensive; within `budget` tokens. Never-send files are
+/// left out and listed.
+pub fn task_context(
+    config: &Config,
+    root: &Path,
+    files: &[String],
+    depth: Depth,
+    (role, budget): (Role, usize),
+) -> Result<TaskContext, WorkspaceError> {
+    let mut context = TaskContext::default();
+    if !files.is_empty() {
+        let collected = crate::workspace::collect(root, files, budget)?;
+        context.pieces = collected.pieces;
+        context.skipped = collected.skipped;
+        context.denied = config.privacy.never_send.drop_denied(&mut context.pieces);
+    }
+    if (role == Role::Sisyphus && files.is_empty()) || depth == Depth::Comprehensive {
+        let spent: usize = context
+            .pieces
+            .iter()
+            .map(|p| crate::context::estimate(&p.text))
+            .sum();
+        let named: Vec<String> = context.pieces.iter().map(|p| p.label.clone()).collect();
+        let packed = packed_workspace(config, root, None, "", budget.saturating_sub(spent))?;
+        // The files named are already there, whole.
+        context
+            .pieces
+            .extend(packed.into_iter().filter(|p| !named.contains(&p.label)));
+    }
+    Ok(context)
+}
+
+/// `task_context`'s answer.
+#[derive(Debug, Default)]
+pub struct TaskContext {
+    pub pieces: Vec<ContextPiece>,
+    /// Files named but not read, and why (binary, too large, over the budget).
+    pub skipped: Vec<(PathBuf, String)>,
+    /// Files named but on the never-send list.
+    pub denied: Vec<String>,
+}
+
 /// The 0-based line of byte `at` in `text`.
 fn line_of(text: &str, at: usize) -> usize {
     let at = at.min(text.len());
@@ -263,5 +309,47 @@ mod tests {
         let gathered = gather(&config, &selection(Role::Librarian, "user"), None, read);
         assert!(gathered.candidates.is_none());
         assert!(!gathered.pieces.is_empty());
+    }
+
+    fn workspace() -> tempfile::TempDir {
+        let dir = tempfile::TempDir::new().unwrap();
+        for (path, text) in [
+            ("app/users.py", "def fetch_user(uid):\n    return uid\n"),
+            ("app/orders.py", "def place(uid):\n    return uid\n"),
+            (".env", "KEY=1\n"),
+        ] {
+            std::fs::create_dir_all(dir.path().join(path).parent().unwrap()).unwrap();
+            std::fs::write(dir.path().join(path), text).unwrap();
+        }
+        dir
+    }
+
+    fn labels(files: &[&str], depth: Depth, role: Role) -> Vec<String> {
+        let dir = workspace();
+        let files: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+        let config = Config::builtin();
+        let context = task_context(config, dir.path(), &files, depth, (role, 100_000)).unwrap();
+        let mut labels: Vec<String> = context.pieces.into_iter().map(|p| p.label).collect();
+        labels.sort();
+        labels
+    }
+
+    #[test]
+    fn a_task_sees_the_files_named_and_sisyphus_without_files_the_workspace() {
+        let (users, orders) = ("app/users.py".to_string(), "app/orders.py".to_string());
+        let both = [orders, users.clone()];
+        assert_eq!(
+            labels(&["app/users.py"], Depth::Quick, Role::Hephaestus),
+            std::slice::from_ref(&users)
+        );
+        assert!(labels(&[], Depth::Quick, Role::Hephaestus).is_empty());
+        // Planning without files: the packed workspace, never-send files left out.
+        let planned = labels(&[], Depth::Quick, Role::Sisyphus);
+        assert!(both.iter().all(|f| planned.contains(f)), "{planned:?}");
+        assert!(!planned.iter().any(|l| l.contains(".env")), "{planned:?}");
+        // Comprehensive: the rest of the workspace beside the file named, each once.
+        let wide = labels(&["app/users.py"], Depth::Comprehensive, Role::Oracle);
+        assert!(both.iter().all(|f| wide.contains(f)), "{wide:?}");
+        assert_eq!(wide.iter().filter(|l| **l == users).count(), 1, "{wide:?}");
     }
 }

@@ -9,14 +9,14 @@ use serde::Serialize;
 
 use crate::role::Role;
 
-/// How widely the Librarian (or a review pipeline) searches.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+/// How much of the workspace a task run on files sees (`gather::task_context`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Depth {
-    /// The nearest matches only.
+    /// The files named (Sisyphus, with none named, the packed workspace).
     #[default]
     Quick,
-    /// The whole workspace.
+    /// The files named and the workspace packed by priority, for every role and phase.
     Comprehensive,
 }
 
@@ -30,6 +30,16 @@ pub enum PipelineKind {
     Bugfix,
     /// Librarian finds similar code → Oracle reviews → Sisyphus assesses architecture.
     Review,
+}
+
+impl PipelineKind {
+    /// The role the pipeline starts with: where it is Sisyphus, it sees the workspace.
+    pub fn first_role(self) -> Role {
+        match self {
+            PipelineKind::Feature | PipelineKind::Bugfix => Role::Sisyphus,
+            PipelineKind::Review => Role::Librarian,
+        }
+    }
 }
 
 impl fmt::Display for PipelineKind {

@@ -212,7 +212,8 @@ pub(crate) struct RunArgs {
     /// Files to work on, as glob patterns (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub files: Vec<String>,
-    /// How widely the Librarian searches.
+    /// How much of the workspace the role sees: quick (the files named; Sisyphus with none
+    /// named gets the packed workspace) or comprehensive (the packed workspace too).
     #[arg(long, value_enum, conflicts_with = "pipeline")]
     pub search_depth: Option<DepthArg>,
 
@@ -239,7 +240,8 @@ pub(crate) struct RunArgs {
     /// Write into an existing run directory.
     #[arg(long, requires = "pipeline", conflicts_with = "task")]
     pub force: bool,
-    /// How deep the pipeline's review and search go.
+    /// How much of the workspace every phase sees: quick (the files named; a pipeline that
+    /// plans first gets the packed workspace when none are named) or comprehensive.
     #[arg(long, value_enum, requires = "pipeline", conflicts_with = "task")]
     pub depth: Option<DepthArg>,
 }

@@ -11,6 +11,7 @@ use super::args::{Cli, RunArgs};
 use super::{Failure, exit, load_config, workspace};
 use crate::config::Config;
 use crate::context::ContextPiece;
+use crate::gather::task_context;
 use crate::index::{WorkspaceIndex, candidate_pieces, local_answer, local_examples};
 use crate::orchestrator::{
     Event, ExecuteError, MetricsRecorder, Observer, RunDir, WAITING_REPORT, new_job_id,
@@ -19,8 +20,8 @@ use crate::orchestrator::{
 use crate::role::Role;
 use crate::roles::{RoleInput, RoleOutput};
 use crate::router::route;
+use crate::task::Depth;
 use crate::task::{PipelineRequest, TaskRequest};
-use crate::workspace::collect;
 
 pub(super) fn run(cli: &Cli) -> Result<(), Failure> {
     let args: &RunArgs = &cli.run;
@@ -83,7 +84,14 @@ async fn single(config: Config, request: TaskRequest) -> Result<(), Failure> {
         routed.reasoning
     );
     let root = workspace().unwrap_or_else(|| PathBuf::from("."));
-    let mut context = files(&root, &request.files, &config, role)?;
+    let budget = config.context_budget(role);
+    let mut context = files(
+        &root,
+        &request.files,
+        &config,
+        request.depth,
+        (role, budget),
+    )?;
     if let Some(extra) = &request.context {
         context.push(ContextPiece {
             label: "context given with --context".into(),
@@ -173,13 +181,17 @@ async fn single(config: Config, request: TaskRequest) -> Result<(), Failure> {
 /// Runs a pipeline into a fresh run directory.
 async fn pipeline(config: Config, request: PipelineRequest, args: &RunArgs) -> Result<(), Failure> {
     let root = workspace().unwrap_or_else(|| PathBuf::from("."));
-    // The pipeline starts with Sisyphus (feature, bugfix) or Librarian (review): pack for
-    // the smaller of the windows it will meet.
-    let context = if request.files.is_empty() {
-        Vec::new()
-    } else {
-        files(&root, &request.files, &config, Role::Oracle)?
-    };
+    // Packed for the smallest window the pipeline will meet (Oracle's); its planning phase
+    // sees the workspace, as the editor's Sisyphus does.
+    let budget = config.context_budget(Role::Oracle);
+    let first = request.kind.first_role();
+    let context = files(
+        &root,
+        &request.files,
+        &config,
+        request.depth,
+        (first, budget),
+    )?;
     let name = request
         .name
         .clone()
@@ -231,24 +243,23 @@ async fn pipeline(config: Config, request: PipelineRequest, args: &RunArgs) -> R
     }
 }
 
+/// The task's context from the core (`gather::task_context`), saying what was left out.
 fn files(
     root: &Path,
     patterns: &[String],
     config: &Config,
-    role: Role,
+    depth: Depth,
+    (role, budget): (Role, usize),
 ) -> Result<Vec<ContextPiece>, Failure> {
-    if patterns.is_empty() {
-        return Ok(Vec::new());
-    }
-    let collected = collect(root, patterns, config.context_budget(role)).map_err(Failure::usage)?;
-    for (path, why) in &collected.skipped {
+    let context =
+        task_context(config, root, patterns, depth, (role, budget)).map_err(Failure::usage)?;
+    for (path, why) in &context.skipped {
         eprintln!("skipped {}: {why}", path.display());
     }
-    let mut pieces = collected.pieces;
-    for label in config.privacy.never_send.drop_denied(&mut pieces) {
+    for label in &context.denied {
         eprintln!("skipped {label}: on the never-send list (privacy.never_send)");
     }
-    Ok(pieces)
+    Ok(context.pieces)
 }
 
 pub(super) fn report_metrics_failures(recorder: Option<&MetricsRecorder>) {

@@ -7,7 +7,7 @@ use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, Command, Diagnostic, NumberOrString, Range, Uri,
 };
 
-use crate::task::{PipelineKind, RoleCommand};
+use crate::task::{Depth, PipelineKind, RoleCommand};
 
 pub const PLAN: &str = "multi-model.plan";
 pub const IMPLEMENT: &str = "multi-model.implement";
@@ -68,6 +68,9 @@ pub struct PipelineArguments {
     pub bug_id: Option<String>,
     #[serde(default)]
     pub files: Vec<String>,
+    /// `quick` (the files named) or `comprehensive` (the packed workspace too).
+    #[serde(default)]
+    pub depth: Depth,
 }
 
 /// Review and Find examples are refactor kinds, not `source.*`: VS Code's lightbulb (Ctrl+.)

@@ -12,7 +12,7 @@ use crate::lsp::jobs::JobKind;
 use crate::lsp::session::Session;
 use crate::lsp::transport::REQUEST_ID_ARGUMENT;
 use crate::router::route;
-use crate::task::{Depth, PipelineRequest, RoleCommand};
+use crate::task::{PipelineRequest, RoleCommand};
 
 pub async fn execute_command(
     session: &Arc<Session>,
@@ -78,7 +78,7 @@ pub async fn execute_command(
         commands::PIPELINE => {
             let arguments: PipelineArguments = serde_json::from_value(argument).map_err(|err| {
                 Error::invalid_params(format!(
-                    "{name} takes {{kind: feature|bugfix|review, name?, description?, bugId?, files?}}: {err}"
+                    "{name} takes {{kind: feature|bugfix|review, name?, description?, bugId?, files?, depth?: quick|comprehensive}}: {err}"
                 ))
             })?;
             let pipeline = PipelineRequest::new(
@@ -87,7 +87,7 @@ pub async fn execute_command(
                 arguments.description,
                 arguments.bug_id,
                 arguments.files,
-                Depth::Quick,
+                arguments.depth,
             )
             .map_err(|err| Error::invalid_params(err.to_string()))?;
             let kind = JobKind::Pipeline(pipeline);

@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use tower_lsp_server::ls_types::*;
 
 use super::{JobProgress, ProgressObserver};
+use crate::gather::task_context;
 use crate::lsp::edit::{ResultDoc, open_markdown};
 use crate::lsp::session::Session;
 use crate::orchestrator::{RunDir, new_job_id, run_pipeline};
@@ -31,20 +32,27 @@ pub(super) async fn pipeline_job(
     );
     let observer = ProgressObserver::attach(progress.clone());
     let config = session.config();
-    let context = if request.files.is_empty() {
-        Vec::new()
-    } else {
-        match crate::workspace::collect(&root, &request.files, config.context_budget(Role::Oracle))
-        {
-            Ok(collected) => {
-                let mut pieces = collected.pieces;
-                config.privacy.never_send.drop_denied(&mut pieces);
-                pieces
-            }
-            Err(err) => {
-                progress.end(err.to_string()).await;
-                return;
-            }
+    // The same context as the command line's pipelines (`gather::task_context`).
+    let (files, depth, first) = (
+        request.files.clone(),
+        request.depth,
+        request.kind.first_role(),
+    );
+    let budget = config.context_budget(Role::Oracle);
+    let (config_for, root_for) = (config.clone(), root.clone());
+    let gathered = crate::background::blocking("gathering the pipeline's context", move || {
+        task_context(&config_for, &root_for, &files, depth, (first, budget))
+    })
+    .await;
+    let context = match gathered {
+        Ok(Ok(context)) => context.pieces,
+        Ok(Err(err)) => {
+            progress.end(err.to_string()).await;
+            return;
+        }
+        Err(failed) => {
+            progress.end(failed.to_string()).await;
+            return;
         }
     };
     let name = request
