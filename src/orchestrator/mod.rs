@@ -351,7 +351,13 @@ impl Orchestrator {
                     error: last.message.clone(),
                 });
             }
-            let fallback_from = previous;
+            let turn = Turn {
+                job,
+                role,
+                served_by,
+                agent,
+                fallback_from: previous,
+            };
             previous = Some(served_by);
 
             let key = match agent.availability(self.env.as_ref()) {
@@ -359,17 +365,7 @@ impl Orchestrator {
                 Availability::Unavailable { reason } => {
                     attempt_no += 1;
                     let error = (ErrorClass::Unavailable, reason.clone());
-                    self.record(
-                        job,
-                        role,
-                        served_by,
-                        agent,
-                        Duration::ZERO,
-                        None,
-                        Some(error),
-                        fallback_from,
-                        attempt_no,
-                    );
+                    self.record(&turn, attempt_no, Duration::ZERO, None, Some(error));
                     failures.push(FailedAttempt {
                         served_by,
                         model: agent.model.clone(),
@@ -381,9 +377,7 @@ impl Orchestrator {
                 }
             };
 
-            let mut retries = 0;
-            let mut stalls = 0;
-            let mut invalid_retried = false;
+            let mut retries = Retries::default();
             loop {
                 attempt_no += 1;
                 observer.event(Event::Attempt {
@@ -393,35 +387,9 @@ impl Orchestrator {
                     attempt: attempt_no,
                 });
                 let started = Instant::now();
-                let first_token = AtomicBool::new(false);
-                let result = {
-                    let attempt = self.attempt(
-                        served_by,
-                        agent,
-                        key.clone(),
-                        prompt,
-                        observer,
-                        &first_token,
-                    );
-                    tokio::pin!(attempt);
-                    let mut ticks = tokio::time::interval_at(
-                        tokio::time::Instant::now() + WAITING_REPORT,
-                        WAITING_REPORT,
-                    );
-                    loop {
-                        tokio::select! {
-                            biased;
-                            _ = cancel.cancelled() => break Err(ProviderError::Cancelled),
-                            result = &mut attempt => break result,
-                            _ = ticks.tick(), if !first_token.load(Ordering::Relaxed) => {
-                                observer.event(Event::Waiting {
-                                    model: agent.model.clone(),
-                                    waited: started.elapsed(),
-                                });
-                            }
-                        }
-                    }
-                };
+                let result = self
+                    .attempt_watched(&turn, key.clone(), prompt, observer, cancel)
+                    .await;
                 let outcome = result.and_then(|completion| match parse(&completion) {
                     Ok(output) => Ok((output, completion)),
                     Err(err) => Err(ProviderError::InvalidOutput {
@@ -432,17 +400,7 @@ impl Orchestrator {
                 let elapsed = started.elapsed();
                 match outcome {
                     Ok((output, completion)) => {
-                        self.record(
-                            job,
-                            role,
-                            served_by,
-                            agent,
-                            elapsed,
-                            completion.usage,
-                            None,
-                            fallback_from,
-                            attempt_no,
-                        );
+                        self.record(&turn, attempt_no, elapsed, completion.usage, None);
                         return Ok(Served {
                             output,
                             role,
@@ -457,17 +415,8 @@ impl Orchestrator {
                             ProviderError::Incomplete { usage, .. } => *usage,
                             _ => None,
                         };
-                        self.record(
-                            job,
-                            role,
-                            served_by,
-                            agent,
-                            elapsed,
-                            usage,
-                            Some((class, error.to_string())),
-                            fallback_from,
-                            attempt_no,
-                        );
+                        let failed = Some((class, error.to_string()));
+                        self.record(&turn, attempt_no, elapsed, usage, failed);
                         if class == ErrorClass::Cancelled {
                             return Err(ExecuteError::Cancelled);
                         }
@@ -486,31 +435,12 @@ impl Orchestrator {
                                 _ => None,
                             },
                         });
-                        let retry_delay = match class {
-                            ErrorClass::Transient if error.is_stall() => {
-                                stalls += 1;
-                                retries += 1;
-                                match stalls <= MAX_STALL_RETRIES {
-                                    true => self.retry.delay(retries, None, retry::jitter()),
-                                    false => None,
-                                }
-                            }
-                            ErrorClass::Transient => {
-                                retries += 1;
-                                self.retry
-                                    .delay(retries, error.retry_after(), retry::jitter())
-                            }
-                            ErrorClass::InvalidOutput if !invalid_retried => {
-                                invalid_retried = true;
-                                Some(Duration::ZERO)
-                            }
-                            ErrorClass::Request if error.is_context_overflow() => {
-                                need_window_above = Some(agent.context_tokens);
-                                None
-                            }
-                            _ => None,
+                        if class == ErrorClass::Request && error.is_context_overflow() {
+                            need_window_above = Some(agent.context_tokens);
+                        }
+                        let Some(delay) = retries.after(&self.retry, &error) else {
+                            break;
                         };
-                        let Some(delay) = retry_delay else { break };
                         observer.event(Event::Retry {
                             model: agent.model.clone(),
                             delay,
@@ -590,35 +520,114 @@ impl Orchestrator {
         Ok(client)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Records attempt number `attempt` of `turn`, which took `duration`.
     fn record(
         &self,
-        job: &str,
-        role: Role,
-        served_by: Role,
-        agent: &AgentConfig,
+        turn: &Turn<'_>,
+        attempt: u32,
         duration: Duration,
         usage: Option<Usage>,
         error: Option<(ErrorClass, String)>,
-        fallback_from: Option<Role>,
-        attempt: u32,
     ) {
         if let Some(recorder) = &self.recorder {
             recorder.record(&AttemptRecord {
-                job: job.to_string(),
-                role,
-                served_by,
-                model: agent.model.clone(),
-                provider: agent.provider,
+                job: turn.job.to_string(),
+                role: turn.role,
+                served_by: turn.served_by,
+                model: turn.agent.model.clone(),
+                provider: turn.agent.provider,
                 started: SystemTime::now() - duration,
                 duration,
                 usage,
                 error,
-                fallback_from,
+                fallback_from: turn.fallback_from,
                 attempt,
             });
         }
     }
+
+    /// One attempt of `turn`'s model, reporting `Event::Waiting` every `WAITING_REPORT`
+    /// until the first token; a cancel ends it at once.
+    async fn attempt_watched(
+        &self,
+        turn: &Turn<'_>,
+        key: Option<crate::config::ApiKey>,
+        prompt: &RolePrompt,
+        observer: &dyn Observer,
+        cancel: &CancellationToken,
+    ) -> Result<Completion, ProviderError> {
+        let started = Instant::now();
+        let first_token = AtomicBool::new(false);
+        let attempt = self.attempt(
+            turn.served_by,
+            turn.agent,
+            key,
+            prompt,
+            observer,
+            &first_token,
+        );
+        tokio::pin!(attempt);
+        let mut ticks =
+            tokio::time::interval_at(tokio::time::Instant::now() + WAITING_REPORT, WAITING_REPORT);
+        loop {
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => break Err(ProviderError::Cancelled),
+                result = &mut attempt => break result,
+                _ = ticks.tick(), if !first_token.load(Ordering::Relaxed) => {
+                    observer.event(Event::Waiting {
+                        model: turn.agent.model.clone(),
+                        waited: started.elapsed(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The retries one model has had, and so whether it gets another.
+#[derive(Default)]
+struct Retries {
+    transient: u32,
+    stalls: u32,
+    invalid_output: bool,
+}
+
+impl Retries {
+    /// The wait before retrying after `error`, or `None` when this model is done: transient
+    /// errors back off (a stall is retried `MAX_STALL_RETRIES` times), an unusable answer
+    /// is asked for once more at once, anything else goes to the fallback.
+    fn after(&mut self, policy: &RetryPolicy, error: &ProviderError) -> Option<Duration> {
+        match error.class() {
+            ErrorClass::Transient if error.is_stall() => {
+                self.stalls += 1;
+                self.transient += 1;
+                match self.stalls <= MAX_STALL_RETRIES {
+                    true => policy.delay(self.transient, None, retry::jitter()),
+                    false => None,
+                }
+            }
+            ErrorClass::Transient => {
+                self.transient += 1;
+                policy.delay(self.transient, error.retry_after(), retry::jitter())
+            }
+            ErrorClass::InvalidOutput if !self.invalid_output => {
+                self.invalid_output = true;
+                Some(Duration::ZERO)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One model's turn in a job's fallback chain: what every attempt of it records.
+struct Turn<'a> {
+    job: &'a str,
+    role: Role,
+    served_by: Role,
+    agent: &'a AgentConfig,
+    /// The role whose model failed before this one, if any.
+    fallback_from: Option<Role>,
 }
 
 /// Waits before a retry; a cancel ends the wait at once.
