@@ -50,7 +50,13 @@ impl Timeouts {
 /// differ). Sharing it shares connection pools, TLS sessions and HTTP/2 connections.
 pub fn shared_http_client(connect: Duration) -> Result<reqwest::Client, ProviderError> {
     static CLIENTS: OnceLock<Mutex<HashMap<Duration, reqwest::Client>>> = OnceLock::new();
-    let clients = CLIENTS.get_or_init(Default::default);
+    let clients = CLIENTS.get_or_init(|| {
+        // reqwest is built without a crypto provider (its default, aws-lc-rs, is a slow C
+        // build) and panics building a client while none is installed. An error means a
+        // provider is installed already, which reqwest then uses: nothing to do.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        Default::default()
+    });
     let mut clients = clients
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -458,4 +464,16 @@ fn transport_error(err: &reqwest::Error, waited: Duration) -> ProviderError {
         source = cause.source();
     }
     ProviderError::Connect { message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_can_be_built_with_the_installed_crypto_provider() {
+        let client = shared_http_client(Duration::from_secs(3));
+        assert!(client.is_ok(), "{:?}", client.err());
+        assert!(rustls::crypto::CryptoProvider::get_default().is_some());
+    }
 }
