@@ -122,7 +122,7 @@ impl ProviderClient {
         Ok(Box::pin(stream::unfold(state, StreamState::next)))
     }
 
-    /// A streamed call, collected (and validated against the request's schema).
+    /// A streamed call, collected (with a schema, its JSON parsed).
     pub async fn stream_collect(&self, request: &ChatRequest) -> Result<Completion, ProviderError> {
         let events = self.stream(request).await?;
         collect(events, request.schema.as_ref()).await
@@ -261,7 +261,7 @@ fn schema_mode_rejected(error: &ProviderError) -> bool {
 }
 
 /// The same request asking for the JSON in the prompt instead; the answer is still
-/// extracted and validated against the schema.
+/// extracted, and checked by the role that asked.
 fn without_native_schema(request: &ChatRequest) -> ChatRequest {
     let mut plain = request.clone();
     if let Some(schema) = plain.schema.take() {
@@ -277,7 +277,7 @@ fn without_native_schema(request: &ChatRequest) -> ChatRequest {
     plain
 }
 
-/// Collects a stream into one answer; with a schema, the answer must parse and validate.
+/// Collects a stream into one answer; with a schema, the answer must hold a JSON value.
 pub async fn collect(
     mut events: impl Stream<Item = Result<StreamEvent, ProviderError>> + Unpin,
     schema: Option<&OutputSchema>,
@@ -303,10 +303,7 @@ pub async fn collect(
                 raw: text,
             });
         }
-        Some(schema) => Some(parse_structured(
-            &text,
-            schema.accept.as_ref().unwrap_or(&schema.schema),
-        )?),
+        Some(_) => Some(parse_structured(&text)?),
         None => None,
     };
     Ok(Completion {
