@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod doctor;
 pub mod index;
+pub mod logging;
 pub mod lsp;
 pub mod metrics;
 pub mod orchestrator;

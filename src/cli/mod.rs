@@ -27,6 +27,10 @@ pub(crate) mod exit {
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Serve(_)) => crate::logging::init(crate::lsp::log_layer::layer()),
+        _ => crate::logging::init(crate::logging::lines(crate::logging::Stderr)),
+    }
     let result = match &cli.command {
         Some(Command::Route(args)) => {
             load_config(&cli).and_then(|config| route::run(&config, args))

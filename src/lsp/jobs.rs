@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tower_lsp_server::ls_types::notification::Progress as ProgressNotification;
 use tower_lsp_server::ls_types::*;
+use tracing::Instrument;
 
 use super::commands::Target;
 use super::server::Inner;
@@ -25,6 +26,26 @@ pub enum JobKind {
     Pipeline(PipelineRequest),
     Metrics,
     Doctor,
+}
+
+impl JobKind {
+    /// The span a job runs in, so that every line it logs says which job and what it does.
+    /// At error level: the context is there whatever `MULTI_MODEL_LOG` lets through.
+    fn span(&self, token: &str) -> tracing::Span {
+        match self {
+            JobKind::Role { command, .. } => tracing::error_span!(
+                "job",
+                token = %token,
+                command = %command,
+                role = super::commands::role_of(command).map(tracing::field::display),
+            ),
+            JobKind::Pipeline(request) => {
+                tracing::error_span!("job", token = %token, pipeline = %request.kind)
+            }
+            JobKind::Metrics => tracing::error_span!("job", token = %token, command = %"metrics"),
+            JobKind::Doctor => tracing::error_span!("job", token = %token, command = %"doctor"),
+        }
+    }
 }
 
 /// The running jobs, by progress token.
@@ -50,28 +71,35 @@ impl Jobs {
             self.by_request.insert(request.clone(), token.clone());
         }
         let job_token = token.clone();
-        tokio::spawn(async move {
-            // In a task of its own, so that a panic in the job is reported, not lost with
-            // the job (its progress would never end).
-            let job = {
-                let (inner, job_token) = (inner.clone(), job_token.clone());
-                tokio::spawn(
-                    async move { super::deliver::run(&inner, &job_token, &cancel, kind).await },
-                )
-            };
-            if let Err(error) = job.await {
-                let failed = crate::background::TaskFailed::new("the job", error);
-                inner.log(MessageType::ERROR, failed.to_string());
-                inner
-                    .client
-                    .show_message(MessageType::ERROR, failed.to_string())
-                    .await;
+        let span = kind.span(&token);
+        tokio::spawn(
+            async move {
+                tracing::debug!("started");
+                // In a task of its own, so that a panic in the job is reported, not lost with
+                // the job (its progress would never end).
+                let job = {
+                    let (inner, job_token) = (inner.clone(), job_token.clone());
+                    tokio::spawn(
+                        async move { super::deliver::run(&inner, &job_token, &cancel, kind).await }
+                            .in_current_span(),
+                    )
+                };
+                if let Err(error) = job.await {
+                    let failed = crate::background::TaskFailed::new("the job", error);
+                    inner.log(MessageType::ERROR, failed.to_string());
+                    inner
+                        .client
+                        .show_message(MessageType::ERROR, failed.to_string())
+                        .await;
+                }
+                inner.jobs.running.remove(&job_token);
+                if let Some(request) = request {
+                    inner.jobs.by_request.remove(&request);
+                }
+                tracing::debug!("ended");
             }
-            inner.jobs.running.remove(&job_token);
-            if let Some(request) = request {
-                inner.jobs.by_request.remove(&request);
-            }
-        });
+            .instrument(span),
+        );
         token
     }
 

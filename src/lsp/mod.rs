@@ -10,6 +10,7 @@ mod deliver;
 mod documents;
 mod index;
 mod jobs;
+pub(crate) mod log_layer;
 mod position;
 mod review;
 mod server;
@@ -92,14 +93,17 @@ where
 {
     let shut_down = Arc::new(AtomicBool::new(false));
     let flag = shut_down.clone();
-    let (service, socket) = LspService::build(move |client| server::Backend::new(client, flag))
-        .custom_method(
-            "window/workDoneProgress/cancel",
-            server::Backend::progress_cancel,
-        )
-        .custom_method(INVALID_MESSAGE, invalid_message)
-        .custom_method(CANCEL_JOB, server::Backend::cancel_job_of_request)
-        .finish();
+    let log = log_layer::Session::default();
+    let session = log.clone();
+    let (service, socket) =
+        LspService::build(move |client| server::Backend::new(client, flag, session))
+            .custom_method(
+                "window/workDoneProgress/cancel",
+                server::Backend::progress_cancel,
+            )
+            .custom_method(INVALID_MESSAGE, invalid_message)
+            .custom_method(CANCEL_JOB, server::Backend::cancel_job_of_request)
+            .finish();
     let (sifted, server_input) = tokio::io::duplex(64 * 1024);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = async move {
@@ -118,9 +122,10 @@ where
         }
     };
     let ((), end) = tokio::join!(server, sifting);
+    log.end();
     match end {
         SiftEnd::Closed => {
-            eprintln!("multi-model: the input closed; exiting");
+            tracing::info!("the input closed; exiting");
             Ending::Clean
         }
         SiftEnd::Broken(reason) => Ending::Failed(reason),

@@ -14,6 +14,7 @@ use tower_lsp_server::{Client, LanguageServer};
 use super::commands::{self, Target};
 use super::documents::{Document, Documents};
 use super::jobs::{JobKind, Jobs};
+use super::log_layer;
 use super::position::{Encoding, to_char_range};
 use crate::config::{Config, ConfigError, ConfigSearch, ConfigStamp, ProcessEnv, discover};
 use crate::orchestrator::{MetricsRecorder, Orchestrator, recording_orchestrator};
@@ -76,10 +77,12 @@ pub struct Backend {
     shut_down: Arc<AtomicBool>,
     /// Set by the first `initialized`: a repeated one changes nothing.
     initialized: AtomicBool,
+    /// The client's log, connected at `initialize`.
+    log: log_layer::Session,
 }
 
 impl Backend {
-    pub fn new(client: Client, shut_down: Arc<AtomicBool>) -> Backend {
+    pub fn new(client: Client, shut_down: Arc<AtomicBool>, log: log_layer::Session) -> Backend {
         let config = Arc::new(Config::builtin().clone());
         Backend {
             inner: Arc::new(Inner {
@@ -107,6 +110,7 @@ impl Backend {
             }),
             shut_down,
             initialized: AtomicBool::new(false),
+            log,
         }
     }
 
@@ -163,16 +167,16 @@ impl Inner {
             .clone()
     }
 
-    /// Logs to stderr and the client's log, at or above the level `MULTI_MODEL_LOG` names
-    /// (error, warn, info — the default — or debug). Never given a key: nothing here holds one.
+    /// Logs `message` at the level of `typ` (`LOG` is debug), where `MULTI_MODEL_LOG` lets
+    /// it through: to the client's log once connected, else to stderr (`log_layer`). Never
+    /// given a key: nothing that holds one is formatted.
     pub fn log(self: &Arc<Self>, typ: MessageType, message: String) {
-        // MessageType numbers run from 1 (error) to 4 (log): larger is less important.
-        if log_threshold() < severity(typ) {
-            return;
+        match typ {
+            MessageType::ERROR => tracing::error!("{message}"),
+            MessageType::WARNING => tracing::warn!("{message}"),
+            MessageType::INFO => tracing::info!("{message}"),
+            _ => tracing::debug!("{message}"),
         }
-        eprintln!("multi-model: {message}");
-        let inner = self.clone();
-        tokio::spawn(async move { inner.client.log_message(typ, message).await });
     }
 
     /// Tells the user, once, that a document is not text and so is not parsed, reviewed
@@ -191,7 +195,7 @@ impl Inner {
             "{name} {} ({why}): not parsed, reviewed or indexed",
             why.looks()
         );
-        eprintln!("multi-model: {message}");
+        self.log(MessageType::INFO, message.clone());
         let inner = self.clone();
         tokio::spawn(async move {
             let message = format!("multi-model: {message}");
@@ -356,32 +360,6 @@ impl Inner {
     }
 }
 
-/// The least important message type still logged, as its LSP number.
-fn log_threshold() -> i32 {
-    static LEVEL: std::sync::OnceLock<MessageType> = std::sync::OnceLock::new();
-    severity(*LEVEL.get_or_init(|| {
-        match std::env::var("MULTI_MODEL_LOG")
-            .unwrap_or_default()
-            .to_ascii_lowercase()
-            .as_str()
-        {
-            "error" => MessageType::ERROR,
-            "warn" | "warning" => MessageType::WARNING,
-            "debug" | "trace" | "log" => MessageType::LOG,
-            _ => MessageType::INFO,
-        }
-    }))
-}
-
-fn severity(typ: MessageType) -> i32 {
-    match typ {
-        MessageType::ERROR => 1,
-        MessageType::WARNING => 2,
-        MessageType::INFO => 3,
-        _ => 4,
-    }
-}
-
 fn error_path(err: &ConfigError) -> Option<PathBuf> {
     match err {
         ConfigError::Unreadable { path, .. } => Some(path.clone()),
@@ -438,8 +416,8 @@ fn models_of(settings: &Value) -> Option<BTreeMap<Role, String>> {
 }
 
 /// Exits when the client process is gone (`initialize.processId`): an orphaned server
-/// must not keep running.
-fn watch_parent(pid: u32) {
+/// must not keep running. Said on stderr: there is no one left to tell.
+fn watch_parent(pid: u32, log: log_layer::Session) {
     let proc_dir = PathBuf::from(format!("/proc/{pid}"));
     if !proc_dir.exists() {
         return;
@@ -448,7 +426,8 @@ fn watch_parent(pid: u32) {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(3)).await;
             if !proc_dir.exists() {
-                eprintln!("multi-model: client process {pid} is gone; exiting");
+                log.end();
+                tracing::info!("client process {pid} is gone; exiting");
                 std::process::exit(0);
             }
         }
@@ -457,6 +436,8 @@ fn watch_parent(pid: u32) {
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        // While `initialize` is answered the client may already be sent log messages.
+        self.log.connect(&self.inner.client);
         let encoding = Encoding::negotiate(
             params
                 .capabilities
@@ -491,7 +472,7 @@ impl LanguageServer for Backend {
         // are reported from `initialized`, when the client may be told.
         let _ = self.inner.load_config();
         if let Some(pid) = params.process_id {
-            watch_parent(pid);
+            watch_parent(pid, self.log.clone());
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
