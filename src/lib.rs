@@ -13,6 +13,7 @@ pub mod finding;
 pub mod gather;
 pub mod health;
 pub mod index;
+pub mod logging;
 pub mod lsp;
 pub mod metrics;
 pub mod orchestrator;

@@ -533,6 +533,39 @@ async fn invalid_output_is_retried_once_then_falls_back() {
     );
 }
 
+#[tokio::test]
+async fn a_structured_answer_of_the_wrong_shape_is_invalid_output_naming_the_field() {
+    let world = World::start().await;
+    let misfit = json!({"summary": 5, "findings": []}).to_string();
+    world
+        .mock(Role::Oracle)
+        .on("POST", OLLAMA_PATH, ollama_answer(&misfit));
+    let review = json!({"summary": "No problems found.", "findings": []}).to_string();
+    world
+        .mock(Role::Sisyphus)
+        .on("POST", OLLAMA_PATH, ollama_answer(&review));
+    let attempts = Arc::new(Attempts::default());
+    let orchestrator = world.orchestrator(world.config(&[], ""), &attempts);
+    let events = Events::default();
+
+    let served = execute(&orchestrator, Role::Oracle, &events).await.unwrap();
+
+    assert_eq!(served.served_by, Role::Sisyphus);
+    assert_eq!(
+        attempts.outline(),
+        [
+            (Role::Oracle, Some(ErrorClass::InvalidOutput)),
+            (Role::Oracle, Some(ErrorClass::InvalidOutput)),
+            (Role::Sisyphus, None)
+        ]
+    );
+    let (_, message) = attempts.all()[0].error.clone().unwrap();
+    assert!(
+        message.contains("summary: invalid type: integer `5`, expected a string"),
+        "{message}"
+    );
+}
+
 // --- the end of the chain ---
 
 #[tokio::test]

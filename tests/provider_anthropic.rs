@@ -111,7 +111,6 @@ fn edit_schema() -> OutputSchema {
         name: "code_edit".into(),
         schema: json!({"type": "object", "properties": {"new_text": {"type": "string"},
                        "explanation": {"type": "string"}}, "required": ["new_text"]}),
-        accept: None,
     }
 }
 

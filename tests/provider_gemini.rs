@@ -482,7 +482,6 @@ async fn structured_output_sends_response_json_schema_and_parses_the_answer() {
     request.schema = Some(OutputSchema {
         name: "code_edit".into(),
         schema: schema.clone(),
-        accept: None,
     });
     let done = client.stream_collect(&request).await.unwrap();
     assert_eq!(

@@ -288,7 +288,6 @@ async fn structured_output_sends_the_schema_as_format_and_parses_the_content() {
     request.schema = Some(OutputSchema {
         name: "code_edit".into(),
         schema: schema.clone(),
-        accept: None,
     });
     let done = client.stream_collect(&request).await.unwrap();
     assert_eq!(done.json, Some(json!({"new_text": "let count = 0;"})));

@@ -31,7 +31,6 @@ fn request(schema: bool) -> ChatRequest {
         request.schema = Some(OutputSchema {
             name: "greeting".into(),
             schema: json!({"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"], "additionalProperties": false}),
-            accept: None,
         });
     }
     request
@@ -59,7 +58,8 @@ async fn real_server_answers_without_streaming_with_usage() {
     assert!(0 < usage.input_tokens && 0 < usage.output_tokens);
 }
 
-/// Either valid JSON or a clean invalid-output error: never a protocol or HTTP failure.
+/// Either a JSON value (its shape is the asking role's to judge) or a clean invalid-output
+/// error: never a protocol or HTTP failure.
 async fn structured(stream: bool) {
     let client = client();
     let result = match stream {
@@ -68,7 +68,7 @@ async fn structured(stream: bool) {
     };
     println!("structured (stream: {stream}): {result:?}");
     match result {
-        Ok(done) => assert!(done.json.unwrap()["text"].is_string()),
+        Ok(done) => assert!(done.json.is_some(), "{done:?}"),
         Err(err) => assert_eq!(err.class(), ErrorClass::InvalidOutput, "{err}"),
     }
 }

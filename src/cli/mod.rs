@@ -44,6 +44,7 @@ impl Invocation {
 /// Runs the command line and returns the process exit code.
 pub fn run(invocation: Invocation) -> ExitCode {
     let cli = invocation.cli;
+    crate::logging::init(crate::logging::lines(crate::logging::Stderr));
     let result = match &cli.command {
         Some(Command::Route(args)) => {
             load_config(&cli).and_then(|config| route::run(&config, args))

@@ -12,6 +12,7 @@ mod edit;
 mod handlers;
 mod indexing;
 mod jobs;
+mod log_layer;
 mod offline;
 mod position;
 mod session;
@@ -38,6 +39,7 @@ const CONCURRENCY: usize = 32;
 /// `multi-model serve`: the language server on stdio, on its own runtime, until the client
 /// says `exit` or stdin closes. Returns the process exit code.
 pub fn run_stdio() -> ExitCode {
+    crate::logging::init(log_layer::layer());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -120,14 +122,17 @@ where
 {
     let shut_down = Arc::new(AtomicBool::new(false));
     let flag = shut_down.clone();
-    let (service, socket) = LspService::build(move |client| handlers::Backend::new(client, flag))
-        .custom_method(
-            "window/workDoneProgress/cancel",
-            handlers::Backend::progress_cancel,
-        )
-        .custom_method(INVALID_MESSAGE, invalid_message)
-        .custom_method(CANCEL_JOB, handlers::Backend::cancel_job_of_request)
-        .finish();
+    let log = log_layer::Session::default();
+    let session = log.clone();
+    let (service, socket) =
+        LspService::build(move |client| handlers::Backend::new(client, flag, session))
+            .custom_method(
+                "window/workDoneProgress/cancel",
+                handlers::Backend::progress_cancel,
+            )
+            .custom_method(INVALID_MESSAGE, invalid_message)
+            .custom_method(CANCEL_JOB, handlers::Backend::cancel_job_of_request)
+            .finish();
     let (sifted, server_input) = tokio::io::duplex(64 * 1024);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = async move {
@@ -146,9 +151,10 @@ where
         }
     };
     let ((), end) = tokio::join!(server, sifting);
+    log.end();
     match end {
         SiftEnd::Closed => {
-            eprintln!("multi-model: the input closed; exiting");
+            tracing::info!("the input closed; exiting");
             Ending::Clean
         }
         SiftEnd::Broken(reason) => Ending::Failed(reason),

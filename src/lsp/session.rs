@@ -128,16 +128,16 @@ impl Session {
             .clone()
     }
 
-    /// Logs to stderr and the client's log, at or above the level `MULTI_MODEL_LOG` names
-    /// (error, warn, info — the default — or debug). Never given a key: nothing here holds one.
-    pub fn log(self: &Arc<Self>, typ: MessageType, message: String) {
-        // MessageType numbers run from 1 (error) to 4 (log): larger is less important.
-        if log_threshold() < severity(typ) {
-            return;
+    /// Logs `message` at the level of `typ` (`LOG` is debug), where `MULTI_MODEL_LOG` lets
+    /// it through: to the client's log once connected, else to stderr (`log_layer`). Never
+    /// given a key: nothing that holds one is formatted.
+    pub fn log(&self, typ: MessageType, message: String) {
+        match typ {
+            MessageType::ERROR => tracing::error!("{message}"),
+            MessageType::WARNING => tracing::warn!("{message}"),
+            MessageType::INFO => tracing::info!("{message}"),
+            _ => tracing::debug!("{message}"),
         }
-        eprintln!("multi-model: {message}");
-        let session = self.clone();
-        tokio::spawn(async move { session.client.log_message(typ, message).await });
     }
 
     /// Tells the user, once, that a document is not text and so is not parsed, reviewed
@@ -156,7 +156,7 @@ impl Session {
             "{name} {} ({why}): not parsed, reviewed or indexed",
             why.looks()
         );
-        eprintln!("multi-model: {message}");
+        self.log(MessageType::INFO, message.clone());
         let session = self.clone();
         tokio::spawn(async move {
             let message = format!("multi-model: {message}");
@@ -339,32 +339,6 @@ impl Session {
         self.client
             .publish_diagnostics(uri, diagnostics, None)
             .await;
-    }
-}
-
-/// The least important message type still logged, as its LSP number.
-fn log_threshold() -> i32 {
-    static LEVEL: std::sync::OnceLock<MessageType> = std::sync::OnceLock::new();
-    severity(*LEVEL.get_or_init(|| {
-        match std::env::var("MULTI_MODEL_LOG")
-            .unwrap_or_default()
-            .to_ascii_lowercase()
-            .as_str()
-        {
-            "error" => MessageType::ERROR,
-            "warn" | "warning" => MessageType::WARNING,
-            "debug" | "trace" | "log" => MessageType::LOG,
-            _ => MessageType::INFO,
-        }
-    }))
-}
-
-fn severity(typ: MessageType) -> i32 {
-    match typ {
-        MessageType::ERROR => 1,
-        MessageType::WARNING => 2,
-        MessageType::INFO => 3,
-        _ => 4,
     }
 }
 

@@ -5,7 +5,7 @@
 //!
 //! Framing that cannot be trusted (a header line over 8 KiB, binary noise, a Content-Length
 //! that is not a number, is over the limit, or is longer than the body sent) is answered
-//! with a parse error, logged on stderr, and reading resynchronises at the next
+//! with a parse error, logged, and reading resynchronises at the next
 //! `Content-Length:` header. A header can be recognised inside a body because it can never
 //! be part of valid JSON: outside strings its letters are not tokens, and inside a string
 //! its raw line break is not allowed. So a body cut short is noticed when the next message
@@ -60,7 +60,7 @@ pub async fn sift<I: AsyncRead + Unpin>(input: I, mut output: tokio::io::DuplexS
         let messages = match input.next_message().await {
             Ok(Read::Body(body)) => check(body),
             Ok(Read::Unframed(problem)) => {
-                eprintln!("multi-model: {problem}; reading on at the next Content-Length");
+                tracing::warn!("{problem}; reading on at the next Content-Length");
                 vec![invalid(Value::Null, ErrorCode::ParseError, problem)]
             }
             Ok(Read::End) => return SiftEnd::Closed,

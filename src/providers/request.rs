@@ -27,15 +27,13 @@ impl Message {
     }
 }
 
-/// A JSON schema the answer must follow. Each provider sends it in its native mode.
+/// A JSON schema the answer must follow. Each provider sends it in its native mode; the
+/// role that asked holds the answer to it when it reads the answer into its typed struct.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutputSchema {
     /// `[a-zA-Z0-9_-]`, at most 64 characters (OpenAI's rule, the strictest).
     pub name: String,
     pub schema: Value,
-    /// The schema the answer is checked against, when looser than the one sent: a review
-    /// drops a malformed finding and keeps the rest instead of losing the whole answer.
-    pub accept: Option<Value>,
 }
 
 /// A chat call, independent of the wire format.

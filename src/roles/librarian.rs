@@ -60,7 +60,6 @@ pub(super) fn prompt(input: &RoleInput, fence: &Fence) -> RolePrompt {
                 "required": ["examples"],
                 "additionalProperties": false
             }),
-            accept: None,
         }),
     }
 }

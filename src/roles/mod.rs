@@ -134,7 +134,8 @@ fn user_message(input: &RoleInput, fence: &Fence, numbered: bool, closing: &str)
     out
 }
 
-/// Deserialises a validated structured answer.
+/// Deserialises a structured answer. The typed struct is the check that the answer has
+/// the schema's shape; a misfit names the field (`steps[0].title: invalid type: ...`).
 fn from_json<T: serde::de::DeserializeOwned>(
     role: Role,
     completion: &Completion,
@@ -146,8 +147,15 @@ fn from_json<T: serde::de::DeserializeOwned>(
             role,
             message: "no structured answer".into(),
         })?;
-    serde_json::from_value(value).map_err(|err| RoleError::Malformed {
-        role,
-        message: err.to_string(),
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let problem = err.into_inner();
+        RoleError::Malformed {
+            role,
+            message: match path.as_str() {
+                "." => problem.to_string(),
+                _ => format!("{path}: {problem}"),
+            },
+        }
     })
 }

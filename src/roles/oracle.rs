@@ -105,22 +105,14 @@ pub fn review_prompt(input: &RoleInput, candidates: &[Candidate], fence: &Fence)
         closing.push_str("\nReview the code, and judge every candidate.");
     }
     system.push_str(&fence.rule());
-    let mut accept = json!({
-        "type": "object",
-        "properties": {"summary": {"type": "string"}, "findings": {"type": "array"}},
-        "required": ["findings"]
-    });
-    if !candidates.is_empty() {
-        accept["properties"]["rejected_candidates"] = json!({"type": "array"});
-    }
     RolePrompt {
         system,
         user: user_message(input, fence, true, &closing),
         schema: Some(OutputSchema {
             name: "review".into(),
+            // Findings are read one by one in `parse_review`: one bad finding must not
+            // sink the others.
             schema: findings_schema(!candidates.is_empty()),
-            // Checked item by item in `parse`: one bad finding must not sink the others.
-            accept: Some(accept),
         }),
     }
 }
@@ -360,7 +352,6 @@ pub fn verdict_prompt(task: &str, plan: &Plan, work: &[Note], fence: &Fence) -> 
                 "required": ["steps", "requirements_met", "unmet_requirements", "summary"],
                 "additionalProperties": false
             }),
-            accept: None,
         }),
     }
 }

@@ -45,7 +45,6 @@ pub(super) fn prompt(input: &RoleInput, fence: &Fence) -> RolePrompt {
         schema: Some(OutputSchema {
             name: "plan".into(),
             schema: schema(),
-            accept: None,
         }),
     }
 }
@@ -77,6 +76,13 @@ fn schema() -> serde_json::Value {
 
 pub(super) fn parse(completion: &Completion) -> Result<Plan, RoleError> {
     let mut plan: Plan = from_json(Role::Sisyphus, completion)?;
+    // The schema's `minItems: 1`: later phases are held to the steps.
+    if plan.steps.is_empty() {
+        return Err(RoleError::Malformed {
+            role: Role::Sisyphus,
+            message: "steps: the plan has no steps".into(),
+        });
+    }
     // Ids are what later phases are checked against: make them present and unique.
     let mut seen = std::collections::HashSet::new();
     for (i, step) in plan.steps.iter_mut().enumerate() {
@@ -177,5 +183,32 @@ mod tests {
             markdown.contains("## Testing strategy\n\npytest"),
             "{markdown}"
         );
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_type_is_malformed_naming_the_field_and_the_problem() {
+        let mut answer = plan_json();
+        answer["steps"][1]["title"] = json!(5);
+        let err = parse(&completion(answer)).unwrap_err().to_string();
+        assert!(
+            err.contains("steps[1].title: invalid type: integer `5`, expected a string"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_field_is_malformed_naming_it() {
+        let mut answer = plan_json();
+        answer.as_object_mut().unwrap().remove("testing_strategy");
+        let err = parse(&completion(answer)).unwrap_err().to_string();
+        assert!(err.contains("missing field `testing_strategy`"), "{err}");
+    }
+
+    #[test]
+    fn a_plan_without_steps_is_malformed() {
+        let mut answer = plan_json();
+        answer["steps"] = json!([]);
+        let err = parse(&completion(answer)).unwrap_err().to_string();
+        assert!(err.contains("steps: the plan has no steps"), "{err}");
     }
 }

@@ -62,12 +62,18 @@ pub struct LspClient {
 impl LspClient {
     /// Starts `binary serve --stdio` in `root`, with HOME and XDG_CONFIG_HOME in a temp dir.
     pub fn start(binary: &Path, root: &Path) -> LspClient {
+        LspClient::start_with_env(binary, root, &[])
+    }
+
+    /// `start`, with these environment variables set for the server too.
+    pub fn start_with_env(binary: &Path, root: &Path, env: &[(&str, &str)]) -> LspClient {
         let home = TempDir::new().unwrap();
         let mut child = Command::new(binary)
             .args(["serve", "--stdio"])
             .current_dir(root)
             .env("HOME", home.path().join("home"))
             .env("XDG_CONFIG_HOME", home.path().join("xdg"))
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -13,10 +13,15 @@ use serde_json::{Value, json};
 
 use crate::lsp::Encoding;
 use crate::lsp::commands;
+use crate::lsp::log_layer;
 use crate::lsp::session::{ClientCaps, Session};
 use crate::role::Role;
 
-pub fn initialize(session: &Arc<Session>, params: InitializeParams) -> Result<InitializeResult> {
+pub fn initialize(
+    session: &Arc<Session>,
+    params: InitializeParams,
+    log: &log_layer::Session,
+) -> Result<InitializeResult> {
     let encoding = Encoding::negotiate(
         params
             .capabilities
@@ -47,7 +52,7 @@ pub fn initialize(session: &Arc<Session>, params: InitializeParams) -> Result<In
     // are reported from `initialized`, when the client may be told.
     let _ = session.load_config();
     if let Some(pid) = params.process_id {
-        watch_parent(pid);
+        watch_parent(pid, log.clone());
     }
     Ok(InitializeResult {
         capabilities: ServerCapabilities {
@@ -157,8 +162,8 @@ pub(super) fn models_of(settings: &Value) -> Option<BTreeMap<Role, String>> {
 }
 
 /// Exits when the client process is gone (`initialize.processId`): an orphaned server
-/// must not keep running.
-fn watch_parent(pid: u32) {
+/// must not keep running. Said on stderr: there is no one left to tell.
+fn watch_parent(pid: u32, log: log_layer::Session) {
     let proc_dir = PathBuf::from(format!("/proc/{pid}"));
     if !proc_dir.exists() {
         return;
@@ -167,7 +172,8 @@ fn watch_parent(pid: u32) {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(3)).await;
             if !proc_dir.exists() {
-                eprintln!("multi-model: client process {pid} is gone; exiting");
+                log.end();
+                tracing::info!("client process {pid} is gone; exiting");
                 std::process::exit(0);
             }
         }

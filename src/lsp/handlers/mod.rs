@@ -17,6 +17,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
+use super::log_layer;
 use super::session::Session;
 
 pub struct Backend {
@@ -25,14 +26,17 @@ pub struct Backend {
     shut_down: Arc<AtomicBool>,
     /// Set by the first `initialized`: a repeated one changes nothing.
     initialized: AtomicBool,
+    /// The client's log, connected at `initialize`.
+    log: log_layer::Session,
 }
 
 impl Backend {
-    pub fn new(client: Client, shut_down: Arc<AtomicBool>) -> Backend {
+    pub fn new(client: Client, shut_down: Arc<AtomicBool>, log: log_layer::Session) -> Backend {
         Backend {
             session: Arc::new(Session::new(client)),
             shut_down,
             initialized: AtomicBool::new(false),
+            log,
         }
     }
 
@@ -55,7 +59,9 @@ impl Backend {
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
-        lifecycle::initialize(&self.session, params)
+        // While `initialize` is answered the client may already be sent log messages.
+        self.log.connect(&self.session.client);
+        lifecycle::initialize(&self.session, params, &self.log)
     }
 
     async fn initialized(&self, _: InitializedParams) {

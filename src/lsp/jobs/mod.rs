@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tower_lsp_server::ls_types::notification::Progress as ProgressNotification;
 use tower_lsp_server::ls_types::*;
+use tracing::Instrument;
 
 use super::session::Session;
 use crate::lsp::commands::Target;
@@ -69,6 +70,26 @@ fn job_title(kind: &JobKind) -> String {
     }
 }
 
+impl JobKind {
+    /// The span a job runs in, so that every line it logs says which job and what it does.
+    /// At error level: the context is there whatever `MULTI_MODEL_LOG` lets through.
+    fn span(&self, token: &str) -> tracing::Span {
+        match self {
+            JobKind::Role { command, .. } => tracing::error_span!(
+                "job",
+                token = %token,
+                command = %command.title(),
+                role = %command.role(),
+            ),
+            JobKind::Pipeline(request) => {
+                tracing::error_span!("job", token = %token, pipeline = %request.kind)
+            }
+            JobKind::Metrics => tracing::error_span!("job", token = %token, command = %"metrics"),
+            JobKind::Doctor => tracing::error_span!("job", token = %token, command = %"doctor"),
+        }
+    }
+}
+
 /// The running jobs, by progress token.
 #[derive(Default)]
 pub struct Jobs {
@@ -92,26 +113,35 @@ impl Jobs {
             self.by_request.insert(request.clone(), token.clone());
         }
         let job_token = token.clone();
-        tokio::spawn(async move {
-            // In a task of its own, so that a panic in the job is reported, not lost with
-            // the job (its progress would never end).
-            let job = {
-                let (session, job_token) = (session.clone(), job_token.clone());
-                tokio::spawn(async move { run(&session, &job_token, &cancel, kind).await })
-            };
-            if let Err(error) = job.await {
-                let failed = crate::background::TaskFailed::new("the job", error);
-                session.log(MessageType::ERROR, failed.to_string());
-                session
-                    .client
-                    .show_message(MessageType::ERROR, failed.to_string())
-                    .await;
+        let span = kind.span(&token);
+        tokio::spawn(
+            async move {
+                tracing::debug!("started");
+                // In a task of its own, so that a panic in the job is reported, not lost with
+                // the job (its progress would never end).
+                let job = {
+                    let (session, job_token) = (session.clone(), job_token.clone());
+                    tokio::spawn(
+                        async move { run(&session, &job_token, &cancel, kind).await }
+                            .in_current_span(),
+                    )
+                };
+                if let Err(error) = job.await {
+                    let failed = crate::background::TaskFailed::new("the job", error);
+                    session.log(MessageType::ERROR, failed.to_string());
+                    session
+                        .client
+                        .show_message(MessageType::ERROR, failed.to_string())
+                        .await;
+                }
+                session.jobs.running.remove(&job_token);
+                if let Some(request) = request {
+                    session.jobs.by_request.remove(&request);
+                }
+                tracing::debug!("ended");
             }
-            session.jobs.running.remove(&job_token);
-            if let Some(request) = request {
-                session.jobs.by_request.remove(&request);
-            }
-        });
+            .instrument(span),
+        );
         token
     }
 
