@@ -1,15 +1,14 @@
 //! `multi-model review` as CI runs it: the built binary on a scratch workspace, no keys
 //! (and, for the model, a scripted provider on 127.0.0.1).
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
-use support::editor::{answer, config_yaml, ollama_agent};
-use support::mock::MockServer;
 use tempfile::TempDir;
+
+use crate::support::mock::MockServer;
+use crate::support::workspace::{answer, config_yaml, ollama_agent};
 
 const KEY_VARS: [&str; 3] = ["GEMINI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_API_KEY"];
 
@@ -473,7 +472,7 @@ fn offline_the_review_says_its_rules_are_python_only() {
 #[test]
 fn deeply_nested_code_is_reviewed_without_a_crash() {
     let ws = TempDir::new().unwrap();
-    for (name, text) in support::deep_python_files() {
+    for (name, text) in crate::support::workspace::deep_python_files() {
         write(&ws.path().join(name), &text);
         let out = review(&ws, &[name, "--offline"]);
         assert!(

@@ -4,20 +4,17 @@
 //! when no model can give one). Each role's model is an Ollama mock on 127.0.0.1; waits are
 //! bounded guards, never measurements.
 
-mod support;
-
 use std::path::Path;
 
 use serde_json::{Value, json};
-use support::editor::{
-    answer, config_yaml, ended, full_caps, keyless_agent, ollama_agent, prompt, range,
-    run_with_task,
-};
-use support::editor::{symbols, symbols_until};
-use support::lsp::LspClient;
-use support::mock::MockServer;
-use support::write;
 use tempfile::TempDir;
+
+use crate::support::editor::{
+    ended, full_caps, keyless_agent, range, run_with_task, symbols, symbols_until,
+};
+use crate::support::lsp::LspClient;
+use crate::support::mock::MockServer;
+use crate::support::workspace::{answer, config_yaml, ollama_agent, prompt, write};
 
 const CHAT: &str = "/api/chat";
 

@@ -1,15 +1,14 @@
 //! Ollama's native `/api/chat` against a mock speaking its exact NDJSON format (providers.md §4).
 
-mod support;
-
 use futures_util::StreamExt;
 use multi_model::providers::{
     ChatRequest, ErrorClass, FinishReason, Message, OutputSchema, ProviderClient, ProviderError,
     StreamEvent, Usage,
 };
 use serde_json::{Value, json};
-use support::mock::{MockServer, Reply};
-use support::{TEST_KEY, agent, client};
+
+use super::{agent, client};
+use crate::support::mock::{MockServer, Reply, TEST_KEY};
 
 const PATH: &str = "/api/chat";
 const MODEL: &str = "qwen2.5-coder:32b";

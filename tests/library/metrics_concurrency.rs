@@ -76,7 +76,7 @@ fn writer_process() {
 
 fn spawn_writer(path: &Path, start: &Path, id: &str) -> Child {
     Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "writer_process", "--test-threads=1", "--quiet"])
+        .args(["--exact", &writer_test(), "--test-threads=1", "--quiet"])
         .env(
             WRITER_VAR,
             format!("{}|{}|{id}", path.display(), start.display()),
@@ -86,6 +86,14 @@ fn spawn_writer(path: &Path, start: &Path, id: &str) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
+}
+
+/// `writer_process` as the test harness names it: its module path within this binary.
+fn writer_test() -> String {
+    match module_path!().split_once("::") {
+        Some((_crate, module)) => format!("{module}::writer_process"),
+        None => "writer_process".to_string(),
+    }
 }
 
 /// Waits for the start signal; a bound only so that a broken parent cannot leave the

@@ -2,18 +2,17 @@
 //! 100,000 levels of each kind of nesting, publishes its diagnostics, stays alive and answers
 //! the next request.
 
-mod support;
-
 use serde_json::json;
-use support::lsp::{LspClient, WAIT};
 use tempfile::TempDir;
+
+use crate::support::lsp::{LspClient, WAIT};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deeply_nested_files_are_reviewed_on_open_and_the_server_keeps_serving() {
     let root = TempDir::new().unwrap();
     let mut client = LspClient::start(env!("CARGO_BIN_EXE_multi-model").as_ref(), root.path());
     client.initialize(json!({}), json!({})).await;
-    for (name, text) in support::deep_python_files() {
+    for (name, text) in crate::support::workspace::deep_python_files() {
         let uri = client.uri(name);
         client.open(&uri, &text).await;
         let published = client

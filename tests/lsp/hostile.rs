@@ -4,20 +4,16 @@
 //! turned off here (`review: {offline: false}`): its own depth is tested with it.
 //! Waits are bounded guards, never measurements.
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::editor::{
-    answer, config_yaml, ended, full_caps, keyless_agent, ollama_agent, prompt, range,
-    run_with_task,
-};
-use support::lsp::{LspClient, WAIT};
-use support::mock::MockServer;
-use support::write;
 use tempfile::TempDir;
+
+use crate::support::editor::{ended, full_caps, keyless_agent, range, run_with_task};
+use crate::support::lsp::{LspClient, WAIT};
+use crate::support::mock::MockServer;
+use crate::support::workspace::{answer, config_yaml, ollama_agent, prompt, write};
 
 const CHAT: &str = "/api/chat";
 /// A variable no test environment sets: a librarian keyed by it has no key.

@@ -2,18 +2,16 @@
 //! role's model played by an Ollama mock on 127.0.0.1 (configured in the workspace's
 //! `config/multi_model.yaml`, fallback off). Waits are bounded guards, never measurements.
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::editor::{
-    answer, config_yaml, ended, full_caps, is_progress, ollama_agent, range, run,
-};
-use support::lsp::{LspClient, WAIT};
-use support::mock::{MockServer, Reply};
 use tempfile::TempDir;
+
+use crate::support::editor::{ended, full_caps, is_progress, range, run};
+use crate::support::lsp::{LspClient, WAIT};
+use crate::support::mock::{MockServer, Reply};
+use crate::support::workspace::{answer, config_yaml, ollama_agent};
 
 const CHAT: &str = "/api/chat";
 
@@ -57,7 +55,7 @@ async fn world(capabilities: Value) -> World {
     );
     let ws = TempDir::new().unwrap();
     // These tests follow the model's findings; the offline pass has tests of its own
-    // (tests/lsp_review.rs).
+    // (tests/lsp/review.rs).
     let yaml = config_yaml(
         &[
             ollama_agent("sisyphus", &sisyphus),
@@ -659,7 +657,7 @@ async fn implement_at_a_bare_cursor_works_on_the_enclosing_definition() {
     let token = run(&w.client, "multi-model.implement", &uri, range(2, 6, 2, 6)).await;
     ended(&w.client, &token).await;
 
-    let prompt = support::editor::prompt(&w.hephaestus);
+    let prompt = crate::support::workspace::prompt(&w.hephaestus);
     assert!(prompt.contains("def add(a, b):"), "{prompt}");
     let edits = text_edits_for(&w.client, &uri);
     assert_eq!(edits.len(), 1, "{edits:#?}");

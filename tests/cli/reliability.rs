@@ -2,15 +2,13 @@
 //! key cut by the Librarian's snippet, a never-send file in the index, a model that
 //! stalls. The built binary in a scratch workspace; each model an Ollama mock on 127.0.0.1.
 
-mod support;
-
 use std::process::{Command, Output, Stdio};
 
 use serde_json::json;
-use support::editor::{answer, config_yaml, ollama_agent, prompt};
-use support::mock::{MockServer, Reply};
-use support::write;
 use tempfile::TempDir;
+
+use crate::support::mock::{MockServer, Reply};
+use crate::support::workspace::{answer, config_yaml, ollama_agent, prompt, write};
 
 const CHAT: &str = "/api/chat";
 

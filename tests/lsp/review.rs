@@ -4,19 +4,17 @@
 //! or showing them alone when no model can answer. Each role's model is an Ollama mock on
 //! 127.0.0.1; waits are bounded guards, never measurements.
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::editor::{
-    answer, config_yaml, ended, full_caps, keyless_agent, ollama_agent, prompt, range, run,
-};
-use support::lsp::{LspClient, WAIT};
-use support::mock::{MockServer, Reply};
 use tempfile::TempDir;
 use tokio::time::Instant;
+
+use crate::support::editor::{ended, full_caps, keyless_agent, range, run};
+use crate::support::lsp::{LspClient, WAIT};
+use crate::support::mock::{MockServer, Reply};
+use crate::support::workspace::{answer, config_yaml, ollama_agent, prompt};
 
 const CHAT: &str = "/api/chat";
 

@@ -1,7 +1,5 @@
 //! OpenAI Chat Completions (and compatible servers) against a mock speaking its exact format.
 
-mod support;
-
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -9,8 +7,9 @@ use multi_model::providers::{
     ChatRequest, ErrorClass, FinishReason, OutputSchema, ProviderError, StreamEvent, Usage,
 };
 use serde_json::json;
-use support::mock::{MockServer, Reply};
-use support::{TEST_KEY, agent, client};
+
+use super::{agent, client};
+use crate::support::mock::{MockServer, Reply, TEST_KEY};
 
 const PATH: &str = "/v1/chat/completions";
 

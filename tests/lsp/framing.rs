@@ -4,13 +4,11 @@
 //! as a silent exit). Driven through the real server loop over in-memory pipes; every wait
 //! is bounded by the client's patience, nothing is timed.
 
-#[path = "support/lsp_pipes.rs"]
-mod lsp_pipes;
-
-use lsp_pipes::PipeClient;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
+
+use crate::support::lsp_pipes::PipeClient;
 
 /// Bytes that are not a well-framed message.
 fn malformed() -> impl Strategy<Value = Vec<u8>> {

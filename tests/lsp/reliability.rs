@@ -3,19 +3,15 @@
 //! a model that stalls, and an answer that is JSON instead of code. The built binary on
 //! stdio, each role's model an Ollama mock on 127.0.0.1; waits are bounded guards.
 
-mod support;
-
 use std::path::Path;
 
 use serde_json::{Value, json};
-use support::editor::symbols_until;
-use support::editor::{
-    answer, config_yaml, ended, full_caps, ollama_agent, prompt, range, run, run_with_task,
-};
-use support::lsp::LspClient;
-use support::mock::{MockServer, Reply};
-use support::write;
 use tempfile::TempDir;
+
+use crate::support::editor::{ended, full_caps, range, run, run_with_task, symbols_until};
+use crate::support::lsp::LspClient;
+use crate::support::mock::{MockServer, Reply};
+use crate::support::workspace::{answer, config_yaml, ollama_agent, prompt, write};
 
 const CHAT: &str = "/api/chat";
 

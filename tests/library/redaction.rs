@@ -5,8 +5,6 @@
 //! The mock listens on 127.0.0.1, so it stands for a remote endpoint when `redact_local`
 //! is on (the default: every endpoint is treated as remote) and for a local one when off.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 
 use multi_model::config::{Config, ConfigSource};
@@ -14,8 +12,9 @@ use multi_model::orchestrator::{Event, Observer, Orchestrator};
 use multi_model::role::Role;
 use multi_model::roles::{ContextPiece, RoleInput};
 use serde_json::json;
-use support::mock::{MockServer, Reply};
 use tokio_util::sync::CancellationToken;
+
+use crate::support::mock::{MockServer, Reply};
 
 const OLLAMA_PATH: &str = "/api/chat";
 /// Split so that secret scanners run on this repository do not flag the fixture.

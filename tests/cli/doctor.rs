@@ -1,13 +1,11 @@
 //! `multi-model doctor` against mock providers on 127.0.0.1, run as the real binary.
 
-mod support;
-
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
-use support::TEST_KEY;
-use support::mock::{MockServer, Reply};
 use tempfile::TempDir;
+
+use crate::support::mock::{MockServer, Reply, TEST_KEY};
 
 /// Four mocks, one per provider, each listing the given models.
 struct Mocks {

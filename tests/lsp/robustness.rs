@@ -2,13 +2,11 @@
 //! notifications are dropped, and a valid request afterwards still succeeds. Driven through
 //! the real server loop over in-memory pipes.
 
-#[path = "support/lsp_pipes.rs"]
-mod lsp_pipes;
-
-use lsp_pipes::{PipeClient, code_action, did_open, error_code};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use serde_json::{Value, json};
+
+use crate::support::lsp_pipes::{PipeClient, code_action, did_open, error_code};
 
 const URI: &str = "file:///w/robust.py";
 

@@ -5,13 +5,11 @@
 //! No request returns a document's text, so a code action reveals it: its arguments carry the
 //! document's version and the range, normalised against the text the server holds.
 
-#[path = "support/lsp_pipes.rs"]
-mod lsp_pipes;
-
 use std::sync::Arc;
 
-use lsp_pipes::{PipeClient, code_action, did_open};
 use serde_json::{Value, json};
+
+use crate::support::lsp_pipes::{PipeClient, code_action, did_open};
 
 const URI: &str = "file:///w/flood.py";
 

@@ -1,7 +1,5 @@
 //! Google Gemini API (v1beta) against a mock speaking its exact format (providers.md §3).
 
-mod support;
-
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -10,8 +8,9 @@ use multi_model::providers::{
     Speaker, Usage,
 };
 use serde_json::{Value, json};
-use support::mock::{MockServer, Reply};
-use support::{TEST_KEY, agent, client};
+
+use super::{agent, client};
+use crate::support::mock::{MockServer, Reply, TEST_KEY};
 
 const MODEL: &str = "gemini-3.1-pro-preview";
 const STREAM: &str = "/v1beta/models/gemini-3.1-pro-preview:streamGenerateContent";

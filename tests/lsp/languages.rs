@@ -4,16 +4,15 @@
 //! the definitions of the names they use from other files. Each role's model is an Ollama
 //! mock on 127.0.0.1; waits are bounded guards, never measurements.
 
-mod support;
-
 use std::path::Path;
 
 use serde_json::json;
-use support::editor::symbols;
-use support::editor::{answer, config_yaml, ended, full_caps, ollama_agent, prompt, range, run};
-use support::lsp::LspClient;
-use support::mock::MockServer;
 use tempfile::TempDir;
+
+use crate::support::editor::{ended, full_caps, range, run, symbols};
+use crate::support::lsp::LspClient;
+use crate::support::mock::MockServer;
+use crate::support::workspace::{answer, config_yaml, ollama_agent, prompt};
 
 const CHAT: &str = "/api/chat";
 

@@ -4,7 +4,7 @@
 //! snapshot: every (file, line, rule) found must be labelled and every label found, so a
 //! lost detection or a new false positive fails.
 //!
-//! `cargo test --test review_quality -- --nocapture` prints the per-rule figures.
+//! `cargo test --test library review_quality -- --nocapture` prints the per-rule figures.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,5 @@
 //! Anthropic Messages against a mock speaking its exact format (providers.md §2, §6 item 4).
 
-mod support;
-
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -10,8 +8,9 @@ use multi_model::providers::{
     StreamEvent, Usage,
 };
 use serde_json::{Value, json};
-use support::mock::{MockServer, Reply};
-use support::{TEST_KEY, agent, client};
+
+use super::{agent, client};
+use crate::support::mock::{MockServer, Recorded, Reply, TEST_KEY};
 
 const PATH: &str = "/v1/messages";
 const MODEL: &str = "claude-sonnet-5";
@@ -116,7 +115,7 @@ fn edit_schema() -> OutputSchema {
 }
 
 /// The key and the version, each exactly once, and no bearer token.
-fn assert_auth_headers(sent: &support::mock::Recorded) {
+fn assert_auth_headers(sent: &Recorded) {
     assert_eq!(sent.header_values("x-api-key"), [TEST_KEY]);
     assert_eq!(sent.header_values("anthropic-version"), ["2023-06-01"]);
     assert!(

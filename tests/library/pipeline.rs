@@ -1,8 +1,6 @@
 //! Pipelines against four mock providers (one per role): what each step receives, what
 //! lands in the run directory, and what the summary concludes.
 
-mod support;
-
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,9 +9,10 @@ use multi_model::orchestrator::{Orchestrator, Quiet, RunDir, run_pipeline};
 use multi_model::request::{Depth, PipelineKind, PipelineRequest};
 use multi_model::roles::ContextPiece;
 use serde_json::{Value, json};
-use support::mock::{MockServer, Reply};
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
+
+use crate::support::mock::{MockServer, Reply};
 
 const CHAT: &str = "/api/chat";
 

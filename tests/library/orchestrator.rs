@@ -2,8 +2,6 @@
 //! cancellation and the fallback chain (DESIGN §3–§4). Each role's agent talks to its own
 //! mock on 127.0.0.1.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,8 +13,9 @@ use multi_model::providers::ErrorClass;
 use multi_model::role::Role;
 use multi_model::roles::{RoleInput, RoleOutput};
 use serde_json::{Value, json};
-use support::mock::{MockServer, Reply};
 use tokio_util::sync::CancellationToken;
+
+use crate::support::mock::{MockServer, Reply};
 
 const OLLAMA_PATH: &str = "/api/chat";
 const OPENAI_PATH: &str = "/v1/chat/completions";

@@ -5,17 +5,17 @@
 //! stderr — unless `MULTI_MODEL_REQUIRE_EDITORS=1` (set by `.ci/test`, which installs
 //! Debian's package first), where a missing Neovim is a failure.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::editor::{answer, config_yaml, keyless_agent, ollama_agent};
-use support::mock::MockServer;
 use tempfile::TempDir;
 use tokio::process::Command;
+
+use crate::support::editor::keyless_agent;
+use crate::support::mock::MockServer;
+use crate::support::workspace::{answer, config_yaml, ollama_agent};
 
 /// Whether Neovim is missing, in which case the test is skipped — said on stderr past the
 /// test harness's capture, so that a plain `cargo test` shows what it did not run.

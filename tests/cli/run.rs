@@ -1,15 +1,14 @@
 //! Running roles and pipelines from the command line against mock providers: the answer
 //! on stdout, progress on stderr, metrics recorded, Ctrl-C cancelling cleanly.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::mock::{MockServer, Reply};
 use tempfile::TempDir;
+
+use crate::support::mock::{MockServer, Reply};
 
 const CHAT: &str = "/api/chat";
 

@@ -1,15 +1,14 @@
 //! What every provider shares: timeouts, cancellation, unreachable endpoints, secrecy.
 
-mod support;
-
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use multi_model::providers::{
     ChatRequest, ErrorClass, Message, ProviderError, StreamEvent, TimeoutPhase,
 };
-use support::mock::{MockServer, Reply};
-use support::{TEST_KEY, agent, client};
+
+use super::{agent, client};
+use crate::support::mock::{MockServer, Reply, TEST_KEY};
 
 const PATH: &str = "/api/chat";
 
