@@ -2,16 +2,11 @@
 //! its command line starts the language server, and it adds the server only to languages
 //! the server knows.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
 use serde_json::{Value, json};
+use tempfile::TempDir;
 use toml::Table;
 
-/// The server's answer to `initialize` is awaited this long: a guard against hangs.
-const ANSWER: Duration = Duration::from_secs(20);
+use crate::support::lsp::LspClient;
 
 fn languages_toml() -> Table {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/editors/helix/languages.toml");
@@ -42,50 +37,17 @@ fn languages_using_the_server(config: &Table) -> Vec<&Table> {
 
 /// Sends `initialize` to `multi-model <args>` and returns the answer's result.
 fn initialize(args: &[String]) -> Value {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_multi-model"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                      "params": {"processId": null, "rootUri": null, "capabilities": {}}})
-    .to_string();
-    let mut stdin = child.stdin.take().unwrap();
-    write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-    stdin.flush().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (sender, answer) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(stdout);
-        let mut length = 0;
-        let mut line = String::new();
-        while reader.read_line(&mut line).is_ok_and(|n| 0 < n) {
-            if line == "\r\n" {
-                break;
-            }
-            if let Some(value) = line.strip_prefix("Content-Length:") {
-                length = value.trim().parse().unwrap_or(0);
-            }
-            line.clear();
-        }
-        let mut body = vec![0; length];
-        let read = reader.read_exact(&mut body).map(|()| body);
-        let _ = sender.send(
-            read.ok()
-                .and_then(|b| serde_json::from_slice::<Value>(&b).ok()),
-        );
-    });
-    let received = answer.recv_timeout(ANSWER);
-    drop(stdin);
-    let _ = child.kill();
-    let _ = child.wait();
-    let message = received
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("`multi-model {}` did not answer initialize", args.join(" ")));
-    message["result"].clone()
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let root = TempDir::new().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let binary = env!("CARGO_BIN_EXE_multi-model").as_ref();
+        let client = LspClient::spawn(binary, &args, root.path());
+        let params = json!({"processId": null, "rootUri": null, "capabilities": {}});
+        let answer = client.request("initialize", params).await;
+        answer
+            .unwrap_or_else(|e| panic!("`multi-model {}` refused initialize: {e}", args.join(" ")))
+    })
 }
 
 #[test]

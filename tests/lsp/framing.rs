@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
 
-use crate::support::lsp_pipes::PipeClient;
+use crate::support::lsp::{LspClient, frame};
 
 /// Bytes that are not a well-framed message.
 fn malformed() -> impl Strategy<Value = Vec<u8>> {
@@ -26,17 +26,10 @@ fn malformed() -> impl Strategy<Value = Vec<u8>> {
             let b = if b == b'\n' { b'x' } else { b };
             vec![b; n]
         }),
-        (length, body.clone()).prop_map(|(length, body)| {
-            let mut bytes = format!("Content-Length: {length}\r\n\r\n").into_bytes();
-            bytes.extend(body);
-            bytes
-        }),
+        (length, body.clone()).prop_map(|(length, body)| frame::announcing(length, &body)),
         (1usize..200, body).prop_map(|(missing, body)| {
             // A truncated body: Content-Length says more than follows.
-            let mut bytes =
-                format!("Content-Length: {}\r\n\r\n", body.len() + missing).into_bytes();
-            bytes.extend(body);
-            bytes
+            frame::announcing(body.len() + missing, &body)
         }),
     ]
 }
@@ -52,12 +45,12 @@ fn malformed_framing_then_a_valid_request_is_answered() {
     runner
         .run(&proptest::collection::vec(malformed(), 1..4), |chunks| {
             runtime.block_on(async {
-                let client = PipeClient::initialized().await;
+                let client = LspClient::in_process_initialized().await;
                 for chunk in &chunks {
                     client.send_bytes(chunk).await;
                 }
                 let answer = client
-                    .request(
+                    .response(
                         "workspace/executeCommand",
                         json!({"command": "multi-model.route",
                                "arguments": [{"task": "write a parser"}]}),
@@ -73,13 +66,11 @@ fn malformed_framing_then_a_valid_request_is_answered() {
 
 #[tokio::test]
 async fn a_body_cut_short_where_its_length_ends_inside_the_next_header_is_resynchronised() {
-    let client = PipeClient::initialized().await;
+    let client = LspClient::in_process_initialized().await;
     // Five bytes sent, fifteen declared: the count ends inside "Content-Length: NN".
-    client
-        .send_bytes(b"Content-Length: 15\r\n\r\n{\"a\":")
-        .await;
+    client.send_bytes(&frame::announcing(15, b"{\"a\":")).await;
     let answer = client
-        .request(
+        .response(
             "workspace/executeCommand",
             json!({"command": "multi-model.route", "arguments": [{"task": "write a parser"}]}),
         )

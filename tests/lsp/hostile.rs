@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use crate::support::editor::{ended, full_caps, keyless_agent, range, run_with_task};
-use crate::support::lsp::{LspClient, WAIT};
+use crate::support::lsp::{LspClient, WAIT, frame};
 use crate::support::mock::MockServer;
 use crate::support::workspace::{answer, config_yaml, ollama_agent, prompt, write};
 
@@ -226,7 +226,10 @@ async fn binary_noise_without_a_line_break_is_skipped_up_to_the_next_content_len
 async fn a_body_shorter_than_its_content_length_is_noticed_when_the_next_message_starts() {
     let w = started().await;
     w.client
-        .send_bytes(b"Content-Length: 5000\r\n\r\n{\"jsonrpc\": \"2.0\", \"id\": 999,")
+        .send_bytes(&frame::announcing(
+            5000,
+            b"{\"jsonrpc\": \"2.0\", \"id\": 999,",
+        ))
         .await;
     assert_still_serving(&w.client).await;
     assert!(
@@ -266,7 +269,7 @@ async fn exit_without_shutdown_exits_with_code_1_and_says_why() {
 async fn input_that_ends_inside_a_message_exits_with_code_1_and_says_why() {
     let mut w = started().await;
     w.client
-        .send_bytes(b"Content-Length: 100\r\n\r\n{\"jsonrpc\"")
+        .send_bytes(&frame::announcing(100, b"{\"jsonrpc\""))
         .await;
     w.client.close_stdin().await;
     let status = w.client.wait_exit(WAIT).await.expect("the server exits");

@@ -9,7 +9,6 @@
 mod support {
     pub mod editor;
     pub mod lsp;
-    pub mod lsp_pipes;
     // The mock's whole API serves the provider tests (tests/library); these use part of it.
     #[allow(dead_code)]
     pub mod mock;

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::support::lsp_pipes::{PipeClient, code_action, did_open};
+use crate::support::editor::{code_action, did_open};
+use crate::support::lsp::{InProcess, LspClient};
 
 const URI: &str = "file:///w/flood.py";
 
@@ -30,7 +31,7 @@ fn column_after(n: usize) -> u32 {
 
 /// Types chars `from..to` one `didChange` each, each at the end of the line; change `i`
 /// makes version `i + 2` (the document opens at version 1).
-async fn type_at_end(client: &PipeClient, from: usize, to: usize) {
+async fn type_at_end(client: &LspClient<InProcess>, from: usize, to: usize) {
     for i in from..to {
         let column = column_after(i);
         let at = json!({"line": 0, "character": column});
@@ -83,14 +84,14 @@ fn assert_sees_changes(answer: &Value, n: usize, version: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_thousand_changes_sent_back_to_back_all_apply_in_order() {
-    let client = PipeClient::initialized().await;
+    let client = LspClient::in_process_initialized().await;
     client
         .notify("textDocument/didOpen", did_open(URI, 1, ""))
         .await;
     type_at_end(&client, 0, CHANGES).await;
 
     let answer = client
-        .request("textDocument/codeAction", over_last_char(CHANGES))
+        .response("textDocument/codeAction", over_last_char(CHANGES))
         .await;
 
     assert!(answer.get("error").is_none(), "{answer}");
@@ -100,7 +101,7 @@ async fn two_thousand_changes_sent_back_to_back_all_apply_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_amid_a_flood_of_changes_is_answered_and_sees_exactly_the_changes_before_it() {
-    let client = Arc::new(PipeClient::initialized().await);
+    let client = Arc::new(LspClient::in_process_initialized().await);
     client
         .notify("textDocument/didOpen", did_open(URI, 1, ""))
         .await;

@@ -6,7 +6,8 @@ use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use serde_json::{Value, json};
 
-use crate::support::lsp_pipes::{PipeClient, code_action, did_open, error_code};
+use crate::support::editor::{code_action, did_open, error_code};
+use crate::support::lsp::{InProcess, LspClient};
 
 const URI: &str = "file:///w/robust.py";
 
@@ -17,9 +18,9 @@ const INVALID_PARAMS: i64 = -32602;
 const NOT_INITIALIZED: i64 = -32002;
 
 /// A request that needs no open document and no model: routing a task.
-async fn assert_still_serving(client: &PipeClient) {
+async fn assert_still_serving(client: &LspClient<InProcess>) {
     let answer = client
-        .request(
+        .response(
             "workspace/executeCommand",
             json!({"command": "multi-model.route", "arguments": [{"task": "write a parser"}]}),
         )
@@ -31,15 +32,15 @@ async fn assert_still_serving(client: &PipeClient) {
 }
 
 /// The version every code action on the open document reports: the server's version.
-async fn version_of(client: &PipeClient, uri: &str) -> Value {
+async fn version_of(client: &LspClient<InProcess>, uri: &str) -> Value {
     let answer = client
-        .request("textDocument/codeAction", code_action(uri, (0, 0), (0, 1)))
+        .response("textDocument/codeAction", code_action(uri, (0, 0), (0, 1)))
         .await;
     answer["result"][0]["command"]["arguments"][0]["version"].clone()
 }
 
-async fn with_open_document(text: &str) -> PipeClient {
-    let client = PipeClient::initialized().await;
+async fn with_open_document(text: &str) -> LspClient<InProcess> {
+    let client = LspClient::in_process_initialized().await;
     client
         .notify("textDocument/didOpen", did_open(URI, 1, text))
         .await;
@@ -48,14 +49,14 @@ async fn with_open_document(text: &str) -> PipeClient {
 
 #[tokio::test]
 async fn a_request_before_initialize_is_refused_and_initialize_still_works() {
-    let client = PipeClient::start();
+    let client = LspClient::in_process();
     let early = client
-        .request("textDocument/codeAction", code_action(URI, (0, 0), (0, 0)))
+        .response("textDocument/codeAction", code_action(URI, (0, 0), (0, 0)))
         .await;
     assert_eq!(error_code(&early), Some(NOT_INITIALIZED), "{early}");
 
     let answer = client
-        .request("initialize", json!({"processId": null, "capabilities": {}}))
+        .response("initialize", json!({"processId": null, "capabilities": {}}))
         .await;
     assert!(answer.get("result").is_some(), "{answer}");
     client.close().await;
@@ -63,7 +64,7 @@ async fn a_request_before_initialize_is_refused_and_initialize_still_works() {
 
 #[tokio::test]
 async fn unparseable_json_gets_a_parse_error_and_the_server_keeps_serving() {
-    let client = PipeClient::initialized().await;
+    let client = LspClient::in_process_initialized().await;
     client.send_raw(b"{\"jsonrpc\": \"2.0\", \"id\": 1,").await;
 
     let answer = client.unclaimed().await;
@@ -75,7 +76,7 @@ async fn unparseable_json_gets_a_parse_error_and_the_server_keeps_serving() {
 
 #[tokio::test]
 async fn a_body_that_is_not_utf8_gets_a_parse_error_and_the_server_keeps_serving() {
-    let client = PipeClient::initialized().await;
+    let client = LspClient::in_process_initialized().await;
     client
         .send_raw(b"{\"jsonrpc\": \"2.0\", \"method\": \"\xff\xfe\"}")
         .await;
@@ -88,7 +89,7 @@ async fn a_body_that_is_not_utf8_gets_a_parse_error_and_the_server_keeps_serving
 
 #[tokio::test]
 async fn garbage_before_a_header_is_skipped() {
-    let client = PipeClient::initialized().await;
+    let client = LspClient::in_process_initialized().await;
     client.send_bytes(b"junk").await;
 
     assert_still_serving(&client).await;
@@ -97,7 +98,7 @@ async fn garbage_before_a_header_is_skipped() {
 
 #[tokio::test]
 async fn a_header_without_content_length_gets_a_parse_error_and_the_server_keeps_serving() {
-    let client = PipeClient::initialized().await;
+    let client = LspClient::in_process_initialized().await;
     client.send_bytes(b"garbage\r\n\r\n").await;
 
     let answer = client.unclaimed().await;
@@ -108,7 +109,7 @@ async fn a_header_without_content_length_gets_a_parse_error_and_the_server_keeps
 
 #[tokio::test]
 async fn a_request_without_a_method_gets_method_not_found() {
-    let client = PipeClient::initialized().await;
+    let client = LspClient::in_process_initialized().await;
     let pending = client
         .send_request_with(|id| json!({"jsonrpc": "2.0", "id": id, "params": {}}))
         .await;
@@ -121,7 +122,7 @@ async fn a_request_without_a_method_gets_method_not_found() {
 
 #[tokio::test]
 async fn a_request_that_is_not_json_rpc_gets_invalid_request_for_its_id() {
-    let client = PipeClient::initialized().await;
+    let client = LspClient::in_process_initialized().await;
     let pending = client
         .send_request_with(|id| json!({"jsonrpc": "2.0", "id": id, "method": 5}))
         .await;
@@ -134,7 +135,7 @@ async fn a_request_that_is_not_json_rpc_gets_invalid_request_for_its_id() {
 
 #[tokio::test]
 async fn json_that_is_not_a_message_gets_invalid_request_and_the_server_keeps_serving() {
-    let client = PipeClient::initialized().await;
+    let client = LspClient::in_process_initialized().await;
     client.send_raw(b"[1, 2, 3]").await;
 
     let answer = client.unclaimed().await;
@@ -146,8 +147,8 @@ async fn json_that_is_not_a_message_gets_invalid_request_and_the_server_keeps_se
 
 #[tokio::test]
 async fn exit_stops_the_server_while_its_input_is_still_open() {
-    let client = PipeClient::initialized().await;
-    let answer = client.request("shutdown", json!(null)).await;
+    let client = LspClient::in_process_initialized().await;
+    let answer = client.response("shutdown", json!(null)).await;
     assert!(answer.get("error").is_none(), "{answer}");
     client.notify("exit", json!(null)).await;
 
@@ -156,11 +157,13 @@ async fn exit_stops_the_server_while_its_input_is_still_open() {
 
 #[tokio::test]
 async fn an_unknown_request_gets_method_not_found_and_an_unknown_notification_is_ignored() {
-    let client = PipeClient::initialized().await;
+    let client = LspClient::in_process_initialized().await;
     client
         .notify("multi-model/unheardOf", json!({"x": 1}))
         .await;
-    let answer = client.request("multi-model/unheardOf", json!([1, 2])).await;
+    let answer = client
+        .response("multi-model/unheardOf", json!([1, 2]))
+        .await;
 
     assert_eq!(error_code(&answer), Some(METHOD_NOT_FOUND), "{answer}");
     assert_still_serving(&client).await;
@@ -178,7 +181,7 @@ async fn a_code_action_with_params_of_the_wrong_types_gets_invalid_params() {
         json!({"textDocument": {"uri": URI}, "range": {"start": {"line": -1, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": []}}),
     ] {
         let answer = client
-            .request("textDocument/codeAction", params.clone())
+            .response("textDocument/codeAction", params.clone())
             .await;
         assert_eq!(
             error_code(&answer),
@@ -192,9 +195,9 @@ async fn a_code_action_with_params_of_the_wrong_types_gets_invalid_params() {
 
 #[tokio::test]
 async fn a_code_action_on_a_document_that_is_not_open_gets_invalid_params() {
-    let client = PipeClient::initialized().await;
+    let client = LspClient::in_process_initialized().await;
     let answer = client
-        .request(
+        .response(
             "textDocument/codeAction",
             code_action("file:///w/never.py", (0, 0), (0, 0)),
         )
@@ -207,7 +210,7 @@ async fn a_code_action_on_a_document_that_is_not_open_gets_invalid_params() {
 async fn a_code_action_at_huge_positions_is_answered_within_the_document() {
     let client = with_open_document("x = 1\ny = 2").await;
     let answer = client
-        .request(
+        .response(
             "textDocument/codeAction",
             code_action(URI, (0, 3), (u32::MAX, u32::MAX)),
         )
@@ -224,7 +227,7 @@ async fn a_code_action_at_huge_positions_is_answered_within_the_document() {
 
 #[tokio::test]
 async fn an_execute_command_with_params_of_the_wrong_types_gets_invalid_params() {
-    let client = PipeClient::initialized().await;
+    let client = LspClient::in_process_initialized().await;
     for params in [
         json!({"command": 5}),
         json!({"arguments": []}),
@@ -235,7 +238,7 @@ async fn an_execute_command_with_params_of_the_wrong_types_gets_invalid_params()
         json!({"command": "multi-model.nothing", "arguments": []}),
     ] {
         let answer = client
-            .request("workspace/executeCommand", params.clone())
+            .response("workspace/executeCommand", params.clone())
             .await;
         assert_eq!(
             error_code(&answer),
@@ -249,7 +252,7 @@ async fn an_execute_command_with_params_of_the_wrong_types_gets_invalid_params()
 
 #[tokio::test]
 async fn a_did_open_with_params_of_the_wrong_types_is_dropped() {
-    let client = PipeClient::initialized().await;
+    let client = LspClient::in_process_initialized().await;
     for params in [
         json!(null),
         json!({"textDocument": 5}),
@@ -261,7 +264,7 @@ async fn a_did_open_with_params_of_the_wrong_types_is_dropped() {
     }
 
     let answer = client
-        .request("textDocument/codeAction", code_action(URI, (0, 0), (0, 0)))
+        .response("textDocument/codeAction", code_action(URI, (0, 0), (0, 0)))
         .await;
     assert_eq!(
         error_code(&answer),
@@ -312,7 +315,7 @@ async fn a_did_change_at_huge_positions_lands_at_the_end_of_the_document() {
         .await;
 
     let answer = client
-        .request("textDocument/codeAction", code_action(URI, (0, 5), (0, 99)))
+        .response("textDocument/codeAction", code_action(URI, (0, 5), (0, 99)))
         .await;
     let target = &answer["result"][0]["command"]["arguments"][0];
     assert_eq!(target["version"], json!(2), "{answer}");
@@ -326,7 +329,7 @@ async fn a_did_change_at_huge_positions_lands_at_the_end_of_the_document() {
 
 #[tokio::test]
 async fn negative_versions_are_accepted_in_increasing_order_and_a_stale_one_is_ignored() {
-    let client = PipeClient::initialized().await;
+    let client = LspClient::in_process_initialized().await;
     client
         .notify("textDocument/didOpen", did_open(URI, -5, "x"))
         .await;
@@ -439,14 +442,16 @@ fn random_params_for_document_and_command_methods_never_stop_the_server() {
         .enable_all()
         .build()
         .unwrap();
-    let client = runtime.block_on(PipeClient::initialized());
+    let client = runtime.block_on(LspClient::in_process_initialized());
     let mut runner = TestRunner::new(ProptestConfig::with_cases(256));
 
     let outcome = runner.run(&prop::collection::vec(message(), 1..6), |messages| {
         runtime.block_on(async {
             for message in &messages {
                 if message.as_request {
-                    let answer = client.request(message.method, message.params.clone()).await;
+                    let answer = client
+                        .response(message.method, message.params.clone())
+                        .await;
                     assert!(
                         answer.get("result").is_some() || answer.get("error").is_some(),
                         "{message:?} → {answer}"
@@ -472,7 +477,7 @@ async fn a_document_too_large_to_parse_still_gets_code_actions_by_indentation() 
     text.push_str("def tail():\n    return 1\n");
     let client = with_open_document(&text).await;
     let answer = client
-        .request(
+        .response(
             "textDocument/codeAction",
             code_action(URI, (def_line + 1, 4), (def_line + 1, 4)),
         )

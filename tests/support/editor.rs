@@ -1,6 +1,6 @@
-//! What the language-server tests share: an editor's capabilities, LSP ranges, a role
-//! without a usable model, running a role command to the end of its progress, and asking
-//! the workspace index for symbols.
+//! What the language-server tests share: an editor's capabilities, LSP ranges and params,
+//! a role without a usable model, running a role command to the end of its progress, and
+//! asking the workspace index for symbols.
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,28 @@ pub fn full_caps() -> Value {
 
 pub fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
     json!({"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}})
+}
+
+/// `textDocument/didOpen` params.
+pub fn did_open(uri: &str, version: i32, text: &str) -> Value {
+    json!({"textDocument": {"uri": uri, "languageId": "python", "version": version, "text": text}})
+}
+
+/// `textDocument/codeAction` params for a range, no diagnostics.
+pub fn code_action(uri: &str, start: (u32, u32), end: (u32, u32)) -> Value {
+    json!({
+        "textDocument": {"uri": uri},
+        "range": {
+            "start": {"line": start.0, "character": start.1},
+            "end": {"line": end.0, "character": end.1}
+        },
+        "context": {"diagnostics": []}
+    })
+}
+
+/// The error code of a response, if it is an error.
+pub fn error_code(answer: &Value) -> Option<i64> {
+    answer.get("error").and_then(|e| e["code"].as_i64())
 }
 
 /// Runs a role command on a range at the document's current version; returns the job token.

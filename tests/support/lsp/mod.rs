@@ -1,7 +1,18 @@
-//! A small LSP client for the tests: it spawns `multi-model serve --stdio`, speaks JSON-RPC
-//! with Content-Length framing, answers the server's requests as an editor would (applying
-//! workspace edits to its own copy of each open document, then telling the server with a
-//! `didChange`), and records every notification and request the server sends.
+//! The tests' LSP client, the one every language-server test speaks through. It frames
+//! JSON-RPC (`frame`), answers the server's requests as an editor would — applying workspace
+//! edits to its own copy of each open document, then telling the server with a `didChange`
+//! (`edits`) — and records every notification and request the server sends.
+//!
+//! The server is either the built binary, spawned in a workspace (`LspClient::start`, a
+//! `Process`), or the library's `lsp::serve` on in-memory pipes in this process
+//! (`LspClient::in_process`, `InProcess`): the real read loop and the framework's scheduler,
+//! not the handlers called directly, without a process around them.
+//!
+//! Every wait is bounded, so a server that hangs fails its test instead of hanging it; no
+//! test asserts how long anything takes.
+
+mod edits;
+pub mod frame;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,27 +21,42 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use multi_model::lsp::Ending;
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, Command};
-use tokio::sync::{Notify, oneshot};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::task::JoinHandle;
 
-/// The longest any single answer is awaited: a guard against hangs, not a measurement.
+use edits::{Documents, Encoding};
+
+/// The longest any single answer of the built binary is awaited: a guard against hangs,
+/// not a measurement.
 pub const WAIT: Duration = Duration::from_secs(20);
 
-/// How `Position.character` counts, as `initialize` negotiated it.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub enum Encoding {
-    Utf8,
-    #[default]
-    Utf16,
+/// The same guard for a server in this process, whose tests flood it (thousands of changes,
+/// megabytes of text, hundreds of random messages) in a debug build.
+const PATIENCE: Duration = Duration::from_secs(120);
+
+/// The built binary, spawned with its own HOME and XDG_CONFIG_HOME.
+pub struct Process {
+    child: Child,
+    root: PathBuf,
+    _home: TempDir,
 }
 
-#[derive(Clone, Debug)]
-struct Doc {
-    text: String,
-    version: i64,
+/// `lsp::serve` running on a task of this test.
+pub struct InProcess {
+    server: JoinHandle<Ending>,
+}
+
+/// What the client writes to the server, in the order it was sent.
+enum Outgoing {
+    /// Bytes, and who waits until they are written.
+    Bytes(Vec<u8>, Option<oneshot::Sender<()>>),
+    /// End the server's input.
+    Close(oneshot::Sender<()>),
 }
 
 #[derive(Default)]
@@ -38,33 +64,34 @@ struct State {
     /// The server's notifications and requests, in arrival order.
     received: Mutex<Vec<Value>>,
     pending: Mutex<HashMap<u64, oneshot::Sender<Value>>>,
-    documents: Mutex<HashMap<String, Doc>>,
-    /// Files made by `CreateFile` operations, with the text edits that followed.
-    created: Mutex<HashMap<String, String>>,
-    encoding: Mutex<Encoding>,
+    documents: Mutex<Documents>,
     arrived: Notify,
     stderr: Mutex<String>,
     /// Set once the server's stderr reached its end: all it wrote is in `stderr`.
     stderr_closed: tokio::sync::watch::Sender<bool>,
 }
 
-type Writer = Arc<tokio::sync::Mutex<Option<ChildStdin>>>;
-
-pub struct LspClient {
-    child: Child,
-    writer: Writer,
+pub struct LspClient<S = Process> {
+    server: S,
+    output: mpsc::UnboundedSender<Outgoing>,
     state: Arc<State>,
     next_id: AtomicU64,
-    pub root: PathBuf,
-    _home: TempDir,
+    /// Responses to no request of ours (id `null`: answers to unparseable messages).
+    unclaimed: tokio::sync::Mutex<mpsc::UnboundedReceiver<Value>>,
+    patience: Duration,
 }
 
-impl LspClient {
-    /// Starts `binary serve --stdio` in `root`, with HOME and XDG_CONFIG_HOME in a temp dir.
+impl LspClient<Process> {
+    /// Starts `binary serve --stdio` in `root`.
     pub fn start(binary: &Path, root: &Path) -> LspClient {
+        LspClient::spawn(binary, &["serve", "--stdio"], root)
+    }
+
+    /// Starts `binary` with `args` in `root`, with HOME and XDG_CONFIG_HOME in a temp dir.
+    pub fn spawn(binary: &Path, args: &[&str], root: &Path) -> LspClient {
         let home = TempDir::new().unwrap();
         let mut child = Command::new(binary)
-            .args(["serve", "--stdio"])
+            .args(args)
             .current_dir(root)
             .env("HOME", home.path().join("home"))
             .env("XDG_CONFIG_HOME", home.path().join("xdg"))
@@ -74,16 +101,15 @@ impl LspClient {
             .kill_on_drop(true)
             .spawn()
             .expect("the server starts");
-        let writer: Writer = Arc::new(tokio::sync::Mutex::new(child.stdin.take()));
-        let state = Arc::new(State::default());
-        let stdout = child.stdout.take().unwrap();
-        tokio::spawn(read_loop(
-            BufReader::new(stdout),
-            writer.clone(),
-            state.clone(),
-        ));
+        let (stdin, stdout) = (child.stdin.take().unwrap(), child.stdout.take().unwrap());
         let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let log = state.clone();
+        let process = Process {
+            child,
+            root: root.to_path_buf(),
+            _home: home,
+        };
+        let client = LspClient::connect(process, stdout, stdin, WAIT);
+        let log = client.state.clone();
         tokio::spawn(async move {
             let mut line = String::new();
             while stderr.read_line(&mut line).await.is_ok_and(|n| 0 < n) {
@@ -94,19 +120,12 @@ impl LspClient {
             }
             log.stderr_closed.send_replace(true);
         });
-        LspClient {
-            child,
-            writer,
-            state,
-            next_id: AtomicU64::new(1),
-            root: root.to_path_buf(),
-            _home: home,
-        }
+        client
     }
 
     /// The `file://` URI of a path relative to the root.
     pub fn uri(&self, relative: &str) -> String {
-        url::Url::from_file_path(self.root.join(relative))
+        url::Url::from_file_path(self.server.root.join(relative))
             .unwrap()
             .to_string()
     }
@@ -120,7 +139,9 @@ impl LspClient {
 
     /// `initialize` naming the editor (`clientInfo.name`), as Helix or VS Code do.
     pub async fn initialize_as(&self, editor: &str, capabilities: Value, options: Value) -> Value {
-        let root = url::Url::from_file_path(&self.root).unwrap().to_string();
+        let root = url::Url::from_file_path(&self.server.root)
+            .unwrap()
+            .to_string();
         let params = json!({
             "processId": std::process::id(), "rootUri": root, "capabilities": capabilities,
             "initializationOptions": options, "workspaceFolders": [{"uri": root, "name": "ws"}],
@@ -131,25 +152,134 @@ impl LspClient {
             .await
             .expect("initialize succeeds");
         if result["capabilities"]["positionEncoding"] == "utf-8" {
-            *self.state.encoding.lock().unwrap() = Encoding::Utf8;
+            self.state.documents.lock().unwrap().encoding = Encoding::Utf8;
         }
         self.notify("initialized", json!({})).await;
         result
     }
 
-    pub async fn request(&self, method: &str, params: Value) -> Result<Value, Value> {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (sender, answer) = oneshot::channel();
-        self.state.pending.lock().unwrap().insert(id, sender);
-        let message = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        send(&self.writer, &message).await;
-        let response = tokio::time::timeout(WAIT, answer)
+    /// The server's exit status, if it exits within `within` — and, by then, all it wrote
+    /// to stderr read, so that a test may judge what it said on its way out.
+    pub async fn wait_exit(&mut self, within: Duration) -> Option<ExitStatus> {
+        let mut closed = self.state.stderr_closed.subscribe();
+        tokio::time::timeout(within, async {
+            let status = self.server.child.wait().await.ok()?;
+            let _ = closed.wait_for(|closed| *closed).await;
+            Some(status)
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
+    pub async fn shutdown_and_exit(&mut self) -> Option<ExitStatus> {
+        let answer = self.request("shutdown", Value::Null).await;
+        assert_eq!(answer, Ok(Value::Null), "shutdown answers null");
+        self.notify("exit", Value::Null).await;
+        self.wait_exit(WAIT).await
+    }
+}
+
+impl LspClient<InProcess> {
+    /// Starts a server in this process on a fresh pair of pipes. Nothing is sent yet.
+    pub fn in_process() -> LspClient<InProcess> {
+        let (client_end, server_end) = tokio::io::duplex(64 * 1024);
+        let (server_in, server_out) = tokio::io::split(server_end);
+        let server = tokio::spawn(multi_model::lsp::serve(server_in, server_out));
+        let (from_server, to_server) = tokio::io::split(client_end);
+        LspClient::connect(InProcess { server }, from_server, to_server, PATIENCE)
+    }
+
+    /// `in_process`, then `initialize` (no workspace, no capabilities) and `initialized`.
+    pub async fn in_process_initialized() -> LspClient<InProcess> {
+        let client = LspClient::in_process();
+        let answer = client
+            .response("initialize", json!({"processId": null, "capabilities": {}}))
+            .await;
+        assert!(answer.get("result").is_some(), "initialize: {answer}");
+        client.notify("initialized", json!({})).await;
+        client
+    }
+
+    /// Closes the server's input and waits for it to end; panics if it panicked.
+    pub async fn close(self) -> Ending {
+        self.close_stdin().await;
+        self.stopped().await
+    }
+
+    /// Waits for the server to stop by itself (after `exit`), its input left open.
+    pub async fn stopped(self) -> Ending {
+        tokio::time::timeout(self.patience, self.server.server)
             .await
-            .unwrap_or_else(|_| panic!("no answer to {method}; stderr:\n{}", self.stderr()))
-            .expect("the server answered before closing");
+            .expect("the server did not stop")
+            .expect("the server panicked")
+    }
+}
+
+impl<S> LspClient<S> {
+    /// A client reading the server's `output` and writing its `input`.
+    fn connect(
+        server: S,
+        output: impl AsyncRead + Send + Unpin + 'static,
+        input: impl AsyncWrite + Send + Unpin + 'static,
+        patience: Duration,
+    ) -> LspClient<S> {
+        let state = Arc::new(State::default());
+        let (to_server, outgoing) = mpsc::unbounded_channel();
+        let (unclaimed_tx, unclaimed) = mpsc::unbounded_channel();
+        tokio::spawn(write_loop(input, outgoing));
+        tokio::spawn(read_loop(
+            BufReader::new(output),
+            to_server.clone(),
+            state.clone(),
+            unclaimed_tx,
+        ));
+        LspClient {
+            server,
+            output: to_server,
+            state,
+            next_id: AtomicU64::new(1),
+            unclaimed: tokio::sync::Mutex::new(unclaimed),
+            patience,
+        }
+    }
+
+    /// Sends a request and waits for its result, or its error.
+    pub async fn request(&self, method: &str, params: Value) -> Result<Value, Value> {
+        let response = self.response(method, params).await;
         match response.get("error") {
             Some(error) => Err(error.clone()),
             None => Ok(response["result"].clone()),
+        }
+    }
+
+    /// Sends a request and waits for its whole response, as the server sent it.
+    pub async fn response(&self, method: &str, params: Value) -> Value {
+        self.send_request(method, params).await.answer().await
+    }
+
+    /// Sends a request; its response is awaited later with `Pending::answer`.
+    pub async fn send_request(&self, method: &str, params: Value) -> Pending {
+        self.send_request_with(
+            |id| json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+        )
+        .await
+    }
+
+    /// Sends a message built around a fresh request id (malformed ones too); its response
+    /// is awaited later with `Pending::answer`.
+    pub async fn send_request_with(&self, build: impl FnOnce(u64) -> Value) -> Pending {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (sender, answer) = oneshot::channel();
+        self.state.pending.lock().unwrap().insert(id, sender);
+        let message = build(id);
+        self.send_bytes(&frame::message(&message)).await;
+        Pending {
+            id,
+            what: message["method"].to_string(),
+            answer,
+            patience: self.patience,
+            state: self.state.clone(),
         }
     }
 
@@ -160,15 +290,42 @@ impl LspClient {
 
     pub async fn notify(&self, method: &str, params: Value) {
         let message = json!({"jsonrpc": "2.0", "method": method, "params": params});
-        send(&self.writer, &message).await;
+        self.send_bytes(&frame::message(&message)).await;
     }
 
-    /// Sends bytes exactly as given, framing included (or not).
+    /// Sends one message body, framed, whatever it holds.
+    pub async fn send_raw(&self, body: &[u8]) {
+        self.send_bytes(&frame::body(body)).await;
+    }
+
+    /// Sends bytes exactly as given, framing included (or not); returns once they are
+    /// written. A server that is gone is noticed by what it no longer answers.
     pub async fn send_bytes(&self, bytes: &[u8]) {
-        if let Some(stdin) = self.writer.lock().await.as_mut() {
-            let _ = stdin.write_all(bytes).await;
-            let _ = stdin.flush().await;
+        let (written, done) = oneshot::channel();
+        if self
+            .output
+            .send(Outgoing::Bytes(bytes.to_vec(), Some(written)))
+            .is_ok()
+        {
+            let _ = done.await;
         }
+    }
+
+    /// Closes the server's input (as a dying editor would), after what was sent before.
+    pub async fn close_stdin(&self) {
+        let (closed, done) = oneshot::channel();
+        if self.output.send(Outgoing::Close(closed)).is_ok() {
+            let _ = done.await;
+        }
+    }
+
+    /// The next response that answered no request of ours by id (such as a parse error).
+    pub async fn unclaimed(&self) -> Value {
+        let mut unclaimed = self.unclaimed.lock().await;
+        tokio::time::timeout(self.patience, unclaimed.recv())
+            .await
+            .expect("no response without a request arrived")
+            .expect("the server hung up")
     }
 
     /// `didOpen` at version 1, as Python.
@@ -178,15 +335,7 @@ impl LspClient {
 
     /// `didOpen` at version 1 in the language `language_id` (`typescript`, `go`, ...).
     pub async fn open_as(&self, uri: &str, language_id: &str, text: &str) {
-        let doc = Doc {
-            text: text.to_string(),
-            version: 1,
-        };
-        self.state
-            .documents
-            .lock()
-            .unwrap()
-            .insert(uri.to_string(), doc);
+        self.state.documents.lock().unwrap().open(uri, text);
         let item = json!({"uri": uri, "languageId": language_id, "version": 1, "text": text});
         self.notify("textDocument/didOpen", json!({"textDocument": item}))
             .await;
@@ -194,13 +343,8 @@ impl LspClient {
 
     /// `didChange`, applied to the client's copy first (as an editor does).
     pub async fn change(&self, uri: &str, version: i64, changes: Value) {
-        if let Some(doc) = self.state.documents.lock().unwrap().get_mut(uri) {
-            let encoding = *self.state.encoding.lock().unwrap();
-            for change in changes.as_array().unwrap() {
-                apply(&mut doc.text, change, encoding);
-            }
-            doc.version = version;
-        }
+        let documents = &self.state.documents;
+        documents.lock().unwrap().change(uri, version, &changes);
         let document = json!({"uri": uri, "version": version});
         let params = json!({"textDocument": document, "contentChanges": changes});
         self.notify("textDocument/didChange", params).await;
@@ -208,16 +352,16 @@ impl LspClient {
 
     /// The client's copy of an open document.
     pub fn text(&self, uri: &str) -> String {
-        self.state.documents.lock().unwrap()[uri].text.clone()
+        self.state.documents.lock().unwrap().text(uri)
     }
 
     pub fn version(&self, uri: &str) -> i64 {
-        self.state.documents.lock().unwrap()[uri].version
+        self.state.documents.lock().unwrap().version(uri)
     }
 
     /// The text of a file the server made with `CreateFile`, by URI.
     pub fn created(&self, uri: &str) -> Option<String> {
-        self.state.created.lock().unwrap().get(uri).cloned()
+        self.state.documents.lock().unwrap().created(uri)
     }
 
     /// Everything the server sent so far, except responses.
@@ -225,6 +369,7 @@ impl LspClient {
         self.state.received.lock().unwrap().clone()
     }
 
+    /// What a spawned server wrote to stderr so far (a server in this process has none).
     pub fn stderr(&self) -> String {
         self.state.stderr.lock().unwrap().clone()
     }
@@ -246,195 +391,114 @@ impl LspClient {
             tokio::time::timeout_at(deadline, arrived).await.ok()?;
         }
     }
+}
 
-    /// Closes the server's stdin (as a dying editor would).
-    pub async fn close_stdin(&self) {
-        self.writer.lock().await.take();
-    }
+/// A request sent, its response not yet read.
+pub struct Pending {
+    id: u64,
+    /// The request's method, for the message if it goes unanswered.
+    what: String,
+    answer: oneshot::Receiver<Value>,
+    patience: Duration,
+    state: Arc<State>,
+}
 
-    /// The server's exit status, if it exits within `within` — and, by then, all it wrote
-    /// to stderr read, so that a test may judge what it said on its way out.
-    pub async fn wait_exit(&mut self, within: Duration) -> Option<ExitStatus> {
-        let mut closed = self.state.stderr_closed.subscribe();
-        tokio::time::timeout(within, async {
-            let status = self.child.wait().await.ok()?;
-            let _ = closed.wait_for(|closed| *closed).await;
-            Some(status)
-        })
-        .await
-        .ok()
-        .flatten()
-    }
-
-    pub async fn shutdown_and_exit(&mut self) -> Option<ExitStatus> {
-        let answer = self.request("shutdown", Value::Null).await;
-        assert_eq!(answer, Ok(Value::Null), "shutdown answers null");
-        self.notify("exit", Value::Null).await;
-        self.wait_exit(WAIT).await
+impl Pending {
+    /// The whole response, as the server sent it.
+    pub async fn answer(self) -> Value {
+        let (id, what) = (self.id, &self.what);
+        let stderr = || self.state.stderr.lock().unwrap().clone();
+        tokio::time::timeout(self.patience, self.answer)
+            .await
+            .unwrap_or_else(|_| panic!("no answer to {what} (request {id}); stderr:\n{}", stderr()))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "the server hung up before answering {what} (request {id}); stderr:\n{}",
+                    stderr()
+                )
+            })
     }
 }
 
-async fn send(writer: &Writer, message: &Value) {
-    let body = message.to_string();
-    let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
-    if let Some(stdin) = writer.lock().await.as_mut() {
-        let _ = stdin.write_all(frame.as_bytes()).await;
-        let _ = stdin.flush().await;
-    }
-}
-
-async fn read_message(reader: &mut BufReader<impl AsyncRead + Unpin>) -> Option<Value> {
-    let mut length = None;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).await.ok()? == 0 {
-            return None;
-        }
-        match line.trim_end() {
-            "" => break,
-            header => {
-                if let Some(n) = header.strip_prefix("Content-Length:") {
-                    length = n.trim().parse().ok();
+/// Writes what the client sends in the order it was sent — the test's messages and the
+/// editor's own replies alike — on a task of its own, so that reading never waits on
+/// writing: a server blocked writing to a full pipe is still read.
+async fn write_loop(
+    mut input: impl AsyncWrite + Unpin,
+    mut outgoing: mpsc::UnboundedReceiver<Outgoing>,
+) {
+    while let Some(next) = outgoing.recv().await {
+        match next {
+            Outgoing::Bytes(bytes, written) => {
+                // A write to a server that has gone away fails; the test notices by the
+                // answers that never come, not here.
+                let _ = input.write_all(&bytes).await;
+                let _ = input.flush().await;
+                if let Some(written) = written {
+                    let _ = written.send(());
                 }
+            }
+            Outgoing::Close(closed) => {
+                let _ = input.shutdown().await;
+                drop(input);
+                let _ = closed.send(());
+                return;
             }
         }
     }
-    let mut body = vec![0; length.expect("every message has a Content-Length")];
-    reader.read_exact(&mut body).await.ok()?;
-    Some(serde_json::from_slice(&body).expect("every message is JSON"))
 }
 
+/// Reads the server's messages: responses go to whoever waits for their id (or, if nobody
+/// does, to `unclaimed`), the server's requests are answered as an editor would, and its
+/// requests and notifications are recorded.
 async fn read_loop(
-    mut reader: BufReader<impl AsyncRead + Unpin>,
-    writer: Writer,
+    mut output: BufReader<impl AsyncRead + Unpin>,
+    to_server: mpsc::UnboundedSender<Outgoing>,
     state: Arc<State>,
+    unclaimed: mpsc::UnboundedSender<Value>,
 ) {
-    while let Some(message) = read_message(&mut reader).await {
+    let send = |message: Value| {
+        let _ = to_server.send(Outgoing::Bytes(frame::message(&message), None));
+    };
+    while let Some(message) = frame::read(&mut output).await {
         let method = message["method"].as_str().map(str::to_string);
         match (method, message.get("id").cloned()) {
             (None, Some(id)) => {
                 let waiting = id
                     .as_u64()
                     .and_then(|id| state.pending.lock().unwrap().remove(&id));
-                if let Some(waiting) = waiting {
-                    let _ = waiting.send(message);
+                match waiting {
+                    Some(waiting) => {
+                        let _ = waiting.send(message);
+                    }
+                    None => {
+                        let _ = unclaimed.send(message);
+                    }
                 }
             }
             (Some(method), Some(id)) => {
                 let result = match method.as_str() {
                     "workspace/applyEdit" => {
-                        apply_edit(&state, &writer, &message["params"]["edit"]).await
+                        let edit = &message["params"]["edit"];
+                        let (result, changes) = state.documents.lock().unwrap().apply_edit(edit);
+                        for params in changes {
+                            send(
+                                json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": params}),
+                            );
+                        }
+                        result
                     }
                     "window/showDocument" => json!({"success": true}),
                     _ => Value::Null,
                 };
                 state.received.lock().unwrap().push(message);
-                send(
-                    &writer,
-                    &json!({"jsonrpc": "2.0", "id": id, "result": result}),
-                )
-                .await;
+                send(json!({"jsonrpc": "2.0", "id": id, "result": result}));
             }
             (Some(_), None) => state.received.lock().unwrap().push(message),
             (None, None) => {}
         }
         state.arrived.notify_waiters();
     }
-}
-
-/// Applies a `WorkspaceEdit` with `documentChanges` all or nothing, as an editor does: a
-/// versioned edit to an open document only at that document's current version.
-async fn apply_edit(state: &State, writer: &Writer, edit: &Value) -> Value {
-    let Some(operations) = edit["documentChanges"].as_array() else {
-        return json!({"applied": false, "failureReason": "only documentChanges are supported"});
-    };
-    let encoding = *state.encoding.lock().unwrap();
-    let mut notifications = Vec::new();
-    {
-        let mut documents = state.documents.lock().unwrap();
-        let mut created = state.created.lock().unwrap();
-        let mut next = documents.clone();
-        for operation in operations {
-            let uri = operation["uri"].as_str().unwrap_or_default();
-            if operation["kind"] == "create" {
-                created.insert(uri.to_string(), String::new());
-                continue;
-            }
-            let uri = operation["textDocument"]["uri"]
-                .as_str()
-                .unwrap_or_default();
-            let mut edits = operation["edits"].as_array().cloned().unwrap_or_default();
-            // Edits refer to the text before any of them: apply them last first.
-            edits.sort_by_key(|e| {
-                let start = &e["range"]["start"];
-                std::cmp::Reverse((start["line"].as_u64(), start["character"].as_u64()))
-            });
-            let changes: Vec<Value> = edits
-                .iter()
-                .map(|e| json!({"range": e["range"], "text": e["newText"]}))
-                .collect();
-            let version = operation["textDocument"]["version"].as_i64();
-            match (next.get_mut(uri), version) {
-                (Some(doc), Some(version)) if doc.version == version => {
-                    changes
-                        .iter()
-                        .for_each(|c| apply(&mut doc.text, c, encoding));
-                    doc.version += 1;
-                    let document = json!({"uri": uri, "version": doc.version});
-                    let params = json!({"textDocument": document, "contentChanges": changes});
-                    notifications.push(params);
-                }
-                (None, None) if created.contains_key(uri) => {
-                    let text = created.get_mut(uri).unwrap();
-                    changes.iter().for_each(|c| apply(text, c, encoding));
-                }
-                _ => return json!({"applied": false, "failureReason": "version mismatch"}),
-            }
-        }
-        *documents = next;
-    }
-    for params in notifications {
-        let message =
-            json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": params});
-        send(writer, &message).await;
-    }
-    json!({"applied": true})
-}
-
-/// Applies one content change (`{range?, text}`) to `text`.
-fn apply(text: &mut String, change: &Value, encoding: Encoding) {
-    let new_text = change["text"].as_str().unwrap_or_default();
-    match change.get("range") {
-        Some(range) => {
-            let start = offset(text, &range["start"], encoding);
-            let end = offset(text, &range["end"], encoding).max(start);
-            text.replace_range(start..end, new_text);
-        }
-        None => *text = new_text.to_string(),
-    }
-}
-
-/// The byte offset of an LSP position; past a line's end means its end, past the last
-/// line means the end of the text.
-fn offset(text: &str, position: &Value, encoding: Encoding) -> usize {
-    let mut start = 0;
-    for _ in 0..position["line"].as_u64().unwrap_or(0) {
-        match text[start..].find('\n') {
-            Some(i) => start += i + 1,
-            None => return text.len(),
-        }
-    }
-    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let wanted = position["character"].as_u64().unwrap_or(0) as usize;
-    let mut units = 0;
-    for (i, c) in text[start..end].char_indices() {
-        if wanted <= units {
-            return start + i;
-        }
-        units += match encoding {
-            Encoding::Utf8 => c.len_utf8(),
-            Encoding::Utf16 => c.len_utf16(),
-        };
-    }
-    end
+    // The server is gone: whoever still waits learns it now rather than at the time limit.
+    state.pending.lock().unwrap().clear();
 }
