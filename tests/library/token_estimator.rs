@@ -1,6 +1,7 @@
 //! The token estimator measured against real tokenizers (OpenAI's o200k_base and
 //! cl100k_base) on this repository's own files: sources, queries, docs, configuration and
-//! test fixtures. Run with `--nocapture` to see the figures README.md quotes.
+//! test fixtures. `cargo test --test library token_estimator -- --nocapture` prints the
+//! figures README.md quotes.
 
 use std::path::Path;
 
