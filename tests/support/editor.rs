@@ -1,12 +1,12 @@
-//! What the language-server tests share: an editor's capabilities, an Ollama answer, LSP
-//! ranges, and running a role command to the end of its progress.
+//! What the language-server tests share: an editor's capabilities, LSP ranges and params,
+//! a role without a usable model, running a role command to the end of its progress, and
+//! asking the workspace index for symbols.
 
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use super::lsp::{LspClient, WAIT};
-use super::mock::{MockServer, Reply};
 
 /// An editor that can do everything: progress, showDocument, versioned edits, create files.
 pub fn full_caps() -> Value {
@@ -17,32 +17,30 @@ pub fn full_caps() -> Value {
     })
 }
 
-/// An Ollama NDJSON answer whose content is `text`, in two pieces.
-pub fn answer(text: &str) -> Reply {
-    let cut = text
-        .char_indices()
-        .nth(text.chars().count() / 2)
-        .map_or(0, |(i, _)| i);
-    let (a, b) = text.split_at(cut);
-    let line = |content: &str, done: bool| {
-        let mut v = json!({"model": "m:1", "message": {"role": "assistant", "content": content}, "done": done});
-        if done {
-            v["done_reason"] = json!("stop");
-            v["prompt_eval_count"] = json!(10);
-            v["eval_count"] = json!(5);
-        }
-        format!("{v}\n")
-    };
-    Reply::ndjson(&format!(
-        "{}{}{}",
-        line(a, false),
-        line(b, false),
-        line("", true)
-    ))
-}
-
 pub fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
     json!({"start": {"line": l1, "character": c1}, "end": {"line": l2, "character": c2}})
+}
+
+/// `textDocument/didOpen` params.
+pub fn did_open(uri: &str, version: i32, text: &str) -> Value {
+    json!({"textDocument": {"uri": uri, "languageId": "python", "version": version, "text": text}})
+}
+
+/// `textDocument/codeAction` params for a range, no diagnostics.
+pub fn code_action(uri: &str, start: (u32, u32), end: (u32, u32)) -> Value {
+    json!({
+        "textDocument": {"uri": uri},
+        "range": {
+            "start": {"line": start.0, "character": start.1},
+            "end": {"line": end.0, "character": end.1}
+        },
+        "context": {"diagnostics": []}
+    })
+}
+
+/// The error code of a response, if it is an error.
+pub fn error_code(answer: &Value) -> Option<i64> {
+    answer.get("error").and_then(|e| e["code"].as_i64())
 }
 
 /// Runs a role command on a range at the document's current version; returns the job token.
@@ -89,40 +87,12 @@ pub async fn ended(client: &LspClient, token: &str) -> Value {
     end["params"]["value"].clone()
 }
 
-/// A configuration line for `role` served by an Ollama model at `mock`, without fallback.
-pub fn ollama_agent(role: &str, mock: &MockServer) -> String {
-    format!(
-        "  {role}: {{ model: \"{role}-model:1\", provider: ollama, api_base: \"{}\", fallback: [] }}\n",
-        mock.url
-    )
-}
-
 /// A configuration line for `role` on `provider` at `base` (a mock: nothing leaves
 /// loopback) whose key variable `key_env` is unset, so the role has no usable model.
 pub fn keyless_agent(role: &str, model: &str, provider: &str, base: &str, key_env: &str) -> String {
     format!(
         "  {role}: {{ model: \"{model}\", provider: {provider}, api_base: \"{base}\", api_key_env: {key_env}, fallback: [] }}\n"
     )
-}
-
-/// A workspace configuration of these agent lines, with fallback off, then `extra`.
-pub fn config_yaml(agents: &[String], extra: &str) -> String {
-    format!(
-        "agents:\n{}routing:\n  enable_fallback: false\n{extra}",
-        agents.concat()
-    )
-}
-
-/// Everything an Ollama mock's only request told the model: each message's content, joined.
-pub fn prompt(mock: &MockServer) -> String {
-    let request = mock.only_request();
-    request.body()["messages"]
-        .as_array()
-        .expect("an Ollama chat request")
-        .iter()
-        .filter_map(|m| m["content"].as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// The LSP error a request gets while the index is still being built.

@@ -15,6 +15,9 @@ use futures_util::stream;
 use serde_json::Value;
 use tokio::sync::Notify;
 
+/// The key the tests give a provider the mock plays; it must never show up anywhere else.
+pub const TEST_KEY: &str = "test-key-7f3a9c2e51d8b604";
+
 /// What the mock answers with.
 #[derive(Clone, Debug)]
 pub struct Reply {

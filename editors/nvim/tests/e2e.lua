@@ -1,6 +1,6 @@
 -- Drives one scenario in headless Neovim and writes what the editor then shows (code
 -- action titles, diagnostics, buffer lines, notifications) as JSON to MULTI_MODEL_RESULT;
--- tests/editor_nvim.rs judges it. Every wait is bounded; a failure exits with code 1.
+-- tests/lsp/editor_nvim.rs judges it. Every wait is bounded; a failure exits with code 1.
 --
 -- MULTI_MODEL_SCENARIO: code_actions | review | implement | plan | unconfigured
 -- MULTI_MODEL_FILE: the file to open.

@@ -1,0 +1,305 @@
+//! What the other roles deliver into the editor: Hephaestus's code as one versioned edit,
+//! Sisyphus's plan and the Librarian's examples opened as documents.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{ADD, APP, CHAT, barrier, plan, requested, with_method, world, world_as};
+use crate::support::editor::{ended, full_caps, range, run};
+use crate::support::lsp::{LspClient, WAIT};
+use crate::support::workspace::answer;
+
+// --- Hephaestus: one versioned edit ------------------------------------------------------
+
+fn text_edits_for(client: &LspClient, uri: &str) -> Vec<Value> {
+    with_method(client, "workspace/applyEdit")
+        .into_iter()
+        .flat_map(|m| {
+            m["params"]["edit"]["documentChanges"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|c| c["textDocument"]["uri"] == uri)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn implement_applies_one_versioned_edit_over_the_selection() {
+    let w = world(full_caps()).await;
+    w.hephaestus
+        .on("POST", CHAT, answer("```python\nreturn a + b\n```"));
+    let uri = w.client.uri("src/add.py");
+    w.client.open(&uri, ADD).await;
+
+    let token = run(&w.client, "multi-model.implement", &uri, range(2, 4, 2, 8)).await;
+    ended(&w.client, &token).await;
+
+    let edits = text_edits_for(&w.client, &uri);
+    assert_eq!(edits.len(), 1, "{edits:#?}");
+    assert_eq!(edits[0]["textDocument"]["version"], 1);
+    assert_eq!(edits[0]["edits"][0]["range"], range(2, 4, 2, 8));
+    assert_eq!(
+        w.client.text(&uri),
+        "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return a + b\n"
+    );
+}
+
+/// The context menu and the palette send the bare cursor (an empty range): the command
+/// resolves it to the enclosing definition, as the lightbulb's code action does, so the
+/// model sees the function and its code replaces whole lines.
+#[tokio::test(flavor = "multi_thread")]
+async fn implement_at_a_bare_cursor_works_on_the_enclosing_definition() {
+    let w = world(full_caps()).await;
+    let code = "```python\ndef add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return a + b\n```";
+    w.hephaestus.on("POST", CHAT, answer(code));
+    let uri = w.client.uri("src/add.py");
+    w.client.open(&uri, ADD).await;
+
+    let token = run(&w.client, "multi-model.implement", &uri, range(2, 6, 2, 6)).await;
+    ended(&w.client, &token).await;
+
+    let prompt = crate::support::workspace::prompt(&w.hephaestus);
+    assert!(prompt.contains("def add(a, b):"), "{prompt}");
+    let edits = text_edits_for(&w.client, &uri);
+    assert_eq!(edits.len(), 1, "{edits:#?}");
+    assert_eq!(
+        edits[0]["edits"][0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+    assert_eq!(
+        w.client.text(&uri),
+        "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return a + b\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn implement_carries_the_selection_through_edits_above_it() {
+    let w = world(full_caps()).await;
+    w.hephaestus.on(
+        "POST",
+        CHAT,
+        answer("```python\nreturn a + b\n```").delay_first(Duration::from_secs(2)),
+    );
+    let uri = w.client.uri("src/add.py");
+    w.client.open(&uri, ADD).await;
+    let token = run(&w.client, "multi-model.implement", &uri, range(2, 4, 2, 8)).await;
+    requested(&w.hephaestus).await;
+
+    // The user types above the selection while Hephaestus works.
+    w.client
+        .change(
+            &uri,
+            2,
+            json!([{"range": range(0, 0, 0, 0), "text": "import math\n"}]),
+        )
+        .await;
+    barrier(&w.client).await;
+    ended(&w.client, &token).await;
+
+    let edits = text_edits_for(&w.client, &uri);
+    assert_eq!(edits.len(), 1, "{edits:#?}");
+    assert_eq!(edits[0]["textDocument"]["version"], 2);
+    assert_eq!(edits[0]["edits"][0]["range"], range(3, 4, 3, 8));
+    assert_eq!(
+        w.client.text(&uri),
+        "import math\ndef add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return a + b\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn implement_changes_nothing_when_the_selection_was_edited_meanwhile() {
+    let w = world(full_caps()).await;
+    w.hephaestus.on(
+        "POST",
+        CHAT,
+        answer("```python\nreturn a + b\n```").delay_first(Duration::from_secs(2)),
+    );
+    let uri = w.client.uri("src/add.py");
+    w.client.open(&uri, ADD).await;
+    let token = run(&w.client, "multi-model.implement", &uri, range(2, 4, 2, 8)).await;
+    requested(&w.hephaestus).await;
+
+    // The user rewrites the selection itself.
+    w.client
+        .change(
+            &uri,
+            2,
+            json!([{"range": range(2, 4, 2, 8), "text": "return b + a"}]),
+        )
+        .await;
+    barrier(&w.client).await;
+    ended(&w.client, &token).await;
+
+    assert!(
+        text_edits_for(&w.client, &uri).is_empty(),
+        "an edit was sent for the file"
+    );
+    assert_eq!(
+        w.client.text(&uri),
+        "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return b + a\n"
+    );
+    let warnings: Vec<Value> = with_method(&w.client, "window/showMessage")
+        .into_iter()
+        .filter(|m| m["params"]["type"] == 2)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0]["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was changed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn implement_at_a_cursor_changes_nothing_when_the_user_types_on_its_lines_meanwhile() {
+    let w = world(full_caps()).await;
+    w.hephaestus.on(
+        "POST",
+        CHAT,
+        answer("```python\ndef add(a, b):\n    return a + b\n```")
+            .delay_first(Duration::from_secs(2)),
+    );
+    let uri = w.client.uri("src/add.py");
+    w.client.open(&uri, ADD).await;
+    // A bare cursor inside the body: the target is the whole definition.
+    let token = run(&w.client, "multi-model.implement", &uri, range(2, 4, 2, 4)).await;
+    requested(&w.hephaestus).await;
+
+    // The user keeps typing at the end of the last line the code would replace.
+    w.client
+        .change(
+            &uri,
+            2,
+            json!([{"range": range(2, 8, 2, 8), "text": "  # my own idea"}]),
+        )
+        .await;
+    barrier(&w.client).await;
+    ended(&w.client, &token).await;
+
+    assert!(
+        text_edits_for(&w.client, &uri).is_empty(),
+        "an edit was sent for the file"
+    );
+    assert_eq!(
+        w.client.text(&uri),
+        "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    pass  # my own idea\n"
+    );
+    let warnings: Vec<Value> = with_method(&w.client, "window/showMessage")
+        .into_iter()
+        .filter(|m| m["params"]["type"] == 2)
+        .collect();
+    assert!(
+        warnings.iter().any(|m| m["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was changed")),
+        "{warnings:#?}"
+    );
+}
+
+// --- Sisyphus: a plan opened as a document -------------------------------------------------
+
+fn path_of(uri: &Value) -> std::path::PathBuf {
+    url::Url::parse(uri.as_str().unwrap())
+        .unwrap()
+        .to_file_path()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_creates_a_markdown_file_in_the_editor_and_shows_it() {
+    let w = world(full_caps()).await;
+    w.sisyphus.on("POST", CHAT, plan());
+    let uri = w.client.uri("src/app.py");
+    w.client.open(&uri, APP).await;
+    let token = run(&w.client, "multi-model.plan", &uri, range(4, 0, 5, 18)).await;
+    ended(&w.client, &token).await;
+
+    // Written by the server and shown: no workspace edit, so no unsaved buffer.
+    assert!(with_method(&w.client, "workspace/applyEdit").is_empty());
+    let (plan_uri, text) = w.client.shown_document("/.agent/plans/").unwrap();
+    let path = path_of(&Value::from(plan_uri.clone()));
+    assert!(
+        path.starts_with(w.ws.path().join(".agent/plans")),
+        "{path:?}"
+    );
+    let name = path.file_name().unwrap().to_str().unwrap();
+    assert!(name.starts_with("plan-src-app-py-"), "{name}");
+    assert_eq!(path.extension().unwrap(), "md");
+    assert!(text.contains("Quote the command"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_helix_a_plan_is_written_to_disk_and_shown_though_showdocument_is_not_announced() {
+    // Helix 25.07: applies edits to buffers it never saves, handles showDocument unannounced.
+    let caps = json!({"window": {"workDoneProgress": true},
+                      "workspace": {"applyEdit": true, "workspaceEdit": {"documentChanges": true,
+                                    "resourceOperations": ["create"]}}});
+    let w = world_as("helix", caps).await;
+    w.sisyphus.on("POST", CHAT, plan());
+    let uri = w.client.uri("src/app.py");
+    w.client.open(&uri, APP).await;
+    let token = run(&w.client, "multi-model.plan", &uri, range(4, 0, 5, 18)).await;
+    ended(&w.client, &token).await;
+
+    assert!(
+        with_method(&w.client, "workspace/applyEdit").is_empty(),
+        "a workspace edit would leave an unsaved buffer and an empty file"
+    );
+    let (_, text) = w.client.shown_document("/.agent/plans/").unwrap();
+    assert!(text.contains("Quote the command"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_is_written_under_agent_plans_when_the_client_cannot_create_files() {
+    let caps = json!({"window": {"workDoneProgress": true, "showDocument": {"support": true}},
+                      "workspace": {"applyEdit": true, "workspaceEdit": {"documentChanges": true}}});
+    let w = world(caps).await;
+    w.sisyphus.on("POST", CHAT, plan());
+    let uri = w.client.uri("src/app.py");
+    w.client.open(&uri, APP).await;
+    let token = run(&w.client, "multi-model.plan", &uri, range(4, 0, 5, 18)).await;
+    ended(&w.client, &token).await;
+
+    assert!(with_method(&w.client, "workspace/applyEdit").is_empty());
+    let shown = w
+        .client
+        .wait_for(|m| m["method"] == "window/showDocument", WAIT)
+        .await
+        .unwrap();
+    let path = path_of(&shown["params"]["uri"]);
+    assert!(
+        path.starts_with(w.ws.path().join(".agent/plans")),
+        "{path:?}"
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("Quote the command"), "{text}");
+}
+
+// --- Librarian: examples opened as a document ----------------------------------------------
+
+#[tokio::test(flavor = "multi_thread")]
+async fn examples_with_librarian_open_a_list_with_file_and_line_links() {
+    let w = world(full_caps()).await;
+    w.librarian.on(
+        "POST",
+        CHAT,
+        answer(&json!({"examples": [{"path": "src/app.py", "start_line": 5, "end_line": 6, "snippet": "def run(cmd):\n    os.system(cmd)", "explanation": "runs a command"}]}).to_string()),
+    );
+    let uri = w.client.uri("src/app.py");
+    w.client.open(&uri, APP).await;
+    let token = run(&w.client, "multi-model.examples", &uri, range(4, 0, 5, 18)).await;
+    ended(&w.client, &token).await;
+
+    let (doc_uri, text) = w.client.shown_document("/.agent/examples/").unwrap();
+    assert!(doc_uri.contains("/examples-src-app-py-"), "{doc_uri}");
+    // The document is in .agent/examples/: its links climb to the workspace root.
+    assert!(
+        text.contains("[src/app.py:5](../../src/app.py#L5-L6)"),
+        "{text}"
+    );
+    assert!(text.contains("```python\ndef run(cmd):"), "{text}");
+}
