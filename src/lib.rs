@@ -1,7 +1,8 @@
 //! multi-model: four specialist AI roles behind one language server and command line.
 //!
-//! The library is the core (configuration, routing, and what later issues add); the binary's
-//! two faces, `cli` and the language server, translate between their world and this one.
+//! The library is the core — configuration, routing, context, the orchestrator and its
+//! providers, the review — and the two faces over it, `cli` and `lsp`, which translate
+//! between their world and the core; `main.rs` chooses one. ARCHITECTURE.md maps it all.
 
 #[cfg(test)]
 mod architecture;
