@@ -133,6 +133,59 @@ async fn oracle_reviews_the_files_given_and_prints_a_report() {
     );
 }
 
+/// Sisyphus asked without files plans with the packed workspace, as in the editor.
+#[tokio::test(flavor = "multi_thread")]
+async fn sisyphus_without_files_is_given_the_packed_workspace() {
+    let mock = MockServer::start().await;
+    let plan = json!({"summary": "s", "steps": [{"id": "S1", "title": "t", "details": "d", "files": []}], "risks": [], "testing_strategy": "t"});
+    mock.on("POST", CHAT, answer(&plan.to_string()));
+    let ws = workspace(&mock);
+    let mut cmd = command(&ws);
+    cmd.args(["--role", "sisyphus", "--task", "plan a safer runner"]);
+    let out = run(cmd).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent = mock.only_request().body.unwrap()["messages"].to_string();
+    assert!(
+        sent.contains("os.system(cmd)"),
+        "src/app.py was packed: {sent}"
+    );
+}
+
+/// At `--search-depth comprehensive` another role is given the packed workspace too; at the
+/// default depth, only the task.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_comprehensive_search_depth_gives_the_role_the_packed_workspace() {
+    let mock = MockServer::start().await;
+    let code = "```python\nimport shlex\n```";
+    mock.on("POST", CHAT, answer(code))
+        .on("POST", CHAT, answer(code));
+    let ws = workspace(&mock);
+    let ask = |depth: &str| {
+        let mut cmd = command(&ws);
+        cmd.args(["--role", "hephaestus", "--task", "write a safe runner"]);
+        cmd.args(["--search-depth", depth]);
+        cmd
+    };
+    assert!(run(ask("quick")).await.status.success());
+    assert!(run(ask("comprehensive")).await.status.success());
+
+    let sent: Vec<String> = mock
+        .requests()
+        .iter()
+        .map(|r| r.body.as_ref().unwrap()["messages"].to_string())
+        .collect();
+    assert!(!sent[0].contains("os.system(cmd)"), "quick: {}", sent[0]);
+    assert!(
+        sent[1].contains("os.system(cmd)"),
+        "comprehensive: {}",
+        sent[1]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pipeline_run_prints_where_its_summary_is() {
     let mock = MockServer::start().await;

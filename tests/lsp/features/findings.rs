@@ -351,6 +351,41 @@ async fn fix_with_hephaestus_replaces_the_flagged_code_and_sends_the_finding() {
     assert!(!text.contains("os.system(cmd)"), "{text}");
 }
 
+/// The answer's new import joins the file's imports, in the same versioned edit as the fix:
+/// the fixed line is not left with an `import` inside a function body.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fix_whose_answer_needs_an_import_puts_it_with_the_files_imports() {
+    let w = world(full_caps()).await;
+    let uri = w.client.uri("src/app.py");
+    let diagnostic = reviewed(&w, &uri, None).await;
+    w.hephaestus.on(
+        "POST",
+        CHAT,
+        answer("```python\nimport shlex\n\nsubprocess.run(shlex.split(cmd), check=True)\n```\n"),
+    );
+
+    let token = run_on_finding(&w, "multi-model.fix", &uri, &diagnostic).await;
+    ended(&w.client, &token).await;
+
+    assert_eq!(
+        w.client.text(&uri),
+        APP.replace("import subprocess\n", "import subprocess\nimport shlex\n")
+            .replace(
+                "    os.system(cmd)\n",
+                "    subprocess.run(shlex.split(cmd), check=True)\n"
+            )
+    );
+    let edits: Vec<Value> = with_method(&w.client, "workspace/applyEdit")
+        .into_iter()
+        .filter(|m| m["params"]["edit"].to_string().contains("shlex"))
+        .collect();
+    assert_eq!(
+        edits.len(),
+        1,
+        "one edit, imports and fix together: {edits:#?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn explain_finding_opens_oracles_explanation() {
     let w = world(full_caps()).await;

@@ -7,6 +7,7 @@ use super::{ADD, APP, CHAT, plan, requested, review, with_method, world};
 use crate::support::editor::{ended, full_caps, range, run};
 use crate::support::lsp::WAIT;
 use crate::support::mock::Reply;
+use crate::support::workspace::answer;
 
 // --- failures, cancellation, clients without progress --------------------------------------
 
@@ -174,10 +175,10 @@ async fn cancelling_the_command_request_stops_its_job() {
     );
 }
 
-/// The editor's jobs go to the same metrics file as the command line's, and `Show metrics`
-/// reports them.
 // --- metrics -------------------------------------------------------------------------------
 
+/// The editor's jobs go to the same metrics file as the command line's, and `Show metrics`
+/// reports them.
 #[tokio::test(flavor = "multi_thread")]
 async fn editor_jobs_are_recorded_in_the_metrics_file_and_reported() {
     let w = world(full_caps()).await;
@@ -225,5 +226,40 @@ async fn editor_jobs_are_recorded_in_the_metrics_file_and_reported() {
     assert!(
         text.contains("oracle-model:1") && text.contains("sisyphus-model:1"),
         "{text}"
+    );
+}
+
+// --- pipelines -----------------------------------------------------------------------------
+
+/// The editor's pipeline takes a depth as the command line's does: at `comprehensive` its
+/// first role is given the packed workspace beside the files named.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_comprehensive_pipeline_gives_its_first_role_the_packed_workspace() {
+    let w = world(full_caps()).await;
+    crate::support::workspace::write(w.ws.path(), "src/app.py", APP);
+    crate::support::workspace::write(
+        w.ws.path(),
+        "src/shell.py",
+        "def quote(arg):\n    return SHELL_QUOTING_RULES[arg]\n",
+    );
+    w.librarian
+        .on("POST", CHAT, answer(&json!({"examples": []}).to_string()));
+    w.oracle.on("POST", CHAT, review(json!([])));
+    w.sisyphus.on("POST", CHAT, plan());
+
+    let params = json!({"command": "multi-model.pipeline", "arguments": [
+        {"kind": "review", "name": "deep", "files": ["src/app.py"], "depth": "comprehensive"}]});
+    let started = w
+        .client
+        .request("workspace/executeCommand", params)
+        .await
+        .unwrap();
+    ended(&w.client, started["job"].as_str().unwrap()).await;
+
+    let sent = w.librarian.only_request().body.unwrap()["messages"].to_string();
+    assert!(sent.contains("os.system(cmd)"), "the file named: {sent}");
+    assert!(
+        sent.contains("SHELL_QUOTING_RULES"),
+        "the packed workspace: {sent}"
     );
 }

@@ -74,6 +74,35 @@ async fn implement_at_a_bare_cursor_works_on_the_enclosing_definition() {
     );
 }
 
+/// Nothing typed: the instruction comment above the code is the task, and the job's end
+/// says it followed it.
+#[tokio::test(flavor = "multi_thread")]
+async fn implement_without_a_task_follows_the_todo_comment_above_the_code() {
+    let w = world(full_caps()).await;
+    w.hephaestus.on(
+        "POST",
+        CHAT,
+        answer("```python\ndef add(a, b):\n    # TODO: return the sum, as a float\n    return float(a + b)\n```"),
+    );
+    let uri = w.client.uri("src/add.py");
+    let text = "def add(a, b):\n    # TODO: return the sum, as a float\n    pass\n";
+    w.client.open(&uri, text).await;
+    let token = run(&w.client, "multi-model.implement", &uri, range(2, 4, 2, 4)).await;
+    let end = ended(&w.client, &token).await;
+
+    let prompt = crate::support::workspace::prompt(&w.hephaestus);
+    assert!(
+        prompt.contains("The developer asks: return the sum, as a float"),
+        "{prompt}"
+    );
+    let message = end["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("following line 2: “return the sum, as a float”"),
+        "{end}"
+    );
+    assert!(w.client.text(&uri).contains("return float(a + b)"));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn implement_carries_the_selection_through_edits_above_it() {
     let w = world(full_caps()).await;
