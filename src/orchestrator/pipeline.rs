@@ -229,11 +229,27 @@ impl Ctx<'_> {
         }
     }
 
-    async fn review(&mut self, phase: &str, input: &RoleInput) -> Result<Review, PipelineError> {
-        match self.run(phase, Role::Oracle, input).await? {
-            RoleOutput::Review(review) => Ok(review),
-            other => Err(unexpected(phase, Role::Oracle, &other)),
+    /// An Oracle phase, given the offline pass's findings on the code it reviews as the
+    /// editor's and `multi-model review`'s Oracle is; its report (`file`) lists them too.
+    async fn review(
+        &mut self,
+        phase: &str,
+        input: &RoleInput,
+        file: &str,
+    ) -> Result<Review, PipelineError> {
+        let offline = crate::review::offline_note(&input.context);
+        let mut input = input.clone();
+        input.notes.extend(offline.clone());
+        let review = match self.run(phase, Role::Oracle, &input).await? {
+            RoleOutput::Review(review) => review,
+            other => return Err(unexpected(phase, Role::Oracle, &other)),
+        };
+        let mut report = review.to_markdown();
+        if let Some(note) = offline {
+            report.push_str(&format!("\n## {}\n\n{}\n", note.label, note.text));
         }
+        self.write(file, &report)?;
+        Ok(review)
     }
 
     async fn verdict(
@@ -355,8 +371,9 @@ async fn feature(
         }],
         spec: None,
     };
-    let review = ctx.review("review", &review_input).await?;
-    ctx.write("review_report.md", &review.to_markdown())?;
+    let review = ctx
+        .review("review", &review_input, "review_report.md")
+        .await?;
 
     ctx.phase(4, "Oracle checks the plan was followed");
     let verdict = ctx.verdict("verdict", task, &plan, &code).await?;
@@ -411,8 +428,9 @@ async fn bugfix(
         }],
         spec: None,
     };
-    let analysis_review = ctx.review("verify analysis", &verify).await?;
-    ctx.write("analysis_review.md", &analysis_review.to_markdown())?;
+    let analysis_review = ctx
+        .review("verify analysis", &verify, "analysis_review.md")
+        .await?;
 
     ctx.phase(3, "Hephaestus fixes");
     let fix = RoleInput {
@@ -438,8 +456,7 @@ async fn bugfix(
         }],
         spec: None,
     };
-    let review = ctx.review("verify fix", &check).await?;
-    ctx.write("review_report.md", &review.to_markdown())?;
+    let review = ctx.review("verify fix", &check, "review_report.md").await?;
     let verdict = ctx.verdict("verdict", task, &plan, &code).await?;
 
     ctx.report.plan = Some(plan);
@@ -477,8 +494,7 @@ async fn review(
         }],
         spec: None,
     };
-    let review = ctx.review("review", &deep).await?;
-    ctx.write("review_report.md", &review.to_markdown())?;
+    let review = ctx.review("review", &deep, "review_report.md").await?;
 
     ctx.phase(3, "Sisyphus assesses the architecture");
     let assess = RoleInput {

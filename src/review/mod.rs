@@ -30,7 +30,7 @@ pub use cwe::cwe_link;
 pub use error::ReviewError;
 pub use injection::addresses_reviewer;
 pub use merge::{Merged, Rejections, candidates, merge};
-pub use model::review_input;
+pub use model::{OFFLINE_NOTE, offline_note, review_input};
 pub use offline::{OfflineReview, review_source, review_tree, reviewable};
 pub use report::{FileReport, fails, json, text};
 pub use rules::{RULES, Rule, rule};

@@ -365,3 +365,38 @@ async fn an_existing_run_directory_is_not_overwritten() {
     let tmp = TempDir::new().unwrap();
     assert!(RunDir::create(tmp.path().to_path_buf(), false).is_err());
 }
+
+/// The pipeline's Oracle is given the offline pass's findings on the code it reviews, as
+/// the editor's Oracle is, and its report lists them.
+#[tokio::test]
+async fn the_review_pipelines_oracle_is_given_the_offline_findings() {
+    let m = mocks().await;
+    m.librarian
+        .on("POST", CHAT, json_answer(json!({"examples": []})));
+    m.oracle.on("POST", CHAT, review(json!([])));
+    m.sisyphus.on("POST", CHAT, json_answer(plan()));
+    let tmp = TempDir::new().unwrap();
+    let run_dir = RunDir::create(tmp.path().join("run"), false).unwrap();
+    let shell = ContextPiece {
+        label: "src/app.py".into(),
+        text: "import os\n\n\ndef run(cmd):\n    os.system(cmd)\n".into(),
+        first_line: 1,
+    };
+    run_pipeline(
+        &orchestrator(&m),
+        &request(PipelineKind::Review),
+        vec![shell],
+        &run_dir,
+        "job1",
+        &CancellationToken::new(),
+        &Quiet,
+    )
+    .await
+    .unwrap();
+
+    let oracle = sent(&m.oracle, 0);
+    assert!(oracle.contains("Static pass (offline rules)"), "{oracle}");
+    assert!(oracle.contains("src/app.py:5 HIGH MM-PY-"), "{oracle}");
+    let report = read(&tmp.path().join("run"), "review_report.md");
+    assert!(report.contains("src/app.py:5 HIGH MM-PY-"), "{report}");
+}
