@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::AgentConfig;
+use crate::role::Role;
 
 /// Where environment variables are read from. Tests pass a map; the tool passes the process.
 pub trait Environment: Send + Sync {
@@ -81,6 +82,22 @@ impl AgentConfig {
     }
 }
 
+impl super::Config {
+    /// The roles whose own key variable is unset or empty, each with the variable's name,
+    /// in role order: what a user is warned of before the first job fails for it.
+    pub fn missing_keys(&self, env: &dyn Environment) -> Vec<(Role, String)> {
+        Role::ALL
+            .into_iter()
+            .filter_map(|role| {
+                let agent = self.agents.get(role);
+                let name = agent.api_key_env.clone()?;
+                matches!(agent.availability(env), Availability::Unavailable { .. })
+                    .then_some((role, name))
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +162,15 @@ mod tests {
             hephaestus.availability(&|_: &str| None),
             Availability::Available { key: None }
         );
+    }
+
+    #[test]
+    fn missing_keys_name_each_role_whose_variable_is_unset() {
+        let env = env_with("OPENAI_API_KEY", SECRET);
+        let missing = Config::builtin().missing_keys(&env);
+        let roles: Vec<Role> = missing.iter().map(|(role, _)| *role).collect();
+        // Hephaestus (local Ollama) needs no key; the Librarian's is set.
+        assert_eq!(roles, [Role::Sisyphus, Role::Oracle]);
+        assert!(missing.iter().all(|(_, name)| name.ends_with("_API_KEY")));
     }
 }

@@ -133,7 +133,8 @@ pub async fn offer_code(session: &Arc<Session>, code: &str) {
 }
 
 /// Applies code where the mark now is, as one versioned edit; retried if the user typed
-/// between our read and the client's apply. `Some(message)` when it could not be applied.
+/// between our read and the client's apply. `Some(message)` when it could not be applied
+/// (the code is then in a document; the caller tells the user, last).
 pub async fn apply_code(
     session: &Arc<Session>,
     uri: &Uri,
@@ -153,10 +154,6 @@ pub async fn apply_code(
         let Some((chars, version, rope)) = mark.and_then(|id| session.documents.resolve(uri, id))
         else {
             let message = "the selection was edited (or closed) while Hephaestus worked: nothing was changed; the code is in a new document".to_string();
-            session
-                .client
-                .show_message(MessageType::WARNING, message.clone())
-                .await;
             offer_code(session, code).await;
             return Some(message);
         };

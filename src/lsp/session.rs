@@ -62,6 +62,8 @@ pub struct Session {
     pub diagnostics: Diagnostics,
     pub offline: OfflinePass,
     pub index: super::indexing::IndexState,
+    /// Set once the user was told which roles lack their key (at the first open document).
+    keys_told: std::sync::atomic::AtomicBool,
 }
 
 impl Session {
@@ -90,7 +92,50 @@ impl Session {
             diagnostics: Diagnostics::default(),
             offline: OfflinePass::default(),
             index: super::indexing::IndexState::default(),
+            keys_told: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Warns once, in one line, of the roles whose key variable is unset — before their first
+    /// job fails for it. Not while the configuration is broken: that error is the news.
+    pub fn warn_missing_keys_once(self: &Arc<Self>) {
+        let (config, broken) = {
+            let settings = self.settings.read().unwrap_or_else(|p| p.into_inner());
+            (settings.config.clone(), settings.config_error.is_some())
+        };
+        if broken
+            || self
+                .keys_told
+                .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            return;
+        }
+        let missing = config.missing_keys(&ProcessEnv);
+        if missing.is_empty() {
+            return;
+        }
+        let named: Vec<String> = missing
+            .iter()
+            .map(|(role, name)| format!("{name} ({role})"))
+            .collect();
+        let message = format!(
+            "multi-model: {} not set: {} will fall back or fail — set {} and restart the editor; `multi-model doctor` checks every role",
+            named.join(", "),
+            if missing.len() == 1 {
+                "that role"
+            } else {
+                "those roles"
+            },
+            if missing.len() == 1 { "it" } else { "them" },
+        );
+        self.log(MessageType::WARNING, message.clone());
+        let session = self.clone();
+        tokio::spawn(async move {
+            session
+                .client
+                .show_message(MessageType::WARNING, message)
+                .await
+        });
     }
 
     pub fn encoding(&self) -> Encoding {

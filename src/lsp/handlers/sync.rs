@@ -13,6 +13,7 @@ pub fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams) {
         .documents
         .open(doc.uri.clone(), &doc.text, doc.version, doc.language_id);
     session.tell_not_text(&doc.uri);
+    session.warn_missing_keys_once();
     crate::lsp::indexing::document_changed(session, &doc.uri);
     crate::lsp::offline::run_now(session, &doc.uri);
 }

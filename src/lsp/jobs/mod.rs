@@ -61,6 +61,16 @@ pub async fn run(session: &Arc<Session>, token: &str, cancel: &CancellationToken
     session.report_metrics_failures();
 }
 
+/// How much a message type matters, as its LSP number says (1, error, matters most).
+fn importance(typ: MessageType) -> i32 {
+    match typ {
+        MessageType::ERROR => 1,
+        MessageType::WARNING => 2,
+        MessageType::INFO => 3,
+        _ => 4,
+    }
+}
+
 fn job_title(kind: &JobKind) -> String {
     match kind {
         JobKind::Role { command, .. } => command.title().to_string(),
@@ -178,6 +188,9 @@ impl Jobs {
 pub struct JobProgress {
     session: Arc<Session>,
     token: Option<ProgressToken>,
+    /// What the user must read, shown after the end: editors that show one status message
+    /// at a time (Helix) would let the end overwrite it.
+    notices: std::sync::Mutex<Vec<(MessageType, String)>>,
 }
 
 impl JobProgress {
@@ -190,6 +203,7 @@ impl JobProgress {
         let mut progress = JobProgress {
             session: session.clone(),
             token: None,
+            notices: std::sync::Mutex::new(Vec::new()),
         };
         if session.caps().progress {
             let token = ProgressToken::String(token.to_string());
@@ -234,7 +248,29 @@ impl JobProgress {
         }
     }
 
+    /// Logs `message` and shows it when the job ends, after the end itself, the most
+    /// important last: one line on screen (the first), the whole in the log.
+    pub fn tell(&self, typ: MessageType, message: String) {
+        self.session.log(typ, message.clone());
+        let line = message.lines().next().unwrap_or_default().to_string();
+        self.notices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((typ, line));
+    }
+
     pub async fn end(&self, message: String) {
+        self.send_end(message).await;
+        let mut notices =
+            std::mem::take(&mut *self.notices.lock().unwrap_or_else(|p| p.into_inner()));
+        // MessageType numbers run from 1 (error) to 4 (log): errors go last.
+        notices.sort_by_key(|(typ, _)| std::cmp::Reverse(importance(*typ)));
+        for (typ, line) in notices {
+            self.session.client.show_message(typ, line).await;
+        }
+    }
+
+    async fn send_end(&self, message: String) {
         match &self.token {
             Some(_) => {
                 self.send(WorkDoneProgress::End(WorkDoneProgressEnd {

@@ -93,13 +93,15 @@ pub(super) async fn pipeline_job(
         }
         Err(err) if err.is_cancelled() => "cancelled".into(),
         Err(err) => {
-            session
-                .client
-                .show_message(
-                    MessageType::ERROR,
-                    format!("{err}\nfinished steps are in {}", dir.path().display()),
-                )
-                .await;
+            let first = err.to_string();
+            let first = first.lines().next().unwrap_or_default();
+            progress.tell(
+                MessageType::ERROR,
+                format!(
+                    "{first}; finished steps are in {}\n{err}",
+                    dir.path().display()
+                ),
+            );
             "failed".into()
         }
     };

@@ -157,11 +157,7 @@ pub(super) async fn role_job(
         Ok(prepared) => prepared,
         Err(failed) => {
             let message = failed.to_string();
-            session.log(MessageType::ERROR, message.clone());
-            session
-                .client
-                .show_message(MessageType::ERROR, message.clone())
-                .await;
+            progress.tell(MessageType::ERROR, message.clone());
             observer.finish().await;
             progress.end(message).await;
             return;
@@ -195,11 +191,7 @@ pub(super) async fn role_job(
                         let message = format!(
                             "workspace context failed: {reason}; planning without the workspace"
                         );
-                        session.log(MessageType::ERROR, message.clone());
-                        session
-                            .client
-                            .show_message(MessageType::WARNING, message)
-                            .await;
+                        progress.tell(MessageType::WARNING, message);
                     }
                 }
             }
@@ -252,10 +244,7 @@ pub(super) async fn role_job(
         // it would overwrite the real one.
         Ok((RoleOutput::Code(code), None, _)) if code.joined().contains("<redacted:") => {
             let message = "the code contains <redacted:…> markers where secrets were; it was not applied and is in a new document".to_string();
-            session
-                .client
-                .show_message(MessageType::WARNING, message.clone())
-                .await;
+            progress.tell(MessageType::WARNING, message.clone());
             offer_code(session, &code.joined()).await;
             message
         }
@@ -272,17 +261,18 @@ pub(super) async fn role_job(
                 "{model} answered with JSON, not code for this {} file: nothing was applied; the answer is in a new document",
                 document.language_id
             );
-            session
-                .client
-                .show_message(MessageType::WARNING, message.clone())
-                .await;
+            progress.tell(MessageType::WARNING, message.clone());
             offer_code(session, &code.joined()).await;
             message
         }
         Ok((RoleOutput::Code(code), None, model)) => {
-            apply_code(session, &target.uri, mark, &code.joined())
-                .await
-                .unwrap_or_else(|| format!("inserted code from {model}"))
+            match apply_code(session, &target.uri, mark, &code.joined()).await {
+                Some(not_applied) => {
+                    progress.tell(MessageType::WARNING, not_applied.clone());
+                    not_applied
+                }
+                None => format!("inserted code from {model}"),
+            }
         }
         Ok((RoleOutput::Review(review), None, model)) => {
             // Model findings that repeat an offline one confirm it; the rest are new.
@@ -363,15 +353,11 @@ pub(super) async fn role_job(
             crate::lsp::offline::refresh(session, &target.uri);
             diagnostics::publish(session, &target.uri).await;
             let message = format!(
-                "Model review skipped — {}\nShowing the offline pass's {} finding(s) in the selection.",
+                "Model review skipped, showing the offline pass's {} finding(s) — {}",
+                offline.len(),
                 one_line(&err),
-                offline.len()
             );
-            session
-                .client
-                .show_message(MessageType::WARNING, message.clone())
-                .await;
-            session.log(MessageType::WARNING, message);
+            progress.tell(MessageType::WARNING, message);
             format!("{} offline findings; model review skipped", offline.len())
         }
         // No librarian model could answer: the index's own ranking is the answer.
@@ -391,20 +377,14 @@ pub(super) async fn role_job(
         Err(err) if role == Role::Hephaestus && unusable_answer(&err).is_some() => {
             let answer = unusable_answer(&err).unwrap_or_default();
             let message = "Hephaestus answered in prose, not code: nothing was applied; the answer is in a new document".to_string();
-            session
-                .client
-                .show_message(MessageType::WARNING, message.clone())
-                .await;
+            progress.tell(MessageType::WARNING, message.clone());
             session.log(MessageType::WARNING, one_line(&err));
             open_markdown(session, ResultDoc::Code, "hephaestus", &answer).await;
             message
         }
         Err(err) => {
             // One line on screen; every attempt in the log.
-            session
-                .client
-                .show_message(MessageType::ERROR, one_line(&err))
-                .await;
+            progress.tell(MessageType::ERROR, one_line(&err));
             session.log(MessageType::ERROR, err.to_string());
             format!("{role} failed")
         }

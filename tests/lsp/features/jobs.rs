@@ -32,6 +32,13 @@ async fn a_failing_role_ends_its_progress_and_shows_one_error_naming_role_model_
     let end = ended(&w.client, &token).await;
     assert!(end["message"].as_str().unwrap().contains("failed"), "{end}");
 
+    // The error comes after the end, so that it is the last thing an editor shows.
+    w.client
+        .wait_for(
+            |m| m["method"] == "window/showMessage" && m["params"]["type"] == 1,
+            WAIT,
+        )
+        .await;
     let errors: Vec<Value> = with_method(&w.client, "window/showMessage")
         .into_iter()
         .filter(|m| m["params"]["type"] == 1)

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::{ADD, APP, CHAT, barrier, plan, requested, with_method, world, world_as};
-use crate::support::editor::{ended, full_caps, range, run};
+use crate::support::editor::{ended, full_caps, is_progress, range, run};
 use crate::support::lsp::{LspClient, WAIT};
 use crate::support::workspace::answer;
 
@@ -169,6 +169,13 @@ async fn implement_changes_nothing_when_the_selection_was_edited_meanwhile() {
         w.client.text(&uri),
         "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return b + a\n"
     );
+    // Shown after the progress's end (see below).
+    w.client
+        .wait_for(
+            |m| m["method"] == "window/showMessage" && m["params"]["type"] == 2,
+            WAIT,
+        )
+        .await;
     let warnings: Vec<Value> = with_method(&w.client, "window/showMessage")
         .into_iter()
         .filter(|m| m["params"]["type"] == 2)
@@ -180,6 +187,12 @@ async fn implement_changes_nothing_when_the_selection_was_edited_meanwhile() {
             .unwrap()
             .contains("nothing was changed")
     );
+    // Last, after the progress's end: Helix shows only the latest status message.
+    let received = w.client.received();
+    let at = |found: &dyn Fn(&Value) -> bool| received.iter().position(found).unwrap();
+    let end = at(&|m| is_progress(m, &token, "end"));
+    let warning = at(&|m| m == &warnings[0]);
+    assert!(end < warning, "the warning came before the end");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -216,6 +229,13 @@ async fn implement_at_a_cursor_changes_nothing_when_the_user_types_on_its_lines_
         w.client.text(&uri),
         "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    pass  # my own idea\n"
     );
+    // Shown after the progress's end (see below).
+    w.client
+        .wait_for(
+            |m| m["method"] == "window/showMessage" && m["params"]["type"] == 2,
+            WAIT,
+        )
+        .await;
     let warnings: Vec<Value> = with_method(&w.client, "window/showMessage")
         .into_iter()
         .filter(|m| m["params"]["type"] == 2)

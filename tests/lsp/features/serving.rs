@@ -281,3 +281,61 @@ async fn a_config_path_sent_in_settings_takes_effect_without_a_restart() {
         .unwrap();
     assert_eq!(routed["model"], "swapped-model:1");
 }
+
+// --- keys ----------------------------------------------------------------------------------
+
+/// A role whose key variable is unset is named at the first open document, once, in one
+/// line — before its first job fails for it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_key_is_named_once_when_the_first_file_opens() {
+    let mock = crate::support::mock::MockServer::start().await;
+    let ws = tempfile::TempDir::new().unwrap();
+    let oracle = crate::support::editor::keyless_agent(
+        "oracle",
+        "oracle-model",
+        "anthropic",
+        &mock.url,
+        "MULTI_MODEL_TEST_UNSET_KEY",
+    );
+    let yaml = crate::support::workspace::config_yaml(
+        &[
+            crate::support::workspace::ollama_agent("hephaestus", &mock),
+            oracle,
+        ],
+        "",
+    );
+    crate::support::workspace::write(ws.path(), "config/multi_model.yaml", &yaml);
+    let client = crate::support::lsp::LspClient::start(
+        std::path::Path::new(env!("CARGO_BIN_EXE_multi-model")),
+        ws.path(),
+    );
+    client.initialize(full_caps(), json!({})).await;
+    let is_warning = |m: &Value| {
+        m["method"] == "window/showMessage"
+            && m["params"]["message"]
+                .as_str()
+                .is_some_and(|text| text.contains("MULTI_MODEL_TEST_UNSET_KEY"))
+    };
+    client.open(&client.uri("a.py"), "x = 1\n").await;
+    client
+        .wait_for(is_warning, WAIT)
+        .await
+        .unwrap_or_else(|| panic!("no warning: {:#?}", client.received()));
+    // A second document, then two round trips: a second warning would have arrived.
+    client.open(&client.uri("b.py"), "x = 2\n").await;
+    for _ in 0..2 {
+        client
+            .request("workspace/symbol", json!({"query": ""}))
+            .await
+            .ok();
+    }
+
+    let named: Vec<String> = with_method(&client, "window/showMessage")
+        .iter()
+        .filter_map(|m| m["params"]["message"].as_str().map(str::to_string))
+        .filter(|m| m.contains("MULTI_MODEL_TEST_UNSET_KEY"))
+        .collect();
+    assert_eq!(named.len(), 1, "{named:#?}");
+    assert!(named[0].contains("(oracle)"), "{}", named[0]);
+    assert!(!named[0].contains('\n'), "{}", named[0]);
+}
