@@ -119,8 +119,9 @@ fn finding(severity: &str, line: u32, quote: &str, title: &str) -> Value {
            "quote": quote, "title": title, "description": "d.", "recommendation": "r.", "cwe": null})
 }
 
-/// A configuration with an unknown key on line 3 (`temprature`).
-const BROKEN_CONFIG: &str = "agents:\n  oracle:\n    temprature: 0.5\n    model: m\n";
+/// Put before a good configuration, an unknown key on line 2; `e2e.lua` corrects it to
+/// `track_metrics` where a scenario fixes the file.
+const BROKEN_KEY: &str = "performance:\n  track_metrix: true\n";
 
 /// What `e2e.lua` saw, with what the screen saw under `screen` (`prompts`: each stop for
 /// "Press ENTER"), or a panic with everything needed to see why it saw nothing.
@@ -144,8 +145,8 @@ async fn nvim(scenario: &str, models: &Models, file: &str, text: &str) -> Value 
     } else {
         "librarian"
     };
-    let yaml = if scenario == "config_error" {
-        BROKEN_CONFIG.to_string()
+    let yaml = if scenario.starts_with("config_") {
+        format!("{BROKEN_KEY}{}", models.config(unconfigured))
     } else {
         models.config(unconfigured)
     };
@@ -600,13 +601,13 @@ async fn a_broken_configuration_shows_its_error_on_the_yaml_buffer() {
         .as_array()
         .expect("diagnostics");
     assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
-    assert_eq!(diagnostics[0]["line"], 2, "`temprature` is on line 3");
+    assert_eq!(diagnostics[0]["line"], 1, "`track_metrix` is on line 2");
     assert_eq!(diagnostics[0]["severity"], ERROR_SEVERITY);
     assert!(
         diagnostics[0]["message"]
             .as_str()
             .unwrap()
-            .contains("temprature"),
+            .contains("track_metrix"),
         "{diagnostics:#?}"
     );
     // Drawn, not only stored: as virtual text or a sign on that line.
@@ -614,15 +615,31 @@ async fn a_broken_configuration_shows_its_error_on_the_yaml_buffer() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|v| v["line"] == 2)
+        .any(|v| v["line"] == 1)
         || observed["signs"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|s| s["lnum"] == 3);
+            .any(|s| s["lnum"] == 2);
     assert!(drawn, "{observed:#}");
     assert_no_prompt(&observed);
 }
 
 /// `vim.diagnostic.severity.ERROR`.
 const ERROR_SEVERITY: u64 = 1;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn saving_the_corrected_configuration_clears_its_error() {
+    if neovim_missing("saving_the_corrected_configuration_clears_its_error") {
+        return;
+    }
+    let models = Models::start().await;
+    let observed = nvim("config_fixed", &models, "app.py", APP).await;
+    assert_eq!(observed["config_diagnostics"], json!([]), "{observed:#}");
+    let log: Vec<String> = log_of(&observed).into_iter().map(|(m, _)| m).collect();
+    assert!(
+        log.iter()
+            .any(|m| m.starts_with("configuration: ") && m.ends_with("e2e-config.yaml")),
+        "the server read the file again: {log:#?}"
+    );
+}

@@ -7,7 +7,7 @@
 -- is bounded; a failure exits with code 1.
 --
 -- MULTI_MODEL_SCENARIO: code_actions | review | implement | plan | unconfigured |
---   review_fails | plan_with_instruction | implement_asks | log | config_error
+--   review_fails | plan_with_instruction | implement_asks | log | config_error | config_fixed
 -- MULTI_MODEL_FILE: the file to open. MULTI_MODEL_CONFIG: the server's configuration.
 
 local plugin_client = require("multi_model.client")
@@ -277,6 +277,18 @@ function scenarios.config_error(_)
   end
   observed.virtual_text = drawn
   observed.signs = vim.fn.sign_getplaced(config_buf, { group = "*" })[1].signs
+  return config_buf
+end
+
+-- The broken key corrected and the file written: the error goes without another job.
+function scenarios.config_fixed(bufnr)
+  local config_buf = scenarios.config_error(bufnr)
+  vim.api.nvim_buf_set_lines(config_buf, 1, 2, false, { "  track_metrics: true" })
+  vim.cmd("write")
+  wait_for("the error to go", function()
+    return #vim.diagnostic.get(config_buf) == 0
+  end)
+  observed.config_diagnostics = diagnostics_of(config_buf)
 end
 
 local scenario = os.getenv("MULTI_MODEL_SCENARIO")
