@@ -132,3 +132,18 @@ fn the_request_timeout_is_set() {
         .expect("timeout in seconds");
     assert!((5..=120).contains(&timeout), "{timeout}");
 }
+
+#[test]
+fn the_shipped_log_level_keeps_helix_log_free_of_routine_lines() {
+    // Helix files each stderr line of a server as an error: only warnings and errors may
+    // reach it by default.
+    let config = languages_toml();
+    let level = server(&config)["environment"]["MULTI_MODEL_LOG"]
+        .as_str()
+        .expect("MULTI_MODEL_LOG in environment");
+    assert!(["warn", "error"].contains(&level), "{level}");
+    assert!(
+        multi_model::logging::filter(Some(level)).is_ok(),
+        "the server understands {level:?}"
+    );
+}

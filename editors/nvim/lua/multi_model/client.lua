@@ -3,6 +3,7 @@
 
 local config = require("multi_model.config")
 local progress = require("multi_model.progress")
+local ui = require("multi_model.ui")
 
 local M = {}
 
@@ -15,17 +16,22 @@ end
 -- 0.7 only: one client per root, reused for every buffer under it.
 local started = {}
 
-local LEVELS = {
-  [1] = vim.log.levels.ERROR,
-  [2] = vim.log.levels.WARN,
-  [3] = vim.log.levels.INFO,
-  [4] = vim.log.levels.DEBUG,
-}
+-- `window/showMessage`: Neovim's own handler writes the whole message, several lines for a
+-- long one, which stops the editor with "Press ENTER"; here it is one line on screen, in
+-- full in `:MultiModelLog`, and the end of a running job repeats a warning or error.
+local function show_message(_, result, ctx)
+  local level = ui.level_of(result.type)
+  ui.message(level, result.message)
+  if level >= vim.log.levels.WARN then
+    progress.problem(ctx.client_id, level, result.message)
+  end
+  return vim.NIL
+end
 
--- Failures ("set ANTHROPIC_API_KEY ...") go through `vim.notify`, so notification plugins
--- show them; the built-in handler writes errors to the message line only.
-local function show_message(_, result)
-  vim.notify("multi-model: " .. result.message, LEVELS[result.type] or vim.log.levels.INFO)
+-- `window/logMessage`: the server's log, kept for `:MultiModelLog` instead of only in
+-- Neovim's LSP log file (which 0.7 fills only from the "info" log level).
+local function log_message(_, result)
+  ui.record(ui.level_of(result.type), result.message)
   return vim.NIL
 end
 
@@ -59,18 +65,21 @@ local function capabilities()
 end
 
 local function handlers()
-  local list = { ["window/showMessage"] = show_message }
-  if not vim.lsp.handlers["window/showDocument"] then
-    list["window/showDocument"] = show_document
-  end
-  if not has("nvim-0.10") then
-    list["$/progress"] = function(err, result, ctx, handler_config)
+  local list = {
+    ["window/showMessage"] = show_message,
+    ["window/logMessage"] = log_message,
+    -- Neovim's handler first: it keeps the progress for `vim.lsp.status()`, fidget.nvim and
+    -- the `LspProgress` autocmd; it prints nothing.
+    ["$/progress"] = function(err, result, ctx, handler_config)
       local answer = vim.lsp.handlers["$/progress"](err, result, ctx, handler_config)
       if result then
         progress.update(ctx.client_id, result.token, result.value)
       end
       return answer
-    end
+    end,
+  }
+  if not vim.lsp.handlers["window/showDocument"] then
+    list["window/showDocument"] = show_document
   end
   return list
 end
@@ -121,10 +130,7 @@ function M.attach(bufnr, opts)
   if vim.fn.executable(opts.cmd[1]) == 0 then
     if not warned_missing then
       warned_missing = true
-      vim.notify(
-        "multi-model: `" .. opts.cmd[1] .. "` is not executable; install it or set `cmd` in setup()",
-        vim.log.levels.ERROR
-      )
+      ui.message(vim.log.levels.ERROR, "`" .. opts.cmd[1] .. "` is not executable; install it or set `cmd` in setup()")
     end
     return
   end

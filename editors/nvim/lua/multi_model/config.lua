@@ -18,8 +18,12 @@ M.defaults = {
   root_markers = { ".git", "config/multi_model.yaml", "pyproject.toml", "Cargo.toml", "package.json", "go.mod" },
   -- Suggested keymaps under this prefix (e.g. "<leader>m"); nil maps nothing.
   keymap_prefix = nil,
-  -- Progress as notifications: false leaves it to the statusline (`status()`).
+  -- Progress on the command line (or in nvim-notify): false leaves it to the statusline
+  -- (`status()`) and fidget.nvim; failures are shown either way.
   notify_progress = true,
+  -- :MultiModelPlan and :MultiModelImplement without words ask for an instruction
+  -- (`vim.ui.input`; an empty answer sends none); false never asks.
+  ask_for_instruction = true,
   on_attach = nil,
 }
 

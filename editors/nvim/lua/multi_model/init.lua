@@ -4,10 +4,12 @@
 --   require("multi_model").setup({ config_path = "~/multi_model.yaml", keymap_prefix = "<leader>m" })
 
 local client = require("multi_model.client")
+local config_file = require("multi_model.config_file")
 local commands = require("multi_model.commands")
 local config = require("multi_model.config")
 local progress = require("multi_model.progress")
 local target = require("multi_model.target")
+local ui = require("multi_model.ui")
 
 local M = {}
 
@@ -40,9 +42,7 @@ function M.setup(opts)
       client.attach(event.buf, options)
     end,
   })
-  if vim.fn.has("nvim-0.10") == 1 then
-    progress.listen(client.is_ours)
-  end
+  config_file.watch(group, options)
   commands.create(M)
   if options.keymap_prefix then
     commands.keymaps(options.keymap_prefix)
@@ -63,37 +63,75 @@ function M.lsp_config(opts)
   return result
 end
 
--- Runs a role (`plan`, `implement`, `review`, `examples`) on the current buffer; `range` as
--- a range-aware user command receives it (`{ range = 0 }` for the cursor).
-function M.run(action, range)
-  local bufnr = vim.api.nvim_get_current_buf()
-  local attached = client.for_buffer(bufnr)
-  if not attached then
-    vim.notify(
-      "multi-model: no server on this buffer (filetype '" .. vim.bo[bufnr].filetype .. "'); see `filetypes` in setup()",
-      vim.log.levels.WARN
-    )
-    return
-  end
+-- The roles that are asked for an instruction when none is given: a plan or code follows
+-- words best; a review or a search has its own question.
+local ASKS = { plan = true, implement = true }
+
+local PROMPTS = {
+  plan = "Plan (instruction, empty for none): ",
+  implement = "Implement (instruction, empty for none): ",
+}
+
+local function send(bufnr, attached, action, range, instruction)
   local argument = target.build(bufnr, attached.offset_encoding or "utf-16", action, range or { range = 0 })
+  if instruction and instruction:match("%S") then
+    argument.task = instruction
+  end
   local params = { command = M.ACTIONS[action], arguments = { argument } }
   client.request(attached, "workspace/executeCommand", params, function(err)
     if err then
-      vim.notify("multi-model: " .. (err.message or tostring(err)), vim.log.levels.ERROR)
+      ui.message(vim.log.levels.ERROR, err.message or tostring(err))
     end
   end, bufnr)
+end
+
+-- Runs a role (`plan`, `implement`, `review`, `examples`) on the current buffer; `range` as
+-- a range-aware user command receives it (`{ range = 0 }` for the cursor). `instruction` is
+-- the user's own words for the task (the server's `Target.task`); without it, Plan and
+-- Implement ask (`ask_for_instruction`), and an empty answer sends none, which lets an
+-- instruction comment above the code (`# TODO: …`) steer the role.
+function M.run(action, range, instruction)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local attached = client.for_buffer(bufnr)
+  if not attached then
+    ui.message(
+      vim.log.levels.WARN,
+      "no server on this buffer (filetype '" .. vim.bo[bufnr].filetype .. "'); see `filetypes` in setup()"
+    )
+    return
+  end
+  local asks = options and options.ask_for_instruction and ASKS[action]
+  if (instruction and instruction ~= "") or not asks then
+    send(bufnr, attached, action, range, instruction)
+    return
+  end
+  -- The range is read now: the prompt must not change what the role works on.
+  local argument_range = range or { range = 0 }
+  local fixed = target.range(bufnr, attached.offset_encoding or "utf-16", action, argument_range)
+  vim.ui.input({ prompt = PROMPTS[action] }, function(answer)
+    vim.schedule(function()
+      if vim.api.nvim_buf_is_valid(bufnr) then
+        send(bufnr, attached, action, { fixed = fixed }, answer)
+      end
+    end)
+  end)
 end
 
 function M.cancel()
   for _, running in ipairs(client.all()) do
     client.request(running, "workspace/executeCommand", { command = "multi-model.cancelAll", arguments = {} }, function(err, result)
       if err then
-        vim.notify("multi-model: " .. (err.message or tostring(err)), vim.log.levels.ERROR)
+        ui.message(vim.log.levels.ERROR, err.message or tostring(err))
       else
-        vim.notify("multi-model: cancelled " .. tostring(result and result.cancelled or 0) .. " job(s)")
+        ui.message(vim.log.levels.INFO, "cancelled " .. tostring(result and result.cancelled or 0) .. " job(s)")
       end
     end)
   end
+end
+
+-- `:MultiModelLog`: the server's log lines and every message in full.
+function M.log()
+  return ui.open_log()
 end
 
 -- Running jobs, for a statusline: "multi-model: 2 jobs", or "" when idle.

@@ -1,6 +1,9 @@
--- Jobs the server reports through `$/progress`: shown as they begin and end, counted for
--- the statusline. On 0.10+ they arrive through the `LspProgress` autocmd; older versions
--- have no such event, so the client's `$/progress` handler feeds them in.
+-- Jobs the server reports through `$/progress` (begin, reports, end per job token): shown as
+-- they go, counted for the statusline. The client's `$/progress` handler feeds them in on
+-- every version, after Neovim's own handler has recorded them for `vim.lsp.status()`,
+-- fidget.nvim and the `LspProgress` autocmd.
+
+local ui = require("multi_model.ui")
 
 local M = {}
 
@@ -15,25 +18,49 @@ function M.configure(opts)
   notify_progress = opts.notify_progress
 end
 
+-- A warning or error the server sent while jobs of `client_id` ran: their end line says it,
+-- so a failed job does not end on a bare "oracle failed" that replaced the reason.
+function M.problem(client_id, level, text)
+  local prefix = tostring(client_id) .. ":"
+  for id, job in pairs(running) do
+    if id:sub(1, #prefix) == prefix and (not job.problem or job.problem.level <= level) then
+      job.problem = { level = level, text = text }
+    end
+  end
+end
+
 function M.update(client_id, token, value)
   if type(value) ~= "table" then
     return
   end
   local id = key(client_id, token)
   if value.kind == "begin" then
-    running[id] = value.title or "job"
+    local title = value.title or "job"
+    running[id] = { title = title }
+    local detail = value.message or ""
+    ui.record(vim.log.levels.INFO, title .. (detail ~= "" and (" (" .. detail .. ")") or ""))
     if notify_progress then
-      local detail = value.message and (" (" .. value.message .. ")") or ""
-      vim.notify("multi-model: " .. running[id] .. detail, vim.log.levels.INFO)
+      ui.progress(id, title, detail, vim.log.levels.INFO, false)
     end
   elseif value.kind == "report" and running[id] and value.message then
-    -- Reports stream with the model's tokens: echoed, kept out of the message history.
-    vim.api.nvim_echo({ { "multi-model: " .. running[id] .. ": " .. value.message } }, false, {})
-  elseif value.kind == "end" then
-    local title = running[id] or "job"
-    running[id] = nil
+    -- Reports stream with the model's tokens: shown, not logged.
     if notify_progress then
-      vim.notify("multi-model: " .. title .. ": " .. (value.message or "done"), vim.log.levels.INFO)
+      ui.progress(id, running[id].title, value.message, vim.log.levels.INFO, false)
+    end
+  elseif value.kind == "end" then
+    local job = running[id] or { title = "job" }
+    running[id] = nil
+    local text = value.message or "done"
+    ui.record(vim.log.levels.INFO, job.title .. ": " .. text)
+    local level = vim.log.levels.INFO
+    if job.problem then
+      -- "oracle failed" and "oracle failed — 3 attempts …": said once.
+      local problem = job.problem.text
+      text = problem:sub(1, #text) == text and problem or (text .. " — " .. problem)
+      level = job.problem.level
+    end
+    if notify_progress or job.problem then
+      ui.progress(id, job.title, text, level, true)
     end
   end
 end
@@ -53,19 +80,6 @@ function M.status()
     return ""
   end
   return string.format("multi-model: %d job%s", n, n == 1 and "" or "s")
-end
-
-function M.listen(is_ours)
-  local group = vim.api.nvim_create_augroup("multi_model_progress", { clear = true })
-  vim.api.nvim_create_autocmd("LspProgress", {
-    group = group,
-    callback = function(event)
-      local data = event.data
-      if data and data.params and is_ours(data.client_id) then
-        M.update(data.client_id, data.params.token, data.params.value)
-      end
-    end,
-  })
 end
 
 return M

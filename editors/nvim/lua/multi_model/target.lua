@@ -1,4 +1,4 @@
--- The `Target` a role command works on: `{uri, range, version}`, its positions in the
+-- The `Target` a role command works on: `{uri, range, version, task?}`, its positions in the
 -- encoding the client negotiated.
 
 local M = {}
@@ -19,8 +19,12 @@ local function after_char(bufnr, row, col)
 end
 
 -- `range` is what a range-aware user command gets: `range` (0 when none was given),
--- `line1`, `line2` (1-based).
+-- `line1`, `line2` (1-based); or `{ fixed = <LSP range> }`.
 function M.range(bufnr, encoding, action, range)
+  -- Already resolved (before a prompt moved the cursor or the marks).
+  if range.fixed then
+    return range.fixed
+  end
   if range.range > 0 then
     local first = vim.api.nvim_buf_get_mark(bufnr, "<")
     local last = vim.api.nvim_buf_get_mark(bufnr, ">")
