@@ -119,7 +119,7 @@ impl Session {
             .map(|(role, name)| format!("{name} ({role})"))
             .collect();
         let message = format!(
-            "multi-model: {} not set: {} will fall back or fail — set {} and restart the editor; `multi-model doctor` checks every role",
+            "{} not set: {} will fall back or fail — set {} and restart the editor; `multi-model doctor` checks every role",
             named.join(", "),
             if missing.len() == 1 {
                 "that role"
