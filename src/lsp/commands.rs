@@ -42,6 +42,30 @@ pub struct Target {
     pub diagnostic: Option<Diagnostic>,
 }
 
+/// A target by file and lines, as an editor's command line can build one where it cannot
+/// name a URI, a range and a version — Helix's
+/// `:lsp-workspace-command multi-model.review {"path":"%{buffer_name}","startLine":%{selection_line_start},"endLine":%{selection_line_end}}`.
+/// The document is the open one at that path, at its current version.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinesTarget {
+    /// Absolute, or relative to the workspace (or any tail of an open document's path).
+    pub path: String,
+    /// 1-based, inclusive. One line is a cursor: the role works on what encloses it.
+    pub start_line: u32,
+    pub end_line: u32,
+    #[serde(default)]
+    pub task: Option<String>,
+}
+
+/// A role command's argument: a full `Target`, or one by file and lines.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum TargetArgument {
+    Full(Box<Target>),
+    Lines(LinesTarget),
+}
+
 /// The role command a command name stands for.
 pub fn role_command(command: &str) -> Option<RoleCommand> {
     match command {

@@ -9,11 +9,12 @@ use std::sync::{Arc, RwLock};
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::*;
 
+use super::commands::{LinesTarget, Target};
 use super::diagnostics::Diagnostics;
 use super::documents::{Document, Documents};
 use super::jobs::Jobs;
 use super::offline::OfflinePass;
-use super::position::{Encoding, to_char_range};
+use super::position::{Encoding, to_char_range, to_position};
 use crate::config::{Config, ConfigError, ConfigSearch, ConfigStamp, ProcessEnv, discover};
 use crate::orchestrator::{MetricsRecorder, Orchestrator, recording_orchestrator};
 use crate::role::Role;
@@ -94,6 +95,59 @@ impl Session {
             index: super::indexing::IndexState::default(),
             keys_told: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// The open document a `LinesTarget` names, as a `Target` at its current version: the
+    /// lines whole, or a cursor at the start of a single line.
+    pub fn lines_target(&self, lines: &LinesTarget) -> Result<Target, String> {
+        let wanted = std::path::Path::new(&lines.path);
+        let root = self.workspace();
+        let uri = self
+            .documents
+            .uris()
+            .into_iter()
+            .filter_map(|uri| {
+                let path = uri.to_file_path()?.into_owned();
+                let found = path == wanted
+                    || root.as_ref().is_some_and(|root| path == root.join(wanted))
+                    || (wanted.is_relative() && path.ends_with(wanted));
+                found.then_some((path.components().count(), uri))
+            })
+            // Of several open files ending so, the shortest path: the one nearest the root.
+            .min_by_key(|(depth, _)| *depth)
+            .map(|(_, uri)| uri)
+            .ok_or_else(|| format!("{} is not open", lines.path))?;
+        let document = self
+            .documents
+            .snapshot(&uri)
+            .ok_or_else(|| format!("{} is not open", lines.path))?;
+        let last = document.rope.len_lines().saturating_sub(1) as u32;
+        let first = lines.start_line.max(1).min(last + 1) - 1;
+        let end = lines.end_line.max(lines.start_line).max(1).min(last + 1) - 1;
+        let range = if first == end {
+            Range::new(Position::new(first, 0), Position::new(first, 0))
+        } else {
+            let line = document.rope.line(end as usize);
+            // The end of the last line, before its line break.
+            let breaks = line
+                .to_string()
+                .chars()
+                .rev()
+                .take_while(|c| *c == '\n' || *c == '\r')
+                .count();
+            let at = document.rope.line_to_char(end as usize) + line.len_chars() - breaks;
+            Range::new(
+                Position::new(first, 0),
+                to_position(&document.rope, at, self.encoding()),
+            )
+        };
+        Ok(Target {
+            uri,
+            range,
+            version: document.version,
+            task: lines.task.clone(),
+            diagnostic: None,
+        })
     }
 
     /// Warns once, in one line, of the roles whose key variable is unset — before their first

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 
-use crate::lsp::commands::{self, PipelineArguments, Target};
+use crate::lsp::commands::{self, PipelineArguments, Target, TargetArgument};
 use crate::lsp::jobs::JobKind;
 use crate::lsp::session::Session;
 use crate::lsp::transport::REQUEST_ID_ARGUMENT;
@@ -28,12 +28,20 @@ pub async fn execute_command(
     let argument = params.arguments.into_iter().next().unwrap_or(Value::Null);
     let name = params.command.as_str();
     if let Some(command) = commands::role_command(name) {
-        let target: Target = match serde_json::from_value(argument) {
+        let target = match serde_json::from_value(argument) {
+            Ok(TargetArgument::Full(target)) => Ok(*target),
+            Ok(TargetArgument::Lines(lines)) => session.lines_target(&lines),
+            Err(_) => Err(
+                "the argument is neither {uri, range, version} nor {path, startLine, endLine}"
+                    .to_string(),
+            ),
+        };
+        let target: Target = match target {
             Ok(target) => target,
             Err(err) => {
                 // Said on screen too: Helix's `:lsp-workspace-command` shows no reply.
                 let message = format!(
-                    "{name} works on a selection: run it as a code action on the code (Helix: space a), or pass {{uri, range, version}} ({err})"
+                    "{name} works on a selection: run it as a code action on the code (Helix: space a), or pass {{uri, range, version}} or {{path, startLine, endLine}} ({err})"
                 );
                 session
                     .client

@@ -46,6 +46,52 @@ async fn implement_applies_one_versioned_edit_over_the_selection() {
     );
 }
 
+/// Helix's command line can name a file and lines but no URI or version
+/// (`:lsp-workspace-command multi-model.implement {"path":"%{buffer_name}",…}`): one line
+/// is a cursor, so the role works on the definition around it, at the current version.
+#[tokio::test(flavor = "multi_thread")]
+async fn implement_by_path_and_line_works_on_the_enclosing_definition() {
+    let w = world(full_caps()).await;
+    let code = "```python\ndef add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return a + b\n```";
+    w.hephaestus.on("POST", CHAT, answer(code));
+    let uri = w.client.uri("src/add.py");
+    w.client.open(&uri, ADD).await;
+
+    let lines = json!({"path": "src/add.py", "startLine": 3, "endLine": 3});
+    let params = json!({"command": "multi-model.implement", "arguments": [lines]});
+    let started = w
+        .client
+        .request("workspace/executeCommand", params)
+        .await
+        .unwrap();
+    ended(&w.client, started["job"].as_str().unwrap()).await;
+
+    assert_eq!(
+        w.client.text(&uri),
+        "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return a + b\n"
+    );
+}
+
+/// A file that is not open is refused on screen, naming it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_target_by_path_names_the_file_when_it_is_not_open() {
+    let w = world(full_caps()).await;
+    let lines = json!({"path": "src/nowhere.py", "startLine": 1, "endLine": 2});
+    let params = json!({"command": "multi-model.review", "arguments": [lines]});
+    let err = w
+        .client
+        .request("workspace/executeCommand", params)
+        .await
+        .unwrap_err();
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("src/nowhere.py is not open"),
+        "{err}"
+    );
+}
+
 /// The context menu and the palette send the bare cursor (an empty range): the command
 /// resolves it to the enclosing definition, as the lightbulb's code action does, so the
 /// model sees the function and its code replaces whole lines.
