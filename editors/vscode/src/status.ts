@@ -25,6 +25,8 @@ export class ServerStatus implements vscode.Disposable {
     const view = statusView(this.state, this.jobs.titles());
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
+    // Said by screen readers instead of the bare text, which does not tell the state.
+    this.item.accessibilityInformation = { label: view.tooltip };
     this.item.command = view.command;
     this.item.backgroundColor = view.error ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
   }
