@@ -21,4 +21,11 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { globals: { console: 'readonly' } },
   },
+  {
+    // The end-to-end suite runs under plain Node.
+    files: ['e2e/**/*.mjs'],
+    languageOptions: {
+      globals: { console: 'readonly', process: 'readonly', setTimeout: 'readonly', fetch: 'readonly' },
+    },
+  },
 );

@@ -18,6 +18,7 @@ mod support {
 mod documents;
 mod editor_helix;
 mod editor_nvim;
+mod editor_vscode;
 mod features;
 mod framing;
 mod hostile;

@@ -2,10 +2,12 @@
 // for (Python, Rust, TypeScript, JavaScript, Go).
 
 import * as vscode from 'vscode';
-import { LanguageClient, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { LanguageClient, type LanguageClientOptions, type ServerOptions, type ShowDocumentResult } from 'vscode-languageclient/node';
 
+import { isCleanExit } from './logic/health';
 import type { JobCounter } from './logic/jobs';
 import { LANGUAGES } from './logic/manifest';
+import { isMarkdownResult } from './logic/results';
 import { initializationOptions, serverCommand, serverEnv, type Settings } from './logic/settings';
 
 
@@ -13,12 +15,25 @@ export function workspaceFolder(): string | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 }
 
-export function createClient(
-  settings: Settings,
-  output: vscode.OutputChannel,
-  jobs: JobCounter,
-  onJobsChanged: () => void,
-): LanguageClient {
+/** The client, except that a server which exits cleanly (code 0) is not logged as an error. */
+class MultiModelClient extends LanguageClient {
+  override error(message: string, data?: unknown, showNotification?: boolean | 'force'): void {
+    if (isCleanExit(message)) {
+      this.info(message);
+      return;
+    }
+    super.error(message, data, showNotification);
+  }
+}
+
+export interface ClientHooks {
+  jobs: JobCounter;
+  onJobsChanged: () => void;
+  /** Read when a result arrives, so a changed setting applies at once. */
+  openResultsAsPreview: () => boolean;
+}
+
+export function createClient(settings: Settings, output: vscode.OutputChannel, hooks: ClientHooks): LanguageClient {
   const { command, args } = serverCommand(settings);
   const executable = { command, args, options: { env: serverEnv(settings, process.env) } };
   const serverOptions: ServerOptions = { run: executable, debug: executable };
@@ -27,14 +42,32 @@ export function createClient(
     initializationOptions: initializationOptions(settings, workspaceFolder()),
     outputChannel: output,
     middleware: {
-      // The client shows progress itself; this only watches begin/end go by to count jobs.
+      // The notifications are the extension's own (progress.ts); this only watches
+      // begin/end go by to count jobs.
       handleWorkDoneProgress: (token, params, next) => {
-        if (jobs.update(token, params)) {
-          onJobsChanged();
+        if (hooks.jobs.update(token, params)) {
+          hooks.onJobsChanged();
         }
         next(token, params);
       },
+      window: {
+        showDocument: async (params, next) => {
+          const uri = vscode.Uri.parse(params.uri);
+          if (params.external !== true && uri.scheme === 'file' && hooks.openResultsAsPreview() && isMarkdownResult(uri.fsPath)) {
+            try {
+              await vscode.commands.executeCommand('markdown.showPreview', uri);
+              return { success: true };
+            } catch (error) {
+              // Without the built-in Markdown extension there is no preview; text will do.
+              output.appendLine(`Markdown preview of ${uri.fsPath}: ${error instanceof Error ? error.message : String(error)}`);
+            }
+          }
+          // The client's own handler (the one `next` calls) answers with a result, never
+          // an error, and ignores the cancellation token.
+          return (await next(params, new vscode.CancellationTokenSource().token)) as ShowDocumentResult;
+        },
+      },
     },
   };
-  return new LanguageClient('multiModel', 'Multi-Model', serverOptions, clientOptions);
+  return new MultiModelClient('multiModel', 'Multi-Model', serverOptions, clientOptions);
 }

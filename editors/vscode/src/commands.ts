@@ -5,9 +5,26 @@
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
 
+import { askInstruction } from './instruction';
 import { PIPELINES, pipelineArgument, validatePipelineInput } from './logic/pipeline';
 import { LANGUAGES, type ExtensionCommand } from './logic/manifest';
-import { buildTarget, SERVER_COMMANDS, type RoleAction } from './logic/target';
+import { ASKS_FOR_INSTRUCTION, buildTarget, SERVER_COMMANDS, type RoleAction } from './logic/target';
+
+const ROLE_TITLES: Readonly<Record<RoleAction, string>> = {
+  plan: 'Plan with Sisyphus',
+  implement: 'Implement with Hephaestus',
+  review: 'Review with Oracle',
+  examples: 'Find examples with Librarian',
+};
+
+export interface CommandContext {
+  client: () => LanguageClient;
+  output: vscode.OutputChannel;
+  /** Where the instruction history is kept across sessions. */
+  state: vscode.Memento;
+  askForInstruction: () => boolean;
+  restart: () => Promise<void>;
+}
 
 async function execute(client: LanguageClient, command: string, argument?: unknown): Promise<unknown> {
   try {
@@ -22,7 +39,7 @@ async function execute(client: LanguageClient, command: string, argument?: unkno
   }
 }
 
-async function runRole(client: LanguageClient, action: RoleAction): Promise<void> {
+async function runRole(context: CommandContext, action: RoleAction): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
     void vscode.window.showInformationMessage('Multi-Model: open a file and select code first.');
@@ -36,6 +53,15 @@ async function runRole(client: LanguageClient, action: RoleAction): Promise<void
     return;
   }
   const selection = editor.selection;
+  let task: string | undefined;
+  if (context.askForInstruction() && ASKS_FOR_INSTRUCTION.includes(action)) {
+    const answer = await askInstruction(context.state, `Multi-Model: ${ROLE_TITLES[action]}`);
+    if (!answer) {
+      return;
+    }
+    task = answer.task;
+  }
+  const client = context.client();
   const target = buildTarget(action, {
     uri: client.code2ProtocolConverter.asUri(document.uri),
     version: document.version,
@@ -44,7 +70,7 @@ async function runRole(client: LanguageClient, action: RoleAction): Promise<void
       end: { line: selection.end.line, character: selection.end.character },
     },
     cursorLine: document.lineAt(selection.end.line).text,
-  });
+  }, task);
   await execute(client, SERVER_COMMANDS[action], target);
 }
 
@@ -74,15 +100,13 @@ async function cancelAll(client: LanguageClient): Promise<void> {
   }
 }
 
-export function registerCommands(
-  client: () => LanguageClient,
-  output: vscode.OutputChannel,
-): vscode.Disposable[] {
+export function registerCommands(context: CommandContext): vscode.Disposable[] {
+  const { client, output } = context;
   const handlers: Record<ExtensionCommand, () => unknown> = {
-    'multiModel.plan': () => runRole(client(), 'plan'),
-    'multiModel.implement': () => runRole(client(), 'implement'),
-    'multiModel.review': () => runRole(client(), 'review'),
-    'multiModel.examples': () => runRole(client(), 'examples'),
+    'multiModel.plan': () => runRole(context, 'plan'),
+    'multiModel.implement': () => runRole(context, 'implement'),
+    'multiModel.review': () => runRole(context, 'review'),
+    'multiModel.examples': () => runRole(context, 'examples'),
     'multiModel.pipeline': () => runPipeline(client()),
     'multiModel.metrics': () => execute(client(), 'multi-model.metrics'),
     'multiModel.doctor': () => execute(client(), 'multi-model.doctor'),
@@ -90,6 +114,7 @@ export function registerCommands(
     'multiModel.showLog': () => {
       output.show();
     },
+    'multiModel.restart': () => context.restart(),
   };
   return Object.entries(handlers).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
 }

@@ -1,21 +1,34 @@
-// The status bar item: how many jobs run; clicking it cancels them all.
+// The status bar item: the server's state (starting, running, stopped, crashed) and how
+// many jobs run. Running, a click cancels the jobs; stopped or crashed, it restarts.
 
 import * as vscode from 'vscode';
 
-import { statusText, statusTooltip, type JobCounter } from './logic/jobs';
+import { statusView, type ServerState } from './logic/health';
+import type { JobCounter } from './logic/jobs';
 
-export class JobStatus implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 50);
+export class ServerStatus implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('multiModel.status', vscode.StatusBarAlignment.Left, 50);
+  private state: ServerState = 'starting';
 
   constructor(private readonly jobs: JobCounter) {
-    this.item.command = 'multiModel.cancelAll';
+    this.item.name = 'Multi-Model';
     this.refresh();
     this.item.show();
   }
 
+  setState(state: ServerState): void {
+    this.state = state;
+    this.refresh();
+  }
+
   refresh(): void {
-    this.item.text = statusText(this.jobs.count);
-    this.item.tooltip = statusTooltip(this.jobs.titles());
+    const view = statusView(this.state, this.jobs.titles());
+    this.item.text = view.text;
+    this.item.tooltip = view.tooltip;
+    // Said by screen readers instead of the bare text, which does not tell the state.
+    this.item.accessibilityInformation = { label: view.tooltip };
+    this.item.command = view.command;
+    this.item.backgroundColor = view.error ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
   }
 
   dispose(): void {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { JobCounter, statusText, statusTooltip } from '../src/logic/jobs';
+import { JobCounter } from '../src/logic/jobs';
 
 describe('JobCounter', () => {
   it('counts a job from its begin to its end', () => {
@@ -40,16 +40,5 @@ describe('JobCounter', () => {
     jobs.update('a', { kind: 'begin' });
     jobs.clear();
     assert.equal(jobs.count, 0);
-  });
-});
-
-describe('status bar', () => {
-  it('shows the number of running jobs, and no number when idle', () => {
-    assert.equal(statusText(2), '$(sync~spin) Multi-Model: 2 running');
-    assert.equal(statusText(0), '$(sparkle) Multi-Model');
-  });
-
-  it('names the running jobs in the tooltip', () => {
-    assert.match(statusTooltip(['Review with Oracle']), /Review with Oracle/);
   });
 });

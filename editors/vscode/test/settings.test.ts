@@ -72,4 +72,12 @@ describe('settings', () => {
       false,
     );
   });
+
+  it('ask for an instruction and open results as preview unless turned off', () => {
+    assert.equal(settingsFrom({}).askForInstruction, true);
+    assert.equal(settingsFrom({}).openResultsAsPreview, true);
+    const off = settingsFrom({ askForInstruction: false, openResultsAsPreview: false });
+    assert.equal(off.askForInstruction, false);
+    assert.equal(off.openResultsAsPreview, false);
+  });
 });

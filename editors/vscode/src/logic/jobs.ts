@@ -37,11 +37,3 @@ export class JobCounter {
     return [...this.running.values()];
   }
 }
-
-export function statusText(count: number): string {
-  return count === 0 ? '$(sparkle) Multi-Model' : `$(sync~spin) Multi-Model: ${String(count)} running`;
-}
-
-export function statusTooltip(titles: string[]): string {
-  return titles.length === 0 ? 'Multi-Model: no jobs running' : `Running: ${titles.join(', ')} (click to cancel all)`;
-}

@@ -12,6 +12,7 @@ export const EXTENSION_COMMANDS = [
   'multiModel.doctor',
   'multiModel.cancelAll',
   'multiModel.showLog',
+  'multiModel.restart',
 ] as const;
 
 export type ExtensionCommand = (typeof EXTENSION_COMMANDS)[number];
@@ -20,6 +21,8 @@ export const SETTING_KEYS = [
   'serverPath',
   'configPath',
   'logLevel',
+  'askForInstruction',
+  'openResultsAsPreview',
   ...ROLES.map((role) => `models.${role}`),
 ];
 

@@ -14,6 +14,10 @@ export interface Settings {
   configPath: string;
   logLevel: LogLevel;
   models: Partial<Record<Role, string>>;
+  /** Plan, Implement and Review ask for an optional instruction first. */
+  askForInstruction: boolean;
+  /** The server's Markdown results open as a preview rather than as text. */
+  openResultsAsPreview: boolean;
 }
 
 /** Reads settings through `get` (a `WorkspaceConfiguration` for section `multiModel`). */
@@ -21,6 +25,10 @@ export function readSettings(get: (key: string) => unknown): Settings {
   const text = (key: string): string => {
     const value = get(key);
     return typeof value === 'string' ? value.trim() : '';
+  };
+  const flag = (key: string): boolean => {
+    const value = get(key);
+    return typeof value === 'boolean' ? value : true;
   };
   const level = text('logLevel');
   const models: Partial<Record<Role, string>> = {};
@@ -35,6 +43,8 @@ export function readSettings(get: (key: string) => unknown): Settings {
     configPath: text('configPath'),
     logLevel: (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : 'info',
     models,
+    askForInstruction: flag('askForInstruction'),
+    openResultsAsPreview: flag('openResultsAsPreview'),
   };
 }
 

@@ -21,6 +21,9 @@ export type RoleAction = 'plan' | 'implement' | 'review' | 'examples';
 
 export const ROLE_ACTIONS: readonly RoleAction[] = ['plan', 'implement', 'review', 'examples'];
 
+/** The roles whose result depends on what the user wants, so they ask for it first. */
+export const ASKS_FOR_INSTRUCTION: readonly RoleAction[] = ['plan', 'implement', 'review'];
+
 export const SERVER_COMMANDS: Readonly<Record<RoleAction, string>> = {
   plan: 'multi-model.plan',
   implement: 'multi-model.implement',
