@@ -31,6 +31,9 @@ pub struct ClientCaps {
     pub cursor_is_a_character: bool,
     /// Handles `window/showDocument` without announcing it (Helix).
     pub shows_documents_unannounced: bool,
+    /// The client shows one status message at a time, the latest (Helix): what the user
+    /// must read goes last.
+    pub shows_latest_message_only: bool,
 }
 
 /// Everything `initialize` and configuration changes set.

@@ -138,6 +138,7 @@ fn caps_of(params: &InitializeParams) -> ClientCaps {
             .unwrap_or(false),
         cursor_is_a_character: is_helix(params),
         shows_documents_unannounced: is_helix(params),
+        shows_latest_message_only: is_helix(params),
     }
 }
 

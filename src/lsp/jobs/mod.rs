@@ -188,8 +188,8 @@ impl Jobs {
 pub struct JobProgress {
     session: Arc<Session>,
     token: Option<ProgressToken>,
-    /// What the user must read, shown after the end: editors that show one status message
-    /// at a time (Helix) would let the end overwrite it.
+    /// What the user must read, kept for after the end where the client shows only its
+    /// latest status message (Helix), which the end would overwrite.
     notices: std::sync::Mutex<Vec<(MessageType, String)>>,
 }
 
@@ -248,15 +248,19 @@ impl JobProgress {
         }
     }
 
-    /// Logs `message` and shows it when the job ends, after the end itself, the most
-    /// important last: one line on screen (the first), the whole in the log.
-    pub fn tell(&self, typ: MessageType, message: String) {
+    /// Logs `message` and shows its first line: at once, or — where the client shows only
+    /// its latest status message — after the job's end, the most important last.
+    pub async fn tell(&self, typ: MessageType, message: String) {
         self.session.log(typ, message.clone());
         let line = message.lines().next().unwrap_or_default().to_string();
-        self.notices
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((typ, line));
+        if self.session.caps().shows_latest_message_only {
+            self.notices
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((typ, line));
+        } else {
+            self.session.client.show_message(typ, line).await;
+        }
     }
 
     pub async fn end(&self, message: String) {

@@ -95,13 +95,15 @@ pub(super) async fn pipeline_job(
         Err(err) => {
             let first = err.to_string();
             let first = first.lines().next().unwrap_or_default();
-            progress.tell(
-                MessageType::ERROR,
-                format!(
-                    "{first}; finished steps are in {}\n{err}",
-                    dir.path().display()
-                ),
-            );
+            progress
+                .tell(
+                    MessageType::ERROR,
+                    format!(
+                        "{first}; finished steps are in {}\n{err}",
+                        dir.path().display()
+                    ),
+                )
+                .await;
             "failed".into()
         }
     };

@@ -157,7 +157,7 @@ pub(super) async fn role_job(
         Ok(prepared) => prepared,
         Err(failed) => {
             let message = failed.to_string();
-            progress.tell(MessageType::ERROR, message.clone());
+            progress.tell(MessageType::ERROR, message.clone()).await;
             observer.finish().await;
             progress.end(message).await;
             return;
@@ -191,7 +191,7 @@ pub(super) async fn role_job(
                         let message = format!(
                             "workspace context failed: {reason}; planning without the workspace"
                         );
-                        progress.tell(MessageType::WARNING, message);
+                        progress.tell(MessageType::WARNING, message).await;
                     }
                 }
             }
@@ -244,7 +244,7 @@ pub(super) async fn role_job(
         // it would overwrite the real one.
         Ok((RoleOutput::Code(code), None, _)) if code.joined().contains("<redacted:") => {
             let message = "the code contains <redacted:…> markers where secrets were; it was not applied and is in a new document".to_string();
-            progress.tell(MessageType::WARNING, message.clone());
+            progress.tell(MessageType::WARNING, message.clone()).await;
             offer_code(session, &code.joined()).await;
             message
         }
@@ -261,14 +261,16 @@ pub(super) async fn role_job(
                 "{model} answered with JSON, not code for this {} file: nothing was applied; the answer is in a new document",
                 document.language_id
             );
-            progress.tell(MessageType::WARNING, message.clone());
+            progress.tell(MessageType::WARNING, message.clone()).await;
             offer_code(session, &code.joined()).await;
             message
         }
         Ok((RoleOutput::Code(code), None, model)) => {
             match apply_code(session, &target.uri, mark, &code.joined()).await {
                 Some(not_applied) => {
-                    progress.tell(MessageType::WARNING, not_applied.clone());
+                    progress
+                        .tell(MessageType::WARNING, not_applied.clone())
+                        .await;
                     not_applied
                 }
                 None => format!("inserted code from {model}"),
@@ -357,7 +359,7 @@ pub(super) async fn role_job(
                 offline.len(),
                 one_line(&err),
             );
-            progress.tell(MessageType::WARNING, message);
+            progress.tell(MessageType::WARNING, message).await;
             format!("{} offline findings; model review skipped", offline.len())
         }
         // No librarian model could answer: the index's own ranking is the answer.
@@ -377,14 +379,14 @@ pub(super) async fn role_job(
         Err(err) if role == Role::Hephaestus && unusable_answer(&err).is_some() => {
             let answer = unusable_answer(&err).unwrap_or_default();
             let message = "Hephaestus answered in prose, not code: nothing was applied; the answer is in a new document".to_string();
-            progress.tell(MessageType::WARNING, message.clone());
+            progress.tell(MessageType::WARNING, message.clone()).await;
             session.log(MessageType::WARNING, one_line(&err));
             open_markdown(session, ResultDoc::Code, "hephaestus", &answer).await;
             message
         }
         Err(err) => {
             // One line on screen; every attempt in the log.
-            progress.tell(MessageType::ERROR, one_line(&err));
+            progress.tell(MessageType::ERROR, one_line(&err)).await;
             session.log(MessageType::ERROR, err.to_string());
             format!("{role} failed")
         }

@@ -185,7 +185,8 @@ async fn implement_carries_the_selection_through_edits_above_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn implement_changes_nothing_when_the_selection_was_edited_meanwhile() {
-    let w = world(full_caps()).await;
+    // As Helix: its warning must come last (below).
+    let w = world_as("helix", full_caps()).await;
     w.hephaestus.on(
         "POST",
         CHAT,
@@ -233,7 +234,7 @@ async fn implement_changes_nothing_when_the_selection_was_edited_meanwhile() {
             .unwrap()
             .contains("nothing was changed")
     );
-    // Last, after the progress's end: Helix shows only the latest status message.
+    // Last, after the progress's end: Helix shows only its latest status message.
     let received = w.client.received();
     let at = |found: &dyn Fn(&Value) -> bool| received.iter().position(found).unwrap();
     let end = at(&|m| is_progress(m, &token, "end"));
