@@ -124,6 +124,15 @@ impl TaskRequest {
 }
 
 impl PipelineRequest {
+    /// What the run is called in its directory's name and its summary's: the name given,
+    /// else the bug id, else `run`.
+    pub fn label(&self) -> String {
+        self.name
+            .clone()
+            .or_else(|| self.bug_id.clone())
+            .unwrap_or_else(|| "run".into())
+    }
+
     /// Checks that the pipeline has what its first step needs.
     pub fn new(
         kind: PipelineKind,

@@ -192,18 +192,10 @@ async fn pipeline(config: Config, request: PipelineRequest, args: &RunArgs) -> R
         request.depth,
         (first, budget),
     )?;
-    let name = request
-        .name
-        .clone()
-        .or_else(|| request.bug_id.clone())
-        .unwrap_or_else(|| "run".into());
-    let stamp = jiff::Timestamp::now()
-        .strftime("%Y%m%dT%H%M%SZ")
-        .to_string();
     let path = args
         .out
         .clone()
-        .unwrap_or_else(|| RunDir::default_path(&root, &request.kind.to_string(), &name, &stamp));
+        .unwrap_or_else(|| RunDir::default_for(&root, &request));
     let dir = RunDir::create(path, args.force).map_err(Failure::usage)?;
     eprintln!("Run directory: {}", dir.path().display());
 

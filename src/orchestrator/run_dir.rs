@@ -34,6 +34,19 @@ impl RunDir {
         Ok(RunDir { path })
     }
 
+    /// Where `request` runs now by default, in `workspace`: both faces name it so.
+    pub fn default_for(workspace: &Path, request: &crate::task::PipelineRequest) -> PathBuf {
+        let stamp = jiff::Timestamp::now()
+            .strftime("%Y%m%dT%H%M%SZ")
+            .to_string();
+        RunDir::default_path(
+            workspace,
+            &request.kind.to_string(),
+            &request.label(),
+            &stamp,
+        )
+    }
+
     /// The default place: `<workspace>/.agent/runs/<UTC time>-<pipeline>-<name>`.
     pub fn default_path(workspace: &Path, pipeline: &str, name: &str, utc_stamp: &str) -> PathBuf {
         let slug: String = name

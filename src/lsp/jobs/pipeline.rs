@@ -55,18 +55,8 @@ pub(super) async fn pipeline_job(
             return;
         }
     };
-    let name = request
-        .name
-        .clone()
-        .or_else(|| request.bug_id.clone())
-        .unwrap_or_else(|| "run".into());
-    let stamp = jiff::Timestamp::now()
-        .strftime("%Y%m%dT%H%M%SZ")
-        .to_string();
-    let dir = match RunDir::create(
-        RunDir::default_path(&root, &request.kind.to_string(), &name, &stamp),
-        false,
-    ) {
+    let name = request.label();
+    let dir = match RunDir::create(RunDir::default_for(&root, &request), false) {
         Ok(dir) => dir,
         Err(err) => {
             progress.end(err.to_string()).await;
