@@ -72,6 +72,32 @@ async fn implement_by_path_and_line_works_on_the_enclosing_definition() {
     );
 }
 
+/// Several lines are the selection, whole: the role sees exactly those lines.
+#[tokio::test(flavor = "multi_thread")]
+async fn review_by_path_and_lines_reviews_those_lines_whole() {
+    let w = world(full_caps()).await;
+    w.oracle.on("POST", CHAT, super::review(json!([])));
+    let uri = w.client.uri("src/app.py");
+    w.client.open(&uri, APP).await;
+
+    let lines = json!({"path": "src/app.py", "startLine": 5, "endLine": 6});
+    let params = json!({"command": "multi-model.review", "arguments": [lines]});
+    let started = w
+        .client
+        .request("workspace/executeCommand", params)
+        .await
+        .unwrap();
+    ended(&w.client, started["job"].as_str().unwrap()).await;
+
+    let prompt = crate::support::workspace::prompt(&w.oracle);
+    assert!(
+        prompt.contains(
+            "src/app.py:5-6>>>\n    5 | def run(cmd):\n    6 |     os.system(cmd)\n<<<END"
+        ),
+        "{prompt}"
+    );
+}
+
 /// A file that is not open is refused on screen, naming it.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_target_by_path_names_the_file_when_it_is_not_open() {
