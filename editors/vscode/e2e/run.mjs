@@ -229,8 +229,7 @@ async function shot(name, clip) {
   return file;
 }
 
-/** Runs a command-palette entry by its full title. */
-/** Runs a palette command. Escape first closes whatever is open — and, in the editor,
+/** Runs a palette command by its full title. Escape first closes whatever is open — and, in the editor,
  * collapses the selection: `keepSelection` skips it when the command is to act on one. */
 async function palette(title, { keepSelection = false } = {}) {
   if (!keepSelection) {
@@ -582,7 +581,9 @@ if (!failedToStart) {
     for (const button of ['Run Doctor', 'Open Log', 'Open Settings']) {
       assert((await failure.locator('.monaco-button', { hasText: button }).count()) === 1, `button ${button} in: ${sentence}`);
     }
-    await shot('no-key-failure', { x: 680, y: 600, width: 600, height: 200 });
+    // The toasts slide in: a picture taken at once catches them half drawn.
+    await sleep(800);
+    await shot('no-key-failure', { x: 640, y: 440, width: 640, height: 360 });
     // Run Doctor: the doctor's report, written under .agent/reports and shown as a preview.
     await failure.locator('.monaco-button', { hasText: 'Run Doctor' }).click();
     await waitFor('the doctor report', () => resultFiles('reports').some((name) => name.startsWith('report-doctor')));
