@@ -36,6 +36,20 @@ pub struct FileEntry {
     pub symbols: Vec<Symbol>,
     /// Identifier → the 0-based lines it appears on (the first few), definitions included.
     pub usages: HashMap<String, Vec<u32>>,
+    /// `digest` of the text indexed: an opened file whose buffer is the disk's text is not
+    /// parsed and indexed again.
+    pub digest: u64,
+}
+
+/// A fingerprint of a text given in pieces (a rope's chunks, or the whole): the same for
+/// the same bytes however they are cut.
+pub fn digest<'a>(pieces: impl IntoIterator<Item = &'a str>) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = std::hash::DefaultHasher::new();
+    for piece in pieces {
+        hasher.write(piece.as_bytes());
+    }
+    hasher.finish()
 }
 
 impl FileEntry {
@@ -85,6 +99,7 @@ impl FileEntry {
         FileEntry {
             symbols,
             usages: usages(text),
+            digest: digest([text]),
         }
     }
 }

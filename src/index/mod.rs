@@ -21,7 +21,7 @@ use std::path::Path;
 pub use examples::{
     CANDIDATES, candidate_pieces, definitions_from_index, local_answer, local_examples,
 };
-pub use file::{FileEntry, Symbol};
+pub use file::{FileEntry, Symbol, digest};
 pub use symbols::SymbolMatch;
 
 use crate::syntax::{Parsed, language_for};
@@ -128,6 +128,13 @@ impl WorkspaceIndex {
 
     pub fn symbol_count(&self) -> usize {
         self.symbol_count as usize
+    }
+
+    /// Whether `rel` is indexed from a text with this `digest`.
+    pub fn holds(&self, rel: &str, digest: u64) -> bool {
+        self.files
+            .get(rel)
+            .is_some_and(|entry| entry.digest == digest)
     }
 
     pub fn file(&self, rel: &str) -> Option<&FileEntry> {

@@ -110,7 +110,9 @@ pub async fn build(session: &Arc<Session>) {
                 crate::background::blocking("updating the index", move || {
                     files_changed(&session, &deferred);
                     for uri in session.documents.uris() {
-                        refresh_document(&session, &uri);
+                        if !indexed_as_is(&session, &uri) {
+                            refresh_document(&session, &uri);
+                        }
                     }
                 })
                 .await
@@ -133,6 +135,32 @@ pub async fn build(session: &Arc<Session>) {
     }
 }
 
+/// An opened document: re-indexed like an edited one unless the index already holds its
+/// text — the usual case, a file opened as it is on disk, which would otherwise be parsed
+/// and indexed again for nothing.
+pub fn document_opened(session: &Arc<Session>, uri: &Uri) {
+    if !indexed_as_is(session, uri) {
+        document_changed(session, uri);
+    }
+}
+
+/// Whether re-indexing the open document would change nothing: the index holds its text,
+/// or the document is outside the workspace, or the index is not built yet (the build's
+/// catch-up looks at every open document).
+fn indexed_as_is(session: &Arc<Session>, uri: &Uri) -> bool {
+    let Some(rel) = relative(session, uri) else {
+        return true;
+    };
+    let Some(document) = session.documents.snapshot(uri) else {
+        return true;
+    };
+    let digest = crate::index::digest(document.rope.chunks());
+    session
+        .index
+        .read(|index| index.holds(&rel, digest))
+        .unwrap_or(true)
+}
+
 /// After an edit: re-index the document once typing pauses, from its own parse.
 pub fn document_changed(session: &Arc<Session>, uri: &Uri) {
     let ticket = session.index.pending.ticket(uri);
@@ -142,7 +170,7 @@ pub fn document_changed(session: &Arc<Session>, uri: &Uri) {
             // Parsing a large file takes a while: not on the threads that answer requests.
             let refreshed = {
                 let session = session.clone();
-                crate::background::blocking("re-indexing a document", move || {
+                crate::background::queued("re-indexing a document", move || {
                     refresh_document(&session, &uri)
                 })
                 .await

@@ -107,6 +107,23 @@ fn messages_shown(client: &LspClient) -> Vec<String> {
         .collect()
 }
 
+/// Whether a shown message contains `part`, waiting (bounded) for it: a job's messages are
+/// shown after its end, so they may arrive a moment after it.
+async fn shown_eventually(client: &LspClient, part: &str) -> bool {
+    client
+        .wait_for(
+            |m| {
+                m["method"] == "window/showMessage"
+                    && m["params"]["message"]
+                        .as_str()
+                        .is_some_and(|t| t.contains(part))
+            },
+            std::time::Duration::from_secs(10),
+        )
+        .await
+        .is_some()
+}
+
 /// The `$/progress` report messages of job `token`.
 fn reports(client: &LspClient, token: &str) -> Vec<String> {
     client
@@ -197,12 +214,10 @@ async fn a_workspace_that_cannot_be_packed_is_a_warning_not_an_empty_workspace()
     let _ = std::fs::remove_dir_all(&root);
     std::fs::rename(&moved, &root).unwrap();
 
-    let shown = messages_shown(&w.client);
     assert!(
-        shown
-            .iter()
-            .any(|m| m.starts_with("workspace context failed: ")),
-        "{shown:#?}"
+        shown_eventually(&w.client, "workspace context failed: ").await,
+        "{:#?}",
+        messages_shown(&w.client)
     );
 }
 
@@ -337,9 +352,7 @@ async fn a_stalled_model_is_retried_once_and_the_wait_shows_in_progress() {
         "{reports:#?}"
     );
     assert!(
-        messages_shown(&w.client)
-            .iter()
-            .any(|m| m.contains("no response within 3s")),
+        shown_eventually(&w.client, "no response within 3s").await,
         "{:#?}",
         messages_shown(&w.client)
     );
@@ -370,7 +383,7 @@ async fn a_json_answer_to_a_coding_task_opens_as_a_document_and_is_not_inserted(
     );
     let why = "answered with JSON, not code for this python file: nothing was applied";
     assert!(
-        messages_shown(&w.client).iter().any(|m| m.contains(why)),
+        shown_eventually(&w.client, why).await,
         "{:#?}",
         messages_shown(&w.client)
     );
