@@ -48,17 +48,43 @@ fn document_permits() -> &'static tokio::sync::Semaphore {
     })
 }
 
-/// `blocking` for per-document work, queued behind the document permits.
+/// Document work queued or running.
+static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// `blocking` for per-document work, queued behind the document permits. When the last
+/// queued work is done, the memory its parses freed is given back.
 pub async fn queued<T: Send + 'static>(
     what: &'static str,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, TaskFailed> {
-    // The semaphore is never closed, so acquiring cannot fail.
-    let _permit = document_permits().acquire().await.map_err(|_| TaskFailed {
-        what,
-        reason: "cancelled".into(),
-    })?;
-    blocking(what, work).await
+    use std::sync::atomic::Ordering;
+    IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+    let done = async {
+        // The semaphore is never closed, so acquiring cannot fail.
+        let _permit = document_permits().acquire().await.map_err(|_| TaskFailed {
+            what,
+            reason: "cancelled".into(),
+        })?;
+        blocking(what, work).await
+    }
+    .await;
+    if IN_FLIGHT.fetch_sub(1, Ordering::SeqCst) == 1 {
+        // Off the async threads: a trim walks the heap (about a millisecond).
+        tokio::task::spawn_blocking(give_back_memory);
+    }
+    done
+}
+
+/// Returns the heap's free pages to the system. glibc keeps what a burst of parsing freed
+/// (parse trees are 20–50 times their text) among the long-lived entries, so RSS stayed
+/// near the peak: measured 58 MiB of RSS over 18 MiB of live heap after indexing a
+/// 110,000-line workspace. A no-op where the allocator is not glibc's.
+pub fn give_back_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only reorganises glibc's own free lists; it takes no pointers.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// The text a panic was raised with (`panic!("…")` gives a `&str` or a `String`).

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::terms::terms;
+use super::vocabulary::Terms;
 use crate::syntax::{DefinitionKind, Parsed};
 
 /// Weights of where a term appears: a definition's name says most about it, its docstring
@@ -25,7 +26,7 @@ pub struct Symbol {
     pub rows: Range<usize>,
     pub signature: String,
     /// Weighted term frequencies.
-    pub(super) terms: HashMap<String, f32>,
+    pub(super) terms: Terms,
     /// The weighted length, for BM25's length normalisation.
     pub(super) length: f32,
 }
@@ -90,7 +91,7 @@ impl FileEntry {
                             rows: d.rows.clone(),
                             signature: d.signature.clone(),
                             length: weighted.values().sum(),
-                            terms: weighted,
+                            terms: Terms::Words(weighted),
                         }
                     })
                     .collect()

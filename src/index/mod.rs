@@ -14,8 +14,9 @@ mod examples;
 mod file;
 mod symbols;
 mod terms;
+mod vocabulary;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use examples::{
@@ -35,8 +36,8 @@ const B: f32 = 0.75;
 #[derive(Debug, Default)]
 pub struct WorkspaceIndex {
     files: BTreeMap<String, FileEntry>,
-    /// Term → how many symbols contain it.
-    document_frequency: HashMap<String, u32>,
+    /// Every term, numbered, with how many symbols contain it.
+    vocabulary: vocabulary::Vocabulary,
     symbol_count: u32,
     total_length: f64,
 }
@@ -100,24 +101,15 @@ impl WorkspaceIndex {
         for symbol in &old.symbols {
             self.symbol_count -= 1;
             self.total_length -= f64::from(symbol.length);
-            for term in symbol.terms.keys() {
-                if let Some(n) = self.document_frequency.get_mut(term) {
-                    *n -= 1;
-                    if *n == 0 {
-                        self.document_frequency.remove(term);
-                    }
-                }
-            }
+            self.vocabulary.remove(&symbol.terms);
         }
     }
 
-    fn insert(&mut self, rel: String, entry: FileEntry) {
-        for symbol in &entry.symbols {
+    fn insert(&mut self, rel: String, mut entry: FileEntry) {
+        for symbol in &mut entry.symbols {
             self.symbol_count += 1;
             self.total_length += f64::from(symbol.length);
-            for term in symbol.terms.keys() {
-                *self.document_frequency.entry(term.clone()).or_default() += 1;
-            }
+            self.vocabulary.add(&mut symbol.terms);
         }
         self.files.insert(rel, entry);
     }
@@ -150,11 +142,12 @@ impl WorkspaceIndex {
         }
         let n = self.symbol_count as f32;
         let average = (self.total_length / f64::from(self.symbol_count)) as f32;
-        let idf: Vec<(String, f32)> = terms
+        let idf: Vec<(vocabulary::TermId, f32)> = terms
             .into_iter()
             .filter_map(|t| {
-                let df = *self.document_frequency.get(&t)? as f32;
-                Some((t, ((n - df + 0.5) / (df + 0.5) + 1.0).ln()))
+                let (id, df) = self.vocabulary.get(&t)?;
+                let df = df as f32;
+                Some((id, ((n - df + 0.5) / (df + 0.5) + 1.0).ln()))
             })
             .collect();
         let mut scored: Vec<(f32, &String, &Symbol)> = Vec::new();
@@ -162,7 +155,7 @@ impl WorkspaceIndex {
             for symbol in &entry.symbols {
                 let mut score = 0.0;
                 for (term, idf) in &idf {
-                    if let Some(&tf) = symbol.terms.get(term) {
+                    if let Some(tf) = symbol.terms.frequency(*term) {
                         let norm = K1 * (1.0 - B + B * symbol.length / average);
                         score += idf * tf * (K1 + 1.0) / (tf + norm);
                     }

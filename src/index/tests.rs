@@ -59,7 +59,7 @@ fn removing_a_file_forgets_its_terms() {
     index.remove("app/users.py");
     index.remove("app/orders.py");
     assert_eq!(index.symbol_count(), 0);
-    assert!(index.document_frequency.is_empty());
+    assert!(index.vocabulary.is_empty());
 }
 
 #[test]

@@ -129,6 +129,9 @@ pub async fn build(session: &Arc<Session>) {
         ),
     };
     let (level, message) = message;
+    // The build's parse trees are freed: their pages go back rather than stay in RSS.
+    let _ =
+        crate::background::blocking("trimming the heap", crate::background::give_back_memory).await;
     session.log(level, message.clone());
     if let Some(progress) = progress {
         progress.end(message).await;
