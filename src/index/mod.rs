@@ -54,6 +54,10 @@ impl WorkspaceIndex {
     /// Indexes every source file under `root` that has a grammar, honouring .gitignore and
     /// `exclude` as packing does. Blocks and uses all cores: call it from a blocking task.
     pub fn build(root: &Path, exclude: &[String]) -> Result<WorkspaceIndex, WorkspaceError> {
+        // Words are numbered as each file is scanned, not once all are: the scan's
+        // per-definition word maps then die with their file instead of piling up among the
+        // parse trees (that heap stayed fragmented, 61 MiB for 16 MiB live).
+        let vocabulary = std::sync::Mutex::new(vocabulary::Vocabulary::default());
         let walked = walk(root, exclude, |path, bytes| {
             let language = language_for(Some(path), None)?;
             let text = std::str::from_utf8(bytes).ok()?;
@@ -61,9 +65,18 @@ impl WorkspaceIndex {
                 return None;
             }
             let parsed = Parsed::new(language, text);
-            Some(FileEntry::new(text, parsed.as_ref()))
+            let mut entry = FileEntry::new(text, parsed.as_ref());
+            drop(parsed);
+            let mut vocabulary = vocabulary.lock().unwrap_or_else(|p| p.into_inner());
+            for symbol in &mut entry.symbols {
+                vocabulary.add(&mut symbol.terms);
+            }
+            Some(entry)
         })?;
-        let mut index = WorkspaceIndex::default();
+        let mut index = WorkspaceIndex {
+            vocabulary: vocabulary.into_inner().unwrap_or_else(|p| p.into_inner()),
+            ..WorkspaceIndex::default()
+        };
         for source in walked.sources {
             if let Some(entry) = source.scanned {
                 index.insert(source.rel, entry);
@@ -105,6 +118,7 @@ impl WorkspaceIndex {
         }
     }
 
+    /// Counts `entry`'s words unless the scan did (`build`).
     fn insert(&mut self, rel: String, mut entry: FileEntry) {
         for symbol in &mut entry.symbols {
             self.symbol_count += 1;

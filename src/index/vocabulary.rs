@@ -39,7 +39,8 @@ pub struct Vocabulary {
 }
 
 impl Vocabulary {
-    /// Numbers `terms` (counting each word once more), sorted by id.
+    /// Numbers `terms` (counting each word once more), sorted by id; terms already
+    /// numbered were counted then and are left as they are.
     pub fn add(&mut self, terms: &mut Terms) {
         let Terms::Words(words) = terms else {
             return;
