@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_BINARY = ROOT / "target" / "release" / "multi-model"
+DEFAULT_BINARY = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release" / "multi-model"
 
 GOALS = {
     "code_action_p50_us": 200.0,
@@ -878,6 +878,236 @@ def bench_memory(binary: Path, workspace: Path, files: int, lines_per_file: int)
     }
 
 
+# --------------------------------------------------------------------------------------
+# A real workspace: files on disk before the server starts
+# --------------------------------------------------------------------------------------
+
+
+class ThreadSampler:
+    """The server's highest thread count (/proc/PID/status) while it runs."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak, self.stop = pid, 0, threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                with open(f"/proc/{self.pid}/status") as status:
+                    for line in status:
+                        if line.startswith("Threads:"):
+                            self.peak = max(self.peak, int(line.split()[1]))
+            except OSError:
+                return
+            self.stop.wait(0.01)
+
+    def finish(self) -> int:
+        self.stop.set()
+        self.thread.join()
+        return self.peak
+
+
+def wait_diagnostics(server: Server, uris: set[str], timeout: float) -> float | None:
+    """Seconds until `publishDiagnostics` came for every one of `uris` (None: timed out)."""
+    t0 = time.perf_counter()
+    deadline = t0 + timeout
+    seen = {m["params"]["uri"] for m in server.notifications if m.get("method") == "textDocument/publishDiagnostics"}
+    while not uris <= seen:
+        try:
+            message = server.read_message(deadline)
+        except ServerError:
+            return None
+        server.dispatch(message)
+        if message.get("method") == "textDocument/publishDiagnostics":
+            seen.add(message["params"]["uri"])
+    return time.perf_counter() - t0
+
+
+def wait_index(server: Server, timeout: float) -> None:
+    """Until the index build's progress ends (or `timeout`)."""
+    deadline = time.perf_counter() + timeout
+
+    def done() -> bool:
+        return any(
+            m.get("method") == "$/progress"
+            and m["params"].get("token") == "multi-model-index"
+            and m["params"]["value"].get("kind") == "end"
+            for m in server.notifications
+        )
+
+    while not done():
+        try:
+            server.dispatch(server.read_message(deadline))
+        except ServerError:
+            return
+
+
+def timed_answer(server: Server, uri: str) -> float:
+    """Seconds from now to the reply to a cheap request (a selection's code action: no
+    parse needed) — how long the server makes an editor wait after what was just sent."""
+    t0 = time.perf_counter()
+    action_target(server.request("textDocument/codeAction", code_action_params(uri, lsp_range(0, 0, 0, 1))))
+    return time.perf_counter() - t0
+
+
+def typing_code_actions(server: Server, uri: str, lines: list[str], rounds: int, seed: int) -> list[float]:
+    """A cursor code action right after each keystroke (typed into `lines`, the client's
+    copy), with pauses so that the debounced background work (offline pass, index update)
+    runs while the next requests arrive."""
+    rng = random.Random(seed)
+    times = []
+    version = 1
+    for k in range(rounds):
+        line = rng.randrange(len(lines) - 1)
+        text = lines[line]
+        at = rng.randint(0, len(text))
+        col = utf16_col(text, at)
+        insert = rng.choice(["é", "x", "漢", " "])
+        lines[line] = text[:at] + insert + text[at:]
+        version += 1
+        server.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{"range": lsp_range(line, col, line, col), "text": insert}],
+            },
+        )
+        cursor = lsp_range(line, col, line, col)
+        t0 = time.perf_counter()
+        action_target(server.request("textDocument/codeAction", code_action_params(uri, cursor)))
+        times.append(time.perf_counter() - t0)
+        time.sleep(0.32 if k % 20 == 19 else 0.015)
+    return times
+
+
+def bench_workspace(binary: Path, mode: str, args) -> dict:
+    """One run of the real-workspace scenario: `on-disk` writes the 10k-line file and the
+    200 files into the workspace before the server starts (so the index build reads and
+    parses them), `empty` opens the same texts in an empty workspace."""
+    big = generate_python(args.lines, args.seed)
+    small = [generate_python(args.file_lines, seed=1000 + i) for i in range(args.files)]
+    mb = lambda kb: round(kb / 1024, 2)  # noqa: E731
+    with tempfile.TemporaryDirectory(prefix="lsp-ws-") as tmp:
+        workspace = Path(tmp)
+        if mode == "on-disk":
+            (workspace / "pkg").mkdir()
+            (workspace / "big.py").write_text(big)
+            for i, text in enumerate(small):
+                (workspace / "pkg" / f"module_{i}.py").write_text(text)
+        spawns = []
+        for _ in range(5):
+            probe = Server(binary, workspace)
+            try:
+                spawns.append(probe.initialize()[1])
+            finally:
+                probe.shutdown()
+        server = Server(binary, workspace)
+        sampler = ThreadSampler(server.proc.pid)
+        out: dict = {"mode": mode, "spawn_initialize_ms": round(statistics.median(spawns) * 1e3, 2)}
+        try:
+            server.initialize()
+            server.initialized()
+            if mode == "on-disk":
+                wait_index(server, 60)
+            time.sleep(0.5)
+            status = server.rss_kb()
+            out["rss_initialized_mb"] = mb(status["VmRSS"])
+            out["anon_initialized_mb"] = mb(status.get("RssAnon", 0))
+            out["threads_initialized"] = status.get("Threads")
+
+            big_uri = server.open("big.py", big)
+            out["open_big_answer_ms"] = round(timed_answer(server, big_uri) * 1e3, 2)
+            settled = wait_diagnostics(server, {big_uri}, 30)
+            out["big_findings_s"] = None if settled is None else round(settled, 3)
+            time.sleep(0.5)
+            status = server.rss_kb()
+            out["rss_big_mb"] = mb(status["VmRSS"])
+            out["anon_big_mb"] = mb(status.get("RssAnon", 0))
+
+            t0 = time.perf_counter()
+            uris = {server.open(f"pkg/module_{i}.py", text) for i, text in enumerate(small)}
+            last = server.uri(f"pkg/module_{args.files - 1}.py")
+            action_target(server.request("textDocument/codeAction", code_action_params(last, lsp_range(0, 0, 0, 1))))
+            out["open_files_answer_ms"] = round((time.perf_counter() - t0) * 1e3, 2)
+            settled = wait_diagnostics(server, uris, 120)
+            out["files_findings_s"] = None if settled is None else round(time.perf_counter() - t0, 3)
+            time.sleep(1.0)
+            status = server.rss_kb()
+            out["rss_files_mb"] = mb(status["VmRSS"])
+            out["anon_files_mb"] = mb(status.get("RssAnon", 0))
+            out["hwm_files_mb"] = mb(status["VmHWM"])
+            out["threads_files"] = status.get("Threads")
+            out["threads_peak"] = sampler.peak
+
+            times = typing_code_actions(server, big_uri, big.split("\n"), args.typing_rounds, args.seed)
+            out["typing_code_action_p50_ms"] = round(percentile([t * 1e3 for t in times], 50), 3)
+            out["typing_code_action_p99_ms"] = round(percentile([t * 1e3 for t in times], 99), 3)
+
+            edits = bench_edits(server, big, args.edits, args.seed)
+            out["edits_per_s"] = edits["edits_per_s"]
+            out["edits_text_exact"] = edits["version_ok"] and edits["mismatches"] == 0 and edits["warning_count"] == 0
+            out["rss_end_mb"] = mb(server.rss_kb()["VmRSS"])
+        finally:
+            out["threads_peak"] = sampler.finish()
+            server.shutdown()
+    return out
+
+
+WORKSPACE_ROWS = [
+    ("spawn -> initialize (ms)", "spawn_initialize_ms"),
+    ("RSS after initialize (MiB)", "rss_initialized_mb"),
+    ("  RssAnon", "anon_initialized_mb"),
+    ("+ the 10k-line file (MiB)", "rss_big_mb"),
+    ("+ 200 files open (MiB)", "rss_files_mb"),
+    ("  RssAnon", "anon_files_mb"),
+    ("  VmHWM (peak)", "hwm_files_mb"),
+    ("threads after initialize", "threads_initialized"),
+    ("threads after opening 200 files", "threads_files"),
+    ("threads, peak", "threads_peak"),
+    ("open 10k-line file -> next answer (ms)", "open_big_answer_ms"),
+    ("  -> its findings (s)", "big_findings_s"),
+    ("open 200 files -> next answer (ms)", "open_files_answer_ms"),
+    ("  -> all their findings (s)", "files_findings_s"),
+    ("edits/s, 5,000 non-ASCII edits", "edits_per_s"),
+    ("  text exact after the edits", "edits_text_exact"),
+    ("code action right after typing p50 (ms)", "typing_code_action_p50_ms"),
+    ("code action right after typing p99 (ms)", "typing_code_action_p99_ms"),
+    ("RSS at the end (MiB)", "rss_end_mb"),
+]
+
+
+def median_of(runs: list[dict], key: str):
+    values = [r.get(key) for r in runs]
+    if any(isinstance(v, bool) for v in values):
+        return all(values)
+    numbers = [v for v in values if isinstance(v, (int, float))]
+    if len(numbers) < len(values):
+        return None
+    return round(statistics.median(numbers), 3)
+
+
+def workspace_main(args) -> int:
+    modes = ["on-disk", "empty"] if args.workspace == "both" else [args.workspace]
+    results = {}
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    for mode in modes:
+        runs = []
+        for r in range(args.runs):
+            runs.append(bench_workspace(args.binary, mode, args))
+            print(f"# {mode} run {r + 1}: {json.dumps(runs[-1])}", file=sys.stderr)
+        results[mode] = {"runs": runs, "median": {key: median_of(runs, key) for _, key in WORKSPACE_ROWS}}
+    load_after = [round(x, 2) for x in os.getloadavg()]
+    if args.json:
+        print(json.dumps({"load": [load_before, load_after], **results}, indent=2, ensure_ascii=False))
+        return 0
+    print(f"median of {args.runs} runs; {os.cpu_count()} CPUs, load {load_before} -> {load_after}")
+    print(f"{'':42}" + "".join(f"{mode:>12}" for mode in modes))
+    for label, key in WORKSPACE_ROWS:
+        print(f"{label:42}" + "".join(f"{str(results[mode]['median'][key]):>12}" for mode in modes))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binary", type=Path, default=DEFAULT_BINARY)
@@ -889,10 +1119,19 @@ def main() -> int:
     parser.add_argument("--file-lines", type=int, default=500)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--workspace",
+        choices=["on-disk", "empty", "both"],
+        help="run the real-workspace scenario instead (files on disk before the start, or not)",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs of the workspace scenario (medians)")
+    parser.add_argument("--typing-rounds", type=int, default=200)
     args = parser.parse_args()
 
     if not args.binary.is_file():
         sys.exit(f"{args.binary} not found: run `cargo build --release` first")
+    if args.workspace:
+        return workspace_main(args)
     newest_src = max(p.stat().st_mtime for p in (ROOT / "src").rglob("*.rs"))
     stale = newest_src > args.binary.stat().st_mtime
 

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::terms::terms;
+use super::vocabulary::Terms;
 use crate::syntax::{DefinitionKind, Parsed};
 
 /// Weights of where a term appears: a definition's name says most about it, its docstring
@@ -25,7 +26,7 @@ pub struct Symbol {
     pub rows: Range<usize>,
     pub signature: String,
     /// Weighted term frequencies.
-    pub(super) terms: HashMap<String, f32>,
+    pub(super) terms: Terms,
     /// The weighted length, for BM25's length normalisation.
     pub(super) length: f32,
 }
@@ -36,6 +37,20 @@ pub struct FileEntry {
     pub symbols: Vec<Symbol>,
     /// Identifier → the 0-based lines it appears on (the first few), definitions included.
     pub usages: HashMap<String, Vec<u32>>,
+    /// `digest` of the text indexed: an opened file whose buffer is the disk's text is not
+    /// parsed and indexed again.
+    pub digest: u64,
+}
+
+/// A fingerprint of a text given in pieces (a rope's chunks, or the whole): the same for
+/// the same bytes however they are cut.
+pub fn digest<'a>(pieces: impl IntoIterator<Item = &'a str>) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = std::hash::DefaultHasher::new();
+    for piece in pieces {
+        hasher.write(piece.as_bytes());
+    }
+    hasher.finish()
 }
 
 impl FileEntry {
@@ -76,7 +91,7 @@ impl FileEntry {
                             rows: d.rows.clone(),
                             signature: d.signature.clone(),
                             length: weighted.values().sum(),
-                            terms: weighted,
+                            terms: Terms::Words(weighted),
                         }
                     })
                     .collect()
@@ -85,6 +100,7 @@ impl FileEntry {
         FileEntry {
             symbols,
             usages: usages(text),
+            digest: digest([text]),
         }
     }
 }

@@ -59,7 +59,7 @@ fn removing_a_file_forgets_its_terms() {
     index.remove("app/users.py");
     index.remove("app/orders.py");
     assert_eq!(index.symbol_count(), 0);
-    assert!(index.document_frequency.is_empty());
+    assert!(index.vocabulary.is_empty());
 }
 
 #[test]
@@ -189,4 +189,26 @@ fn a_go_method_keeps_its_receiver_type() {
     let index = index(&[("auth/auth.go", AUTH_GO)]);
     let (_, refresh) = index.definitions_of("Refresh").next().unwrap();
     assert_eq!(refresh.container.as_deref(), Some("Session"));
+}
+
+#[test]
+fn a_built_index_counts_each_word_once_and_ranks_as_one_built_file_by_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("app")).unwrap();
+    std::fs::write(dir.path().join("app/users.py"), USERS).unwrap();
+    std::fs::write(dir.path().join("app/orders.py"), ORDERS).unwrap();
+    let mut built = WorkspaceIndex::build(dir.path(), &[]).unwrap();
+    let updated = index(&[("app/users.py", USERS), ("app/orders.py", ORDERS)]);
+    // (Word numbers depend on the order files were scanned in; the ranking does not.)
+    let ranked = |index: &WorkspaceIndex| -> Vec<(String, String, f32)> {
+        index
+            .search("fetch the user", 5)
+            .into_iter()
+            .map(|hit| (hit.path, hit.symbol.name, hit.score))
+            .collect()
+    };
+    assert_eq!(ranked(&built), ranked(&updated));
+    built.remove("app/users.py");
+    built.remove("app/orders.py");
+    assert!(built.vocabulary.is_empty());
 }

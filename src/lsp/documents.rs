@@ -3,6 +3,7 @@
 //! text (where Hephaestus will insert, where a finding points).
 
 use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
 use dashmap::DashMap;
 use ropey::Rope;
@@ -30,6 +31,12 @@ pub struct Document {
     kind_stale: bool,
     /// The user was told `not_text`.
     told: bool,
+    /// Which text this is: new at every open and change (versions may repeat across a
+    /// close and reopen), so a parse made outside the lock is kept only for its own text.
+    generation: u64,
+    /// Held while the tree is brought up to date outside the map's lock: a second reader
+    /// waits for that parse instead of making its own.
+    parsing: Arc<Mutex<()>>,
 }
 
 impl Document {
@@ -92,6 +99,8 @@ impl Documents {
             not_text: not_text(text),
             kind_stale: false,
             told: false,
+            generation: self.tick(),
+            parsing: Arc::default(),
         };
         self.map.insert(uri, document);
     }
@@ -152,6 +161,7 @@ impl Documents {
         }
         document.version = version;
         document.kind_stale = true;
+        document.generation = self.tick();
         Ok(clamped)
     }
 
@@ -191,15 +201,20 @@ impl Documents {
         (!std::mem::replace(&mut document.told, true)).then_some(why)
     }
 
-    /// Runs `read` on the document's syntax tree and text under its entry, marks the tree
-    /// as just read, then lets the least recently read trees go. Nothing is read of a
-    /// document that is not text.
+    /// Runs `read` on the document's syntax tree and text, marks the tree as just read,
+    /// then lets the least recently read trees go. Nothing is read of a document that is
+    /// not text. A tree that needs parsing is parsed on a copy outside the map's lock (a
+    /// whole parse takes tens of milliseconds; holding a shard's lock that long stalls
+    /// edits and requests for every document in the shard) and put back only if the text
+    /// is still the one it was parsed from.
     fn read_syntax<T>(
         &self,
         uri: &Uri,
         read: impl FnOnce(&mut SyntaxTree, &Rope) -> Option<T>,
     ) -> Option<(T, Rope, i32)> {
-        let found = {
+        let parsing = self.map.get(uri)?.parsing.clone();
+        let _parsing = parsing.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut syntax, rope, version, generation) = {
             let mut document = self.map.get_mut(uri)?;
             if document.kind().is_some() {
                 if let Some(syntax) = &mut document.syntax {
@@ -208,17 +223,22 @@ impl Documents {
                 return None;
             }
             document.last_read = self.tick();
-            let Document {
-                rope,
+            let syntax = document.syntax.clone()?;
+            (
                 syntax,
-                version,
-                ..
-            } = &mut *document;
-            let value = read(syntax.as_mut()?, rope)?;
-            (value, rope.clone(), *version)
+                document.rope.clone(),
+                document.version,
+                document.generation,
+            )
         };
+        let value = read(&mut syntax, &rope);
+        if let Some(mut document) = self.map.get_mut(uri)
+            && document.generation == generation
+        {
+            document.syntax = Some(syntax);
+        }
         self.release_old_trees();
-        Some(found)
+        Some((value?, rope, version))
     }
 
     fn tick(&self) -> u64 {

@@ -110,7 +110,9 @@ pub async fn build(session: &Arc<Session>) {
                 crate::background::blocking("updating the index", move || {
                     files_changed(&session, &deferred);
                     for uri in session.documents.uris() {
-                        refresh_document(&session, &uri);
+                        if !indexed_as_is(&session, &uri) {
+                            refresh_document(&session, &uri);
+                        }
                     }
                 })
                 .await
@@ -127,10 +129,39 @@ pub async fn build(session: &Arc<Session>) {
         ),
     };
     let (level, message) = message;
+    // The build's parse trees are freed: their pages go back rather than stay in RSS.
+    let _ =
+        crate::background::blocking("trimming the heap", crate::background::give_back_memory).await;
     session.log(level, message.clone());
     if let Some(progress) = progress {
         progress.end(message).await;
     }
+}
+
+/// An opened document: re-indexed like an edited one unless the index already holds its
+/// text — the usual case, a file opened as it is on disk, which would otherwise be parsed
+/// and indexed again for nothing.
+pub fn document_opened(session: &Arc<Session>, uri: &Uri) {
+    if !indexed_as_is(session, uri) {
+        document_changed(session, uri);
+    }
+}
+
+/// Whether re-indexing the open document would change nothing: the index holds its text,
+/// or the document is outside the workspace, or the index is not built yet (the build's
+/// catch-up looks at every open document).
+fn indexed_as_is(session: &Arc<Session>, uri: &Uri) -> bool {
+    let Some(rel) = relative(session, uri) else {
+        return true;
+    };
+    let Some(document) = session.documents.snapshot(uri) else {
+        return true;
+    };
+    let digest = crate::index::digest(document.rope.chunks());
+    session
+        .index
+        .read(|index| index.holds(&rel, digest))
+        .unwrap_or(true)
 }
 
 /// After an edit: re-index the document once typing pauses, from its own parse.
@@ -142,7 +173,7 @@ pub fn document_changed(session: &Arc<Session>, uri: &Uri) {
             // Parsing a large file takes a while: not on the threads that answer requests.
             let refreshed = {
                 let session = session.clone();
-                crate::background::blocking("re-indexing a document", move || {
+                crate::background::queued("re-indexing a document", move || {
                     refresh_document(&session, &uri)
                 })
                 .await

@@ -76,7 +76,7 @@ fn schedule(session: &Arc<Session>, uri: &Uri, delay: Duration) {
         // Parsing a large file takes a while: not on the threads that answer requests.
         let refreshed = {
             let (session, uri) = (session.clone(), uri.clone());
-            crate::background::blocking("the offline review", move || refresh(&session, &uri)).await
+            crate::background::queued("the offline review", move || refresh(&session, &uri)).await
         };
         match refreshed {
             Ok(true) => super::diagnostics::publish(&session, &uri).await,

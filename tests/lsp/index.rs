@@ -315,6 +315,41 @@ async fn a_document_opened_before_the_index_is_built_is_indexed_from_its_buffer(
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_opened_after_the_build_counts_as_its_buffer_and_as_the_disk_when_the_same() {
+    let w = world(
+        &[("app/users.py", USERS), ("app/orders.py", ORDERS)],
+        Librarian::Model,
+        json!({}),
+    )
+    .await;
+    // The build is done once the disk's definitions answer.
+    symbols_until(&w.client, "place_order", |found| {
+        named(found, "place_order").is_some()
+    })
+    .await;
+    // Opened as it is on disk: nothing to re-index, and it stays indexed.
+    let orders = w.client.uri("app/orders.py");
+    w.client.open(&orders, ORDERS).await;
+    // Opened with text the disk does not have: the buffer counts.
+    let users = w.client.uri("app/users.py");
+    let buffer = USERS.replace("fetch_user", "fetch_member");
+    w.client.open(&users, &buffer).await;
+    let found = symbols_until(&w.client, "fetch_", |found| {
+        named(found, "fetch_member").is_some() && named(found, "fetch_user").is_none()
+    })
+    .await;
+    assert_eq!(
+        named(&found, "fetch_member").unwrap()["location"]["uri"],
+        users
+    );
+    let unchanged = symbols(&w.client, "place_order").await;
+    assert_eq!(
+        named(&unchanged, "place_order").unwrap()["location"]["uri"],
+        orders
+    );
+}
+
 // --- the index as context ----------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread")]

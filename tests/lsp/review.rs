@@ -665,3 +665,32 @@ def cache_key(p):
         format!("multi-model (offline + {ORACLE_MODEL})")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_of_200_opened_files_gets_every_files_findings_and_answers_meanwhile() {
+    let w = world(Oracle::Model).await;
+    let uris: Vec<String> = (0..200)
+        .map(|i| w.client.uri(&format!("pkg/module_{i}.py")))
+        .collect();
+    for uri in &uris {
+        w.client.open(uri, APP).await;
+    }
+    // Answered while the files' offline passes queue behind the document permits.
+    let actions = w
+        .client
+        .response(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uris[199]}, "range": range(5, 4, 5, 18),
+                   "context": {"diagnostics": []}}),
+        )
+        .await;
+    assert!(
+        actions["result"].as_array().is_some_and(|a| !a.is_empty()),
+        "{actions:#}"
+    );
+    for uri in &uris {
+        let found = published(&w.client, uri, |d| has(d, SHELL_LINE, "MM-PY-SHELL")).await;
+        assert!(!has(&found, 9, "MM-PY-SHELL"), "{uri}: {found:#?}");
+    }
+    assert!(w.no_model_asked());
+}

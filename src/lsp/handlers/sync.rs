@@ -14,7 +14,7 @@ pub fn did_open(session: &Arc<Session>, params: DidOpenTextDocumentParams) {
         .open(doc.uri.clone(), &doc.text, doc.version, doc.language_id);
     session.tell_not_text(&doc.uri);
     session.warn_missing_keys_once();
-    crate::lsp::indexing::document_changed(session, &doc.uri);
+    crate::lsp::indexing::document_opened(session, &doc.uri);
     crate::lsp::offline::run_now(session, &doc.uri);
 }
 
