@@ -257,8 +257,8 @@ const INSTRUCTION_LINES_ABOVE: usize = 3;
 /// What the developer wrote for a role in the code itself, when no instruction was typed —
 /// the way Helix users, who have no input box, steer a role: the comment nearest the start
 /// of `lines` (0-based, the code the role works on; or up to three lines above it) of the
-/// form `# TODO: …`, `// FIXME: …` or `# multi-model: …`. Returns its 0-based line and
-/// the instruction.
+/// form `# todo: …`, `// fixme: …` or `# multi-model: …` (in any case). Returns its
+/// 0-based line and the instruction.
 pub fn instruction_near(text: &str, lines: std::ops::Range<usize>) -> Option<(usize, String)> {
     let first = lines.start.saturating_sub(INSTRUCTION_LINES_ABOVE);
     let candidates: Vec<(usize, &str)> = text
@@ -407,7 +407,7 @@ mod tests {
         let inside = "def f():\n    # multi-model: return the sum\n    pass\n";
         check(inside, 0..3, Some((1, "return the sum")));
         check(
-            "// FIXME: handle empty input\nfn f() {}\n",
+            "// Fixme: handle empty input\nfn f() {}\n",
             1..2,
             Some((0, "handle empty input")),
         );
