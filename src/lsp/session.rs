@@ -14,7 +14,7 @@ use super::diagnostics::Diagnostics;
 use super::documents::{Document, Documents};
 use super::jobs::Jobs;
 use super::offline::OfflinePass;
-use super::position::{Encoding, to_char_range, to_position};
+use super::position::{Encoding, line_len_without_break, to_char_range, to_position};
 use crate::config::{Config, ConfigError, ConfigSearch, ConfigStamp, ProcessEnv, discover};
 use crate::orchestrator::{MetricsRecorder, Orchestrator, recording_orchestrator};
 use crate::role::Role;
@@ -130,15 +130,9 @@ impl Session {
         let range = if first == end {
             Range::new(Position::new(first, 0), Position::new(first, 0))
         } else {
-            let line = document.rope.line(end as usize);
             // The end of the last line, before its line break.
-            let breaks = line
-                .to_string()
-                .chars()
-                .rev()
-                .take_while(|c| *c == '\n' || *c == '\r')
-                .count();
-            let at = document.rope.line_to_char(end as usize) + line.len_chars() - breaks;
+            let at = document.rope.line_to_char(end as usize)
+                + line_len_without_break(&document.rope, end as usize);
             Range::new(
                 Position::new(first, 0),
                 to_position(&document.rope, at, self.encoding()),
@@ -156,6 +150,10 @@ impl Session {
     /// Warns once, in one line, of the roles whose key variable is unset — before their first
     /// job fails for it. Not while the configuration is broken: that error is the news.
     pub fn warn_missing_keys_once(self: &Arc<Self>) {
+        // Every open asks; all but the first stop at this load.
+        if self.keys_told.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
         let (config, broken) = {
             let settings = self.settings.read().unwrap_or_else(|p| p.into_inner());
             (settings.config.clone(), settings.config_error.is_some())

@@ -56,6 +56,9 @@ pub enum PipelineError {
     Step { phase: String, error: ExecuteError },
     #[error(transparent)]
     RunDir(#[from] RunDirError),
+    /// The offline pass over an Oracle phase's code panicked: its findings would be missing.
+    #[error(transparent)]
+    Offline(#[from] crate::background::TaskFailed),
 }
 
 impl PipelineError {
@@ -237,7 +240,12 @@ impl Ctx<'_> {
         input: &RoleInput,
         file: &str,
     ) -> Result<Review, PipelineError> {
-        let offline = crate::review::offline_note(&input.context);
+        // Parsing and reviewing every file given is CPU work: off the async threads.
+        let pieces = input.context.clone();
+        let offline = crate::background::blocking("the offline pass", move || {
+            crate::review::offline_note(&pieces)
+        })
+        .await?;
         let mut input = input.clone();
         input.notes.extend(offline.clone());
         let review = match self.run(phase, Role::Oracle, &input).await? {
