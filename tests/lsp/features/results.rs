@@ -242,17 +242,7 @@ async fn implement_changes_nothing_when_the_selection_was_edited_meanwhile() {
         w.client.text(&uri),
         "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return b + a\n"
     );
-    // Shown after the progress's end (see below).
-    w.client
-        .wait_for(
-            |m| m["method"] == "window/showMessage" && m["params"]["type"] == 2,
-            WAIT,
-        )
-        .await;
-    let warnings: Vec<Value> = with_method(&w.client, "window/showMessage")
-        .into_iter()
-        .filter(|m| m["params"]["type"] == 2)
-        .collect();
+    let warnings = warnings(&w.client).await;
     assert_eq!(warnings.len(), 1, "{warnings:#?}");
     assert!(
         warnings[0]["params"]["message"]
@@ -302,17 +292,7 @@ async fn implement_at_a_cursor_changes_nothing_when_the_user_types_on_its_lines_
         w.client.text(&uri),
         "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    pass  # my own idea\n"
     );
-    // Shown after the progress's end (see below).
-    w.client
-        .wait_for(
-            |m| m["method"] == "window/showMessage" && m["params"]["type"] == 2,
-            WAIT,
-        )
-        .await;
-    let warnings: Vec<Value> = with_method(&w.client, "window/showMessage")
-        .into_iter()
-        .filter(|m| m["params"]["type"] == 2)
-        .collect();
+    let warnings = warnings(&w.client).await;
     assert!(
         warnings.iter().any(|m| m["params"]["message"]
             .as_str()
@@ -424,4 +404,19 @@ async fn examples_with_librarian_open_a_list_with_file_and_line_links() {
         "{text}"
     );
     assert!(text.contains("```python\ndef run(cmd):"), "{text}");
+}
+
+/// The warnings shown, once the first has arrived (bounded wait): in Helix a job's
+/// warnings follow its progress's end.
+async fn warnings(client: &LspClient) -> Vec<Value> {
+    client
+        .wait_for(
+            |m| m["method"] == "window/showMessage" && m["params"]["type"] == 2,
+            WAIT,
+        )
+        .await;
+    with_method(client, "window/showMessage")
+        .into_iter()
+        .filter(|m| m["params"]["type"] == 2)
+        .collect()
 }
