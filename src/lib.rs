@@ -8,6 +8,7 @@
 mod architecture;
 pub mod background;
 pub mod cli;
+pub mod completion;
 pub mod config;
 pub mod context;
 pub mod finding;

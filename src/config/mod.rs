@@ -6,6 +6,7 @@
 //! schema, positioned errors) → `resolve` (defaults, inference, validation).
 
 mod api_key;
+mod completion;
 mod discovery;
 mod error;
 mod never_send;
@@ -24,6 +25,7 @@ use serde::Serialize;
 use crate::role::{Role, TaskType};
 
 pub use api_key::{ApiKey, Availability, Environment, ProcessEnv};
+pub use completion::{CompletionApi, CompletionConfig, FillEndpoint};
 pub use discovery::{ConfigSearch, ConfigStamp, discover};
 pub use error::{ConfigError, SourcePos};
 pub use never_send::{BadPattern, DenyList};
@@ -62,6 +64,8 @@ pub struct Config {
     pub privacy: PrivacyConfig,
     pub context: ContextConfig,
     pub review: ReviewConfig,
+    /// Inline completion while typing.
+    pub completion: CompletionConfig,
 }
 
 /// The Oracle's offline pass in the language server.

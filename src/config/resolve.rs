@@ -111,7 +111,10 @@ pub(super) fn resolve(
             .unwrap_or(true),
     };
 
+    let completion = ctx.completion(raw.completion, base.map(|base| &base.completion))?;
+
     Ok(Config {
+        completion,
         source,
         agents,
         routing,
@@ -131,12 +134,12 @@ fn default_fallback(role: Role) -> Vec<Role> {
     }
 }
 
-struct Ctx<'a> {
-    origin: &'a str,
+pub(super) struct Ctx<'a> {
+    pub(super) origin: &'a str,
 }
 
 impl Ctx<'_> {
-    fn at<T>(&self, spanned: &Spanned<T>) -> SourcePos {
+    pub(super) fn at<T>(&self, spanned: &Spanned<T>) -> SourcePos {
         pos(self.origin, &spanned.referenced)
     }
 
@@ -149,7 +152,17 @@ impl Ctx<'_> {
     }
 
     fn agent(&self, role: Role, raw: Spanned<RawAgent>) -> Result<AgentConfig, ConfigError> {
-        let prefix = format!("agents.{role}");
+        self.agent_under(format!("agents.{role}"), role, raw)
+    }
+
+    /// An agent written under `prefix` (`agents.<role>`, `completion.agent`); `role` gives
+    /// its default fallback chain.
+    pub(super) fn agent_under(
+        &self,
+        prefix: String,
+        role: Role,
+        raw: Spanned<RawAgent>,
+    ) -> Result<AgentConfig, ConfigError> {
         let key = |field: &str| format!("{prefix}.{field}");
         let agent_at = self.at(&raw);
         let raw = raw.value;
@@ -329,7 +342,13 @@ impl Ctx<'_> {
         Ok(trimmed.to_string())
     }
 
-    fn int_in(&self, n: &Spanned<i64>, key: &str, min: i64, max: i64) -> Result<u64, ConfigError> {
+    pub(super) fn int_in(
+        &self,
+        n: &Spanned<i64>,
+        key: &str,
+        min: i64,
+        max: i64,
+    ) -> Result<u64, ConfigError> {
         if n.value < min || max < n.value {
             return Err(ConfigError::OutOfRange {
                 at: self.at(n),

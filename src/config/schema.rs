@@ -23,6 +23,8 @@ pub(super) struct RawConfig {
     pub context: RawContext,
     #[serde(default)]
     pub review: RawReview,
+    #[serde(default)]
+    pub completion: RawCompletion,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -121,4 +123,18 @@ pub(super) struct RawShares {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawReview {
     pub offline: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCompletion {
+    pub enabled: Option<bool>,
+    pub api: Option<Spanned<String>>,
+    pub debounce_ms: Option<Spanned<i64>>,
+    pub max_lines: Option<Spanned<i64>>,
+    pub max_tokens: Option<Spanned<i64>>,
+    pub context_tokens: Option<Spanned<i64>>,
+    /// Language id → on or off.
+    pub languages: Option<BTreeMap<String, bool>>,
+    pub agent: Option<Spanned<RawAgent>>,
 }

@@ -13,10 +13,10 @@ use tokio::time::timeout;
 use super::error::{ProviderError, TimeoutPhase};
 use super::event::{Completion, FinishReason, StreamEvent, Usage};
 use super::framing::{Frame, FrameDecoder};
-use super::request::{ChatRequest, OutputSchema};
+use super::request::{ChatRequest, FillRequest, OutputSchema};
 use super::structured::parse_structured;
 use super::{HttpCall, Provider, StreamDecoder, provider_for};
-use crate::config::{AgentConfig, ApiKey};
+use crate::config::{AgentConfig, ApiKey, FillEndpoint};
 
 /// A provider's answer as it arrives. Dropping it closes the connection.
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, ProviderError>> + Send>>;
@@ -106,6 +106,31 @@ impl ProviderClient {
     pub async fn stream(&self, request: &ChatRequest) -> Result<EventStream, ProviderError> {
         let sent = tokio::time::Instant::now();
         let response = self.send_chat(request, true).await?;
+        Ok(self.events(response, sent))
+    }
+
+    /// Starts a streamed fill-in-the-middle call at `endpoint`; `None` when this wire
+    /// format has no such endpoint.
+    pub async fn fill_stream(
+        &self,
+        endpoint: FillEndpoint,
+        request: &FillRequest,
+    ) -> Option<Result<EventStream, ProviderError>> {
+        let call = self.provider.fill(endpoint, request, true)?;
+        let sent = tokio::time::Instant::now();
+        Some(
+            self.send(call)
+                .await
+                .map(|response| self.events(response, sent)),
+        )
+    }
+
+    /// The model this client talks to, as its provider names it.
+    pub fn model(&self) -> &str {
+        self.provider.model()
+    }
+
+    fn events(&self, response: reqwest::Response, sent: tokio::time::Instant) -> EventStream {
         let state = StreamState {
             body: response.bytes_stream().boxed(),
             frames: FrameDecoder::new(self.provider.framing()),
@@ -119,7 +144,7 @@ impl ProviderClient {
             usage: None,
             ended: false,
         };
-        Ok(Box::pin(stream::unfold(state, StreamState::next)))
+        Box::pin(stream::unfold(state, StreamState::next))
     }
 
     /// A streamed call, collected (with a schema, its JSON parsed).

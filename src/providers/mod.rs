@@ -22,13 +22,13 @@ use std::fmt;
 
 use reqwest::header::HeaderMap;
 
-use crate::config::{AgentConfig, ApiKey, ProviderKind};
+use crate::config::{AgentConfig, ApiKey, FillEndpoint, ProviderKind};
 use framing::{Frame, Framing};
 
 pub use client::{EventStream, ProviderClient, Timeouts, collect, shared_http_client};
 pub use error::{ErrorClass, ProviderError, TimeoutPhase};
 pub use event::{Completion, FinishReason, StreamEvent, Usage};
-pub use request::{ChatRequest, Message, OutputSchema, Speaker};
+pub use request::{ChatRequest, FillRequest, Message, OutputSchema, Speaker};
 pub use structured::parse_structured;
 
 /// An HTTP request a provider wants made. Header values may hold the key: `Debug` hides them.
@@ -83,6 +83,16 @@ pub trait Provider: Send + Sync {
         &self,
         _request: &ChatRequest,
         _schema: &OutputSchema,
+        _stream: bool,
+    ) -> Option<HttpCall> {
+        None
+    }
+    /// A fill-in-the-middle call at `endpoint`; `None` when this wire format has no such
+    /// endpoint (the caller asks in a chat instead). Its stream is read by `decoder`.
+    fn fill(
+        &self,
+        _endpoint: FillEndpoint,
+        _request: &FillRequest,
         _stream: bool,
     ) -> Option<HttpCall> {
         None

@@ -8,12 +8,12 @@ use serde_json::{Value, json};
 use super::error::{ErrorClass, ProviderError};
 use super::event::{FinishReason, StreamEvent, Usage};
 use super::framing::{Frame, Framing};
-use super::request::ChatRequest;
+use super::request::{ChatRequest, FillRequest};
 use super::wire::{
     ErrorParts, bearer, chat_messages, decode_whole, frame_json, json, status_error,
 };
 use super::{HttpCall, ModelPage, Provider, StreamDecoder};
-use crate::config::{ApiKey, ProviderKind};
+use crate::config::{ApiKey, FillEndpoint, ProviderKind};
 
 pub(crate) struct Ollama {
     base: String,
@@ -38,6 +38,20 @@ impl Ollama {
     fn headers(&self) -> Vec<(&'static str, String)> {
         bearer(self.key.as_ref())
     }
+
+    fn options(&self, max_tokens: u64, temperature: Option<f64>, stop: &[String]) -> Value {
+        let mut options = json!({
+            "num_predict": max_tokens,
+            "num_ctx": self.context_tokens,
+        });
+        if let Some(temperature) = temperature {
+            options["temperature"] = json!(temperature);
+        }
+        if !stop.is_empty() {
+            options["stop"] = json!(stop);
+        }
+        options
+    }
 }
 
 impl Provider for Ollama {
@@ -51,16 +65,7 @@ impl Provider for Ollama {
 
     fn chat(&self, request: &ChatRequest, stream: bool) -> HttpCall {
         let messages = chat_messages(request);
-        let mut options = json!({
-            "num_predict": request.max_tokens,
-            "num_ctx": self.context_tokens,
-        });
-        if let Some(temperature) = request.temperature {
-            options["temperature"] = json!(temperature);
-        }
-        if !request.stop.is_empty() {
-            options["stop"] = json!(request.stop);
-        }
+        let options = self.options(request.max_tokens, request.temperature, &request.stop);
         // `stream` defaults to true: always say which.
         let mut body = json!({
             "model": self.model,
@@ -77,6 +82,32 @@ impl Provider for Ollama {
             headers: self.headers(),
             body: Some(body),
         }
+    }
+
+    /// `/api/generate` with `suffix` applies the model's own FIM template (qwen2.5-coder,
+    /// codellama, starcoder2, deepseek-coder); its lines carry `response` for `message`.
+    fn fill(
+        &self,
+        endpoint: FillEndpoint,
+        request: &FillRequest,
+        stream: bool,
+    ) -> Option<HttpCall> {
+        if endpoint != FillEndpoint::Generate {
+            return None;
+        }
+        let body = json!({
+            "model": self.model,
+            "prompt": request.prefix,
+            "suffix": request.suffix,
+            "stream": stream,
+            "options": self.options(request.max_tokens, request.temperature, &request.stop),
+        });
+        Some(HttpCall {
+            method: Method::POST,
+            url: format!("{}/api/generate", self.base),
+            headers: self.headers(),
+            body: Some(body),
+        })
     }
 
     fn framing(&self) -> Framing {
@@ -142,6 +173,8 @@ impl Provider for Ollama {
 #[derive(Deserialize)]
 struct Line {
     message: Option<LineMessage>,
+    /// `/api/generate`'s piece of the answer, where `/api/chat` has `message`.
+    response: Option<String>,
     #[serde(default)]
     done: bool,
     done_reason: Option<String>,
@@ -177,8 +210,9 @@ impl StreamDecoder for Decoder {
                 retry_after: None,
             });
         }
-        if let Some(message) = line.message.filter(|m| !m.content.is_empty()) {
-            out.push(StreamEvent::Text(message.content));
+        let text = line.message.map(|m| m.content).or(line.response);
+        if let Some(text) = text.filter(|text| !text.is_empty()) {
+            out.push(StreamEvent::Text(text));
         }
         if line.done {
             self.done = true;

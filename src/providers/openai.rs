@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 use super::error::{ErrorClass, ProviderError};
 use super::event::{FinishReason, StreamEvent, Usage};
 use super::framing::{Frame, Framing};
-use super::request::{ChatRequest, OutputSchema};
+use super::request::{ChatRequest, FillRequest, OutputSchema};
 use super::wire::{ErrorParts, bearer, chat_messages, code_text, frame_json, json, status_error};
 use super::{HttpCall, ModelPage, Provider, StreamDecoder};
-use crate::config::{ApiKey, ProviderKind, TokenLimitField};
+use crate::config::{ApiKey, FillEndpoint, ProviderKind, TokenLimitField};
 
 pub(crate) struct OpenAi {
     base: String,
@@ -120,6 +120,40 @@ impl Provider for OpenAi {
         Some(call)
     }
 
+    /// `/completions` answers in `choices[].text`, Mistral's `/fim/completions` in the chat
+    /// shape; the one decoder reads both.
+    fn fill(
+        &self,
+        endpoint: FillEndpoint,
+        request: &FillRequest,
+        stream: bool,
+    ) -> Option<HttpCall> {
+        let path = match endpoint {
+            FillEndpoint::Completions => "completions",
+            FillEndpoint::Fim => "fim/completions",
+            FillEndpoint::Generate => return None,
+        };
+        let mut body = json!({
+            "model": self.model,
+            "prompt": request.prefix,
+            "suffix": request.suffix,
+            "max_tokens": request.max_tokens,
+            "stream": stream,
+        });
+        if let Some(temperature) = request.temperature {
+            body["temperature"] = json!(temperature);
+        }
+        if !request.stop.is_empty() {
+            body["stop"] = json!(request.stop);
+        }
+        Some(HttpCall {
+            method: Method::POST,
+            url: format!("{}/{path}", self.base),
+            headers: self.headers(),
+            body: Some(body),
+        })
+    }
+
     fn framing(&self) -> Framing {
         Framing::Sse
     }
@@ -145,7 +179,7 @@ impl Provider for OpenAi {
         if let Some(refusal) = choice.message.refusal.filter(|r| !r.is_empty()) {
             return Err(ProviderError::Refused { reason: refusal });
         }
-        if let Some(content) = choice.message.content {
+        if let Some(content) = choice.message.content.or(choice.text) {
             events.push(StreamEvent::Text(content));
         }
         if let Some(usage) = response.usage {
@@ -260,11 +294,14 @@ struct Response {
 
 #[derive(Deserialize)]
 struct Choice {
+    #[serde(default)]
     message: ResponseMessage,
+    /// The legacy completions shape (`/completions`, fill in the middle).
+    text: Option<String>,
     finish_reason: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 struct ResponseMessage {
     content: Option<String>,
     refusal: Option<String>,
@@ -282,6 +319,8 @@ struct Chunk {
 struct ChunkChoice {
     #[serde(default)]
     delta: Delta,
+    /// The legacy completions shape (`/completions`, fill in the middle).
+    text: Option<String>,
     finish_reason: Option<String>,
 }
 
@@ -327,7 +366,8 @@ impl StreamDecoder for Decoder {
         }
         // The usage chunk has no choices: never index choices[0] blindly.
         for choice in chunk.choices {
-            if let Some(text) = choice.delta.content.filter(|t| !t.is_empty()) {
+            let text = choice.delta.content.or(choice.text);
+            if let Some(text) = text.filter(|t| !t.is_empty()) {
                 out.push(StreamEvent::Text(text));
             }
             if let Some(refusal) = choice.delta.refusal {

@@ -66,3 +66,15 @@ impl ChatRequest {
         }
     }
 }
+
+/// A fill-in-the-middle call: the model writes what goes between `prefix` and `suffix`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FillRequest {
+    pub prefix: String,
+    pub suffix: String,
+    pub max_tokens: u64,
+    /// Sent only when set.
+    pub temperature: Option<f64>,
+    /// Sent only when non-empty.
+    pub stop: Vec<String>,
+}

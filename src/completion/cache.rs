@@ -1,0 +1,153 @@
+//! Suggestions already made, by the text around the cursor: a repeat, a backspace back to
+//! an earlier state, or typing that follows a suggestion costs no model call.
+
+use std::collections::VecDeque;
+
+/// Bytes of text before the cursor that identify a suggestion's place.
+const PREFIX_KEY: usize = 512;
+/// Bytes of text after the cursor that must be the same for a suggestion to still fit.
+const SUFFIX_KEY: usize = 256;
+
+/// The most recent suggestions, newest first.
+#[derive(Debug)]
+pub struct Cache {
+    entries: VecDeque<Entry>,
+    capacity: usize,
+}
+
+#[derive(Debug)]
+struct Entry {
+    prefix_tail: String,
+    /// `prefix_tail` is the whole prefix (a place near the start of the file).
+    whole: bool,
+    suffix_head: String,
+    text: String,
+}
+
+impl Cache {
+    pub fn new(capacity: usize) -> Cache {
+        Cache {
+            entries: VecDeque::with_capacity(capacity),
+            capacity,
+        }
+    }
+
+    /// Remembers `text` as the suggestion between `prefix` and `suffix`.
+    pub fn put(&mut self, prefix: &str, suffix: &str, text: &str) {
+        let prefix_tail = tail(prefix, PREFIX_KEY).to_string();
+        let suffix_head = head(suffix, SUFFIX_KEY).to_string();
+        self.entries
+            .retain(|e| !(e.prefix_tail == prefix_tail && e.suffix_head == suffix_head));
+        if self.entries.len() == self.capacity {
+            self.entries.pop_back();
+        }
+        self.entries.push_front(Entry {
+            whole: prefix_tail.len() == prefix.len(),
+            prefix_tail,
+            suffix_head,
+            text: text.to_string(),
+        });
+    }
+
+    /// The suggestion for this place: one made here, or one made a little earlier whose
+    /// start the user has typed since (then the rest of it).
+    pub fn get(&self, prefix: &str, suffix: &str) -> Option<String> {
+        let suffix_head = head(suffix, SUFFIX_KEY);
+        self.entries
+            .iter()
+            .filter(|e| e.suffix_head == suffix_head)
+            .find_map(|e| e.rest_after(prefix))
+    }
+}
+
+impl Entry {
+    /// What is left of this suggestion when `prefix` is its prefix plus some of its text.
+    fn rest_after(&self, prefix: &str) -> Option<String> {
+        // The typed part is at most the suggestion; search only the end of `prefix`.
+        let window = tail(prefix, self.prefix_tail.len() + self.text.len());
+        let at = window.rfind(self.prefix_tail.as_str())?;
+        let typed = &window[at + self.prefix_tail.len()..];
+        let same_start = !self.whole || prefix.len() - typed.len() == self.prefix_tail.len();
+        let rest = self.text.strip_prefix(typed)?;
+        (same_start && !rest.trim().is_empty()).then(|| rest.to_string())
+    }
+}
+
+fn tail(text: &str, bytes: usize) -> &str {
+    let mut at = text.len().saturating_sub(bytes);
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    &text[at..]
+}
+
+fn head(text: &str, bytes: usize) -> &str {
+    let mut at = bytes.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    &text[..at]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_place_gives_the_same_suggestion() {
+        let mut cache = Cache::new(8);
+        cache.put("def f():\n    ", "\n", "return 1");
+        assert_eq!(
+            cache.get("def f():\n    ", "\n").as_deref(),
+            Some("return 1")
+        );
+    }
+
+    #[test]
+    fn typing_the_start_of_a_suggestion_leaves_the_rest() {
+        let mut cache = Cache::new(8);
+        cache.put("x = ", "\n", "compute(a, b)");
+        assert_eq!(cache.get("x = comp", "\n").as_deref(), Some("ute(a, b)"));
+        assert_eq!(cache.get("x = compX", "\n"), None, "typed something else");
+    }
+
+    #[test]
+    fn a_backspace_back_to_an_earlier_place_finds_its_suggestion() {
+        let mut cache = Cache::new(8);
+        cache.put("x = ", "\n", "1");
+        cache.put("x = y", "\n", " + 1");
+        assert_eq!(cache.get("x = ", "\n").as_deref(), Some("1"));
+    }
+
+    #[test]
+    fn other_text_after_the_cursor_misses() {
+        let mut cache = Cache::new(8);
+        cache.put("x = ", "\n", "1");
+        assert_eq!(cache.get("x = ", ")\n"), None);
+    }
+
+    #[test]
+    fn typing_the_whole_suggestion_leaves_nothing_to_offer() {
+        let mut cache = Cache::new(8);
+        cache.put("x = ", "\n", "1");
+        assert_eq!(cache.get("x = 1", "\n"), None);
+    }
+
+    #[test]
+    fn the_oldest_suggestion_goes_first_when_full() {
+        let mut cache = Cache::new(2);
+        cache.put("a", "", "1");
+        cache.put("b", "", "2");
+        cache.put("c", "", "3");
+        assert_eq!(cache.get("a", ""), None);
+        assert_eq!(cache.get("c", "").as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn multibyte_text_at_the_key_edges_does_not_split_characters() {
+        let mut cache = Cache::new(2);
+        let prefix = "é".repeat(600);
+        cache.put(&prefix, &"ü".repeat(300), "x");
+        assert_eq!(cache.get(&prefix, &"ü".repeat(300)).as_deref(), Some("x"));
+    }
+}
