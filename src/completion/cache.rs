@@ -8,20 +8,45 @@ const PREFIX_KEY: usize = 512;
 /// Bytes of text after the cursor that must be the same for a suggestion to still fit.
 const SUFFIX_KEY: usize = 256;
 
-/// The most recent suggestions, newest first.
-#[derive(Debug)]
-pub struct Cache {
-    entries: VecDeque<Entry>,
-    capacity: usize,
-}
-
-#[derive(Debug)]
-struct Entry {
+/// Where a suggestion was made: the end of the text before the cursor and the start of
+/// the text after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
     prefix_tail: String,
     /// `prefix_tail` is the whole prefix (a place near the start of the file).
     whole: bool,
     suffix_head: String,
-    text: String,
+}
+
+impl Place {
+    pub fn new(prefix: &str, suffix: &str) -> Place {
+        let prefix_tail = tail(prefix, PREFIX_KEY);
+        Place {
+            whole: prefix_tail.len() == prefix.len(),
+            prefix_tail: prefix_tail.to_string(),
+            suffix_head: head(suffix, SUFFIX_KEY).to_string(),
+        }
+    }
+
+    /// What was typed at this place to reach `prefix` before the same `suffix` (empty: the
+    /// same place); `None` when `prefix` is not this place plus at most `max` bytes.
+    pub fn typed_since<'p>(&self, prefix: &'p str, suffix: &str, max: usize) -> Option<&'p str> {
+        if head(suffix, SUFFIX_KEY) != self.suffix_head {
+            return None;
+        }
+        let window = tail(prefix, self.prefix_tail.len() + max);
+        let at = window.rfind(self.prefix_tail.as_str())?;
+        let typed = &window[at + self.prefix_tail.len()..];
+        let same_start = !self.whole || prefix.len() - typed.len() == self.prefix_tail.len();
+        same_start.then_some(typed)
+    }
+}
+
+/// The most recent suggestions, newest first.
+#[derive(Debug)]
+pub struct Cache {
+    entries: VecDeque<(Place, String)>,
+    capacity: usize,
 }
 
 impl Cache {
@@ -34,42 +59,22 @@ impl Cache {
 
     /// Remembers `text` as the suggestion between `prefix` and `suffix`.
     pub fn put(&mut self, prefix: &str, suffix: &str, text: &str) {
-        let prefix_tail = tail(prefix, PREFIX_KEY).to_string();
-        let suffix_head = head(suffix, SUFFIX_KEY).to_string();
-        self.entries
-            .retain(|e| !(e.prefix_tail == prefix_tail && e.suffix_head == suffix_head));
+        let place = Place::new(prefix, suffix);
+        self.entries.retain(|(p, _)| *p != place);
         if self.entries.len() == self.capacity {
             self.entries.pop_back();
         }
-        self.entries.push_front(Entry {
-            whole: prefix_tail.len() == prefix.len(),
-            prefix_tail,
-            suffix_head,
-            text: text.to_string(),
-        });
+        self.entries.push_front((place, text.to_string()));
     }
 
     /// The suggestion for this place: one made here, or one made a little earlier whose
     /// start the user has typed since (then the rest of it).
     pub fn get(&self, prefix: &str, suffix: &str) -> Option<String> {
-        let suffix_head = head(suffix, SUFFIX_KEY);
-        self.entries
-            .iter()
-            .filter(|e| e.suffix_head == suffix_head)
-            .find_map(|e| e.rest_after(prefix))
-    }
-}
-
-impl Entry {
-    /// What is left of this suggestion when `prefix` is its prefix plus some of its text.
-    fn rest_after(&self, prefix: &str) -> Option<String> {
-        // The typed part is at most the suggestion; search only the end of `prefix`.
-        let window = tail(prefix, self.prefix_tail.len() + self.text.len());
-        let at = window.rfind(self.prefix_tail.as_str())?;
-        let typed = &window[at + self.prefix_tail.len()..];
-        let same_start = !self.whole || prefix.len() - typed.len() == self.prefix_tail.len();
-        let rest = self.text.strip_prefix(typed)?;
-        (same_start && !rest.trim().is_empty()).then(|| rest.to_string())
+        self.entries.iter().find_map(|(place, text)| {
+            let typed = place.typed_since(prefix, suffix, text.len())?;
+            let rest = text.strip_prefix(typed)?;
+            (!rest.trim().is_empty()).then(|| rest.to_string())
+        })
     }
 }
 

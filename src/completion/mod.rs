@@ -13,7 +13,7 @@ mod cache;
 
 pub use answer::{Shape, clean};
 pub use around::{Around, Cursor, around};
-pub use cache::Cache;
+pub use cache::{Cache, Place};
 
 use futures_util::StreamExt;
 
@@ -35,12 +35,14 @@ pub struct Suggested {
 }
 
 /// Asks `client` for the middle of `around` and reads until the suggestion's shape is full
-/// (then the stream is dropped, which closes the connection).
+/// (then the stream is dropped, which closes the connection). `so_far` is told the text
+/// as it arrives (the server keeps a call whose start the user is typing).
 pub async fn suggest(
     client: &ProviderClient,
     agent: &AgentConfig,
     config: &CompletionConfig,
     around: &Around,
+    so_far: impl Fn(&str),
 ) -> Result<Suggested, ProviderError> {
     let shape = Shape::at(&around.prefix, &around.suffix, config.max_lines);
     let api = config.api_for(agent);
@@ -62,6 +64,7 @@ pub async fn suggest(
         match event? {
             StreamEvent::Text(piece) => {
                 raw.push_str(&piece);
+                so_far(&raw);
                 if shape.is_satisfied(&raw) {
                     break;
                 }

@@ -5,6 +5,7 @@
 //! background job started by `workspace/executeCommand`, which answers at once.
 
 mod commands;
+mod completions;
 mod debounce;
 mod diagnostics;
 mod documents;
@@ -129,6 +130,10 @@ where
             .custom_method(
                 "window/workDoneProgress/cancel",
                 handlers::Backend::progress_cancel,
+            )
+            .custom_method(
+                "textDocument/inlineCompletion",
+                handlers::Backend::inline_completion,
             )
             .custom_method(INVALID_MESSAGE, invalid_message)
             .custom_method(CANCEL_JOB, handlers::Backend::cancel_job_of_request)

@@ -66,6 +66,7 @@ pub struct Session {
     pub diagnostics: Diagnostics,
     pub offline: OfflinePass,
     pub index: super::indexing::IndexState,
+    pub completions: super::completions::Completions,
     /// Set once the user was told which roles lack their key (at the first open document).
     keys_told: std::sync::atomic::AtomicBool,
 }
@@ -96,6 +97,7 @@ impl Session {
             diagnostics: Diagnostics::default(),
             offline: OfflinePass::default(),
             index: super::indexing::IndexState::default(),
+            completions: Default::default(),
             keys_told: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -217,6 +219,15 @@ impl Session {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .config
+            .clone()
+    }
+
+    /// Where attempts that are not a role's task (inline completions) are recorded.
+    pub fn recorder(&self) -> Option<Arc<MetricsRecorder>> {
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .recorder
             .clone()
     }
 

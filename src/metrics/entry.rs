@@ -40,7 +40,16 @@ pub struct MetricsEntry {
     pub job: Option<String>,
     /// What the attempt cost in USD; `None` when the model has no configured price.
     pub cost_usd: Option<f64>,
+    /// What kind of work: absent for a role's task; [`COMPLETION`] for an inline
+    /// completion, [`COMPLETION_ACCEPTED`] when the user accepted one (`job` names it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
 }
+
+/// The `kind` of an inline completion's model call.
+pub const COMPLETION: &str = "completion";
+/// The `kind` of the record that a shown completion was accepted.
+pub const COMPLETION_ACCEPTED: &str = "completion_accepted";
 
 /// The class an attempt ended in for cancellations, which are not failures (DESIGN §3).
 pub const CANCELLED: &str = "cancelled";
@@ -103,6 +112,7 @@ mod tests {
             attempt: 2,
             job: Some("job-1".into()),
             cost_usd: None,
+            kind: None,
         };
         let value = serde_json::to_value(&entry).unwrap();
         assert_eq!(value["timestamp"], "2026-11-24T09:30:00Z");

@@ -231,6 +231,7 @@ mod tests {
             attempt: n,
             job: Some("job".into()),
             cost_usd: Some(0.0),
+            kind: None,
         }
     }
 

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use crate::config::ModelPrice;
 
-pub use entry::{CANCELLED, MetricsEntry, error_class_name};
+pub use entry::{CANCELLED, COMPLETION, COMPLETION_ACCEPTED, MetricsEntry, error_class_name};
 pub use file::{DamagedLine, MetricsError, MetricsFile, MetricsLog, Operation};
 pub use report::{
     Cost, FallbackRoute, Fallbacks, InvalidSince, ModelStats, Report, RoleStats, parse_since,

@@ -154,6 +154,7 @@ mod tests {
             attempt: 1,
             job: None,
             cost_usd: None,
+            kind: None,
         }
     }
 

@@ -270,6 +270,7 @@ mod tests {
             attempt: 1,
             job: None,
             cost_usd: None,
+            kind: None,
         }
     }
 

@@ -25,6 +25,22 @@ impl MetricsRecorder {
         }
     }
 
+    /// Appends `entry` (work that is not a role's task: inline completions); a failed
+    /// write is kept for `take_failures`.
+    pub fn append(&self, entry: &MetricsEntry) {
+        if let Err(err) = self.file.append(entry) {
+            self.failures
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(err.to_string());
+        }
+    }
+
+    /// What `model` costs for `usage`, by the configured prices.
+    pub fn cost(&self, model: &str, input_tokens: u64, output_tokens: u64) -> Option<f64> {
+        cost_usd(&self.pricing, model, input_tokens, output_tokens)
+    }
+
     /// Writes that failed since the last call, so that each is reported once.
     pub fn take_failures(&self) -> Vec<String> {
         std::mem::take(&mut *self.failures.lock().unwrap_or_else(|p| p.into_inner()))
@@ -76,12 +92,8 @@ impl Recorder for MetricsRecorder {
                 usage.input_tokens,
                 usage.output_tokens,
             ),
+            kind: None,
         };
-        if let Err(err) = self.file.append(&entry) {
-            self.failures
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(err.to_string());
-        }
+        self.append(&entry);
     }
 }

@@ -44,6 +44,7 @@ fn attempt(timestamp: &str, role: Role, seconds: f64, success: bool) -> MetricsE
         attempt: 1,
         job: Some("job-1".into()),
         cost_usd: Some(0.01),
+        kind: None,
     }
 }
 

@@ -126,5 +126,6 @@ fn entry(writer: &str, n: u32) -> MetricsEntry {
         attempt: n,
         job: Some(writer.to_string()),
         cost_usd: None,
+        kind: None,
     }
 }

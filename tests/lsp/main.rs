@@ -15,6 +15,7 @@ mod support {
     pub mod workspace;
 }
 
+mod completion;
 mod documents;
 mod editor_helix;
 mod editor_nvim;

@@ -109,6 +109,10 @@ pub async fn execute_command(
         commands::DOCTOR => Ok(Some(
             json!({"job": session.jobs.start(session.clone(), JobKind::Doctor, request)}),
         )),
+        crate::lsp::completions::ACCEPTED => {
+            crate::lsp::completions::accepted(session, &argument);
+            Ok(None)
+        }
         commands::CANCEL_ALL => Ok(Some(json!({"cancelled": session.jobs.cancel_all()}))),
         other => Err(Error::invalid_params(format!("unknown command {other}"))),
     }

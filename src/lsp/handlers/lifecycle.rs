@@ -76,8 +76,14 @@ pub fn initialize(
                 ..CodeActionOptions::default()
             })),
             workspace_symbol_provider: Some(OneOf::Left(true)),
+            inline_completion_provider: announces_inline_completion(&params)
+                .then_some(OneOf::Left(true)),
             execute_command_provider: Some(ExecuteCommandOptions {
-                commands: commands::ALL.iter().map(|c| c.to_string()).collect(),
+                commands: commands::ALL
+                    .iter()
+                    .chain([&crate::lsp::completions::ACCEPTED])
+                    .map(|c| c.to_string())
+                    .collect(),
                 ..ExecuteCommandOptions::default()
             }),
             ..ServerCapabilities::default()
@@ -140,6 +146,16 @@ fn caps_of(params: &InitializeParams) -> ClientCaps {
         shows_documents_unannounced: is_helix(params),
         shows_latest_message_only: is_helix(params),
     }
+}
+
+/// Whether the client shows inline completions (LSP 3.18): only then is the capability
+/// announced, so an older client never asks for what it cannot show.
+fn announces_inline_completion(params: &InitializeParams) -> bool {
+    params
+        .capabilities
+        .text_document
+        .as_ref()
+        .is_some_and(|t| t.inline_completion.is_some())
 }
 
 /// Helix sends its cursor as a one-character selection and handles `window/showDocument`

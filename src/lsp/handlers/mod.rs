@@ -47,6 +47,14 @@ impl Backend {
         }
     }
 
+    /// `textDocument/inlineCompletion` (LSP 3.18, which the framework does not route).
+    pub async fn inline_completion(
+        &self,
+        params: InlineCompletionParams,
+    ) -> Result<Option<InlineCompletionResponse>> {
+        Ok(crate::lsp::completions::inline_completion(&self.session, params).await)
+    }
+
     /// `window/workDoneProgress/cancel`: the user pressed cancel on a job's progress.
     pub async fn progress_cancel(&self, params: WorkDoneProgressCancelParams) {
         let token = match params.token {

@@ -54,6 +54,7 @@ pub fn did_save(session: &Arc<Session>, params: DidSaveTextDocumentParams) {
 pub async fn did_close(session: &Arc<Session>, params: DidCloseTextDocumentParams) {
     let uri = params.text_document.uri;
     session.documents.close(&uri);
+    session.completions.closed(&uri);
     crate::lsp::indexing::document_closed(session, &uri);
     // Findings belong to the open buffer: closed, it shows none.
     session.offline.forget(&uri);
