@@ -30,6 +30,9 @@ impl Shape {
     /// Whether `text` already holds all this shape can show: the caller stops reading the
     /// model (and so closes its stream) early.
     pub fn is_satisfied(&self, text: &str) -> bool {
+        if MAX_RAW_BYTES < text.len() {
+            return true;
+        }
         match self {
             Shape::Line => text.trim_start_matches('\n').contains('\n'),
             Shape::Block { max_lines, .. } => {
@@ -38,6 +41,9 @@ impl Shape {
         }
     }
 }
+
+/// A model that writes this much without filling its shape is not writing a suggestion.
+const MAX_RAW_BYTES: usize = 64 * 1024;
 
 /// Special tokens FIM models end or pad with; the answer ends at the first.
 const END_TOKENS: [&str; 9] = [
@@ -73,6 +79,13 @@ const PROSE_OPENERS: [&str; 12] = [
 /// nothing worth showing is left.
 pub fn clean(raw: &str, prefix: &str, suffix: &str, shape: &Shape) -> Option<String> {
     let text = cut_at_end_token(raw);
+    // Control characters (NUL, escapes) are no code to insert.
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return None;
+    }
     let text = match fenced(text) {
         Some(code) => code,
         None if looks_like_prose(text) => return None,
@@ -267,6 +280,7 @@ mod tests {
             ("x = |\n", "41 + 1<|endoftext|>garbage", Some("41 + 1")),
             ("x = |\n", "Here is the code you asked for:", None),
             ("x = |\n", "Sure, I can help with that.", None),
+            ("x = |\n", "1\u{0}\u{1b}[2J", None),
         ]);
     }
 
@@ -290,5 +304,6 @@ mod tests {
         };
         assert!(!block.is_satisfied("a\nb\n"));
         assert!(block.is_satisfied("a\nb\nc\nd"));
+        assert!(Shape::Line.is_satisfied(&"x".repeat(MAX_RAW_BYTES + 1)));
     }
 }

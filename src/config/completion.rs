@@ -185,3 +185,89 @@ impl Ctx<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, ConfigSource};
+
+    fn load(yaml: &str) -> Result<Config, ConfigError> {
+        Config::from_yaml(yaml, ConfigSource::File("cfg.yaml".into()))
+    }
+
+    #[test]
+    fn the_built_in_configuration_completes_with_hephaestus_on_ollamas_generate() {
+        let config = Config::builtin();
+        let completion = &config.completion;
+        assert!(completion.enabled_for("python"));
+        let agent = completion.agent(&config.agents.hephaestus);
+        assert_eq!(agent.model, config.agents.hephaestus.model);
+        assert_eq!(
+            completion.api_for(agent),
+            CompletionApi::Fill(FillEndpoint::Generate)
+        );
+    }
+
+    #[test]
+    fn a_file_sets_the_section_and_a_model_of_its_own() {
+        let config = load(
+            "completion:\n  debounce_ms: 80\n  max_lines: 3\n  languages: {markdown: false}\n  agent: {model: codestral-latest, provider: openai, api_base: \"https://codestral.mistral.ai/v1\"}\n",
+        )
+        .unwrap();
+        let completion = &config.completion;
+        assert_eq!(completion.debounce_ms, 80);
+        assert_eq!(completion.max_lines, 3);
+        assert!(!completion.enabled_for("markdown"));
+        assert!(completion.enabled_for("rust"));
+        let agent = completion.agent(&config.agents.hephaestus);
+        assert_eq!(agent.model, "codestral-latest");
+        assert_eq!(
+            completion.api_for(agent),
+            CompletionApi::Fill(FillEndpoint::Fim)
+        );
+    }
+
+    #[test]
+    fn auto_picks_the_endpoint_by_provider_and_service() {
+        let check = |yaml_agent: &str, expect: CompletionApi| {
+            let yaml = format!("completion:\n  agent: {yaml_agent}\n");
+            let config = load(&yaml).unwrap();
+            let completion = &config.completion;
+            let agent = completion.agent(&config.agents.hephaestus);
+            assert_eq!(completion.api_for(agent), expect, "{yaml_agent}");
+        };
+        check(
+            "{model: gpt-5.4-mini, api_key_env: OPENAI_API_KEY}",
+            CompletionApi::Chat,
+        );
+        check(
+            "{model: deepseek-coder, provider: openai, api_base: \"http://127.0.0.1:8080/v1\"}",
+            CompletionApi::Fill(FillEndpoint::Completions),
+        );
+        check(
+            "{model: claude-haiku-4-5, api_key_env: ANTHROPIC_API_KEY}",
+            CompletionApi::Chat,
+        );
+        check(
+            "{model: gemini-3-flash, api_key_env: GEMINI_API_KEY}",
+            CompletionApi::Chat,
+        );
+    }
+
+    #[test]
+    fn an_explicit_api_is_used_as_written() {
+        let config = load("completion:\n  api: chat\n").unwrap();
+        let agent = config.completion.agent(&config.agents.hephaestus);
+        assert_eq!(config.completion.api_for(agent), CompletionApi::Chat);
+    }
+
+    #[test]
+    fn mistakes_in_the_section_name_the_key() {
+        let error = |yaml: &str| load(yaml).unwrap_err().to_string();
+        assert!(error("completion:\n  api: fill\n").contains("completion.api"));
+        assert!(error("completion:\n  debounce_ms: -1\n").contains("completion.debounce_ms"));
+        assert!(error("completion:\n  max_lines: 0\n").contains("completion.max_lines"));
+        assert!(error("completion:\n  agent: {provider: ollama}\n").contains("completion.agent"));
+        assert!(error("completion:\n  debounce: 10\n").contains("debounce"));
+    }
+}

@@ -113,6 +113,10 @@ pub async fn inline_completion(
     if !config.completion.enabled_for(&document.language_id) || !may_send(&config, &uri) {
         return None;
     }
+    // Binary junk and megabyte lines are no code to complete.
+    if session.documents.not_text(&uri).is_some() {
+        return None;
+    }
     let (cursor, _) = to_char(&document.rope, position, session.encoding());
     let (prefix_key, suffix_key) = key_text(&document.rope, cursor);
     let item = |text: String, job: &str| Some(response(session, text, position, job));

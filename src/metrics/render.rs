@@ -92,6 +92,21 @@ impl fmt::Display for Report {
             "Cancelled: {} (not counted as failures)",
             thousands(self.cancelled as u64)
         )?;
+        let completions = &self.completions;
+        if 0 < completions.calls {
+            let ms = |s: Option<f64>| s.map_or("-".into(), |s| format!("{:.0} ms", s * 1000.0));
+            writeln!(
+                f,
+                "Inline completions: {} model calls ({} gave way to newer typing), p50 {}, p95 {}; {} accepted of {} answered ({})",
+                thousands(completions.calls as u64),
+                thousands(completions.cancelled as u64),
+                ms(completions.p50_duration_seconds),
+                ms(completions.p95_duration_seconds),
+                thousands(completions.accepted as u64),
+                thousands(completions.answered as u64),
+                rate(completions.acceptance_rate),
+            )?;
+        }
         writeln!(f, "Total cost: {}", cost_text(&self.cost))
     }
 }

@@ -12,7 +12,7 @@ use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use super::entry::MetricsEntry;
+use super::entry::{COMPLETION, COMPLETION_ACCEPTED, MetricsEntry};
 use crate::config::ProviderKind;
 use crate::role::Role;
 
@@ -31,6 +31,26 @@ pub struct Report {
     /// Attempts the user cancelled.
     pub cancelled: usize,
     pub cost: Cost,
+    /// Inline completions: apart from the roles' tasks, which they would swamp.
+    pub completions: CompletionStats,
+}
+
+/// Inline completions: model calls, how fast, and how often a suggestion was taken.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CompletionStats {
+    /// Model calls made.
+    pub calls: usize,
+    /// Calls that gave way to a newer keystroke before they finished.
+    pub cancelled: usize,
+    /// Calls that finished with an answer.
+    pub answered: usize,
+    /// Suggestions the user accepted.
+    pub accepted: usize,
+    /// Accepted over answered; `None` when none was answered.
+    pub acceptance_rate: Option<f64>,
+    pub p50_duration_seconds: Option<f64>,
+    pub p95_duration_seconds: Option<f64>,
+    pub tokens: u64,
 }
 
 /// The original skill's per-role figures, plus the duration percentiles.
@@ -89,9 +109,21 @@ pub struct FallbackRoute {
 
 /// Adds up the entries that started at or after `since` (all of them without it).
 pub fn report(entries: &[MetricsEntry], since: Option<Timestamp>) -> Report {
-    let counted: Vec<&MetricsEntry> = entries
+    let in_period: Vec<&MetricsEntry> = entries
         .iter()
         .filter(|entry| since.is_none_or(|since| since <= entry.timestamp))
+        .collect();
+    let completions = completion_stats(&in_period);
+    // Completion calls are model calls: they count for their model and its cost.
+    let calls: Vec<&MetricsEntry> = in_period
+        .iter()
+        .copied()
+        .filter(|entry| entry.kind.as_deref() != Some(COMPLETION_ACCEPTED))
+        .collect();
+    let counted: Vec<&MetricsEntry> = calls
+        .iter()
+        .copied()
+        .filter(|entry| entry.kind.is_none())
         .collect();
 
     let roles = Role::ALL
@@ -107,7 +139,7 @@ pub fn report(entries: &[MetricsEntry], since: Option<Timestamp>) -> Report {
         .collect();
 
     let mut by_model: BTreeMap<(&str, ProviderKind), Vec<&MetricsEntry>> = BTreeMap::new();
-    for entry in &counted {
+    for entry in &calls {
         by_model
             .entry((entry.model.as_str(), entry.provider))
             .or_default()
@@ -154,7 +186,38 @@ pub fn report(entries: &[MetricsEntry], since: Option<Timestamp>) -> Report {
         models,
         fallbacks,
         cancelled: counted.iter().filter(|entry| entry.is_cancelled()).count(),
-        cost: cost(&counted),
+        cost: cost(&calls),
+        completions,
+    }
+}
+
+fn completion_stats(entries: &[&MetricsEntry]) -> CompletionStats {
+    let calls: Vec<&MetricsEntry> = entries
+        .iter()
+        .copied()
+        .filter(|entry| entry.kind.as_deref() == Some(COMPLETION))
+        .collect();
+    let accepted = entries
+        .iter()
+        .filter(|entry| entry.kind.as_deref() == Some(COMPLETION_ACCEPTED))
+        .count();
+    let finished = Finished::of(&calls);
+    let mut durations: Vec<f64> = calls
+        .iter()
+        .filter(|entry| !entry.is_cancelled())
+        .map(|entry| entry.duration_seconds)
+        .collect();
+    durations.sort_by(f64::total_cmp);
+    CompletionStats {
+        calls: calls.len(),
+        cancelled: calls.len() - finished.count,
+        answered: finished.successes,
+        accepted,
+        acceptance_rate: (0 < finished.successes)
+            .then(|| accepted as f64 / finished.successes as f64),
+        p50_duration_seconds: percentile(&durations, 50),
+        p95_duration_seconds: percentile(&durations, 95),
+        tokens: calls.iter().map(|entry| entry.tokens_used).sum(),
     }
 }
 
@@ -272,6 +335,41 @@ mod tests {
             cost_usd: None,
             kind: None,
         }
+    }
+
+    fn completion(kind: &str, seconds: f64, cancelled: bool) -> MetricsEntry {
+        MetricsEntry {
+            kind: Some(kind.to_string()),
+            error_class: cancelled.then(|| crate::metrics::CANCELLED.to_string()),
+            ..attempt(Role::Hephaestus, seconds, !cancelled)
+        }
+    }
+
+    #[test]
+    fn completions_are_counted_apart_from_the_roles_tasks() {
+        let entries = [
+            attempt(Role::Hephaestus, 4.0, true),
+            completion(COMPLETION, 0.2, false),
+            completion(COMPLETION, 0.4, false),
+            completion(COMPLETION, 0.1, true),
+            completion(COMPLETION_ACCEPTED, 0.0, false),
+        ];
+        let report = report(&entries, None);
+        assert_eq!(stats(&report, Role::Hephaestus).tasks, 1);
+        assert_eq!(report.attempts, 1);
+        let completions = &report.completions;
+        assert_eq!(completions.calls, 3);
+        assert_eq!(completions.cancelled, 1);
+        assert_eq!(completions.answered, 2);
+        assert_eq!(completions.accepted, 1);
+        assert_eq!(completions.acceptance_rate, Some(0.5));
+        assert_eq!(completions.p95_duration_seconds, Some(0.4));
+        assert_eq!(
+            report.models[0].attempts, 4,
+            "the calls count for their model"
+        );
+        let text = report.to_string();
+        assert!(text.contains("Inline completions: 3 model calls"), "{text}");
     }
 
     fn stats(report: &Report, role: Role) -> &RoleStats {
