@@ -344,6 +344,36 @@ async fn a_new_keystroke_ends_the_model_call_of_the_request_before_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_request_the_editor_cancels_closes_its_model_stream() {
+    let editor = editor(OLLAMA, "").await;
+    let started = json!({"model": "m", "response": "slow", "done": false});
+    editor
+        .mock
+        .on("POST", GENERATE, Reply::ndjson(&format!("{started}\n")).stall());
+    let uri = editor.client.uri("geometry.py");
+    editor.client.open(&uri, AREA).await;
+    let pending = editor
+        .client
+        .send_request(
+            "textDocument/inlineCompletion",
+            json!({"textDocument": {"uri": &uri}, "position": {"line": 4, "character": 4},
+                   "context": {"triggerKind": 1}}),
+        )
+        .await;
+    let id = editor.client.last_request_id();
+    for _ in 0..(WAIT.as_millis() / 10) {
+        if !generate_requests(&editor.mock).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    editor.client.notify("$/cancelRequest", json!({"id": id})).await;
+    assert!(editor.mock.client_hung_up(WAIT).await, "the stream is closed");
+    let answer = pending.answer().await;
+    assert_eq!(answer["error"]["code"], -32800, "RequestCancelled: {answer}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn typing_what_is_being_generated_keeps_the_call_and_offers_the_rest() {
     let editor = editor(OLLAMA, "").await;
     let line = |piece: &str| json!({"model": "m", "response": piece, "done": false}).to_string();
