@@ -173,6 +173,14 @@ async fn nvim(scenario: &str, models: &Models, file: &str, text: &str) -> Value 
         .env("MULTI_MODEL_RESULT", &result)
         .env("MULTI_MODEL_SCREEN", &screen)
         .env("MULTI_MODEL_COLUMNS", COLUMNS.to_string())
+        .env(
+            "MULTI_MODEL_INLINE",
+            if scenario == "inline_off" {
+                "off"
+            } else {
+                "on"
+            },
+        )
         .env_remove(UNSET_KEY)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -643,4 +651,183 @@ async fn saving_the_corrected_configuration_clears_its_error() {
             .any(|m| m.starts_with("configuration: ") && m.ends_with("e2e-config.yaml")),
         "the server read the file again: {log:#?}"
     );
+}
+
+/// An empty body for inline completion: line 5 is where the user types.
+const AREA: &str = "import math\n\n\ndef area(r):\n    \n";
+
+/// What the model fills in after `    a`: two lines, the second indented like the first.
+const FILLED: &str = "rea = math.pi * r * r\n    return area\n";
+
+const GENERATE: &str = "/api/generate";
+
+/// Ollama's `/api/generate` stream of `text`, in two pieces, then its end.
+fn generated(text: &str) -> Reply {
+    let half = text
+        .char_indices()
+        .nth(text.chars().count() / 2)
+        .map_or(0, |(i, _)| i);
+    let line = |piece: &str| json!({"model": "m", "response": piece, "done": false}).to_string();
+    let end = json!({"model": "m", "response": "", "done": true, "done_reason": "stop",
+                     "prompt_eval_count": 40, "eval_count": 7});
+    Reply::ndjson(&format!(
+        "{}\n{}\n{end}\n",
+        line(&text[..half]),
+        line(&text[half..])
+    ))
+}
+
+/// The bodies of the fill-in-the-middle requests Hephaestus's mock received.
+fn generate_requests(models: &Models) -> Vec<Value> {
+    models
+        .hephaestus
+        .requests()
+        .into_iter()
+        .filter(|r| r.uri == GENERATE)
+        .map(|r| r.body().clone())
+        .collect()
+}
+
+async fn inline(scenario: &str) -> (Models, Value) {
+    let models = Models::start().await;
+    models.hephaestus.on("POST", GENERATE, generated(FILLED));
+    let observed = nvim(scenario, &models, "area.py", AREA).await;
+    (models, observed)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typing_in_an_empty_body_shows_the_models_text_as_ghost_text_and_tab_accepts_it() {
+    if neovim_missing(
+        "typing_in_an_empty_body_shows_the_models_text_as_ghost_text_and_tab_accepts_it",
+    ) {
+        return;
+    }
+    let (models, observed) = inline("inline_accept").await;
+    assert_eq!(
+        observed["offered"], true,
+        "the client said it shows inline completions"
+    );
+    // The first line at the cursor (line 5, after `    a`), the second below it.
+    let ghost = observed["ghost"].as_array().expect("the ghost text");
+    assert_eq!(ghost.len(), 1, "{ghost:#?}");
+    assert_eq!(ghost[0]["row"], 4, "{ghost:#?}");
+    assert_eq!(ghost[0]["col"], 5, "{ghost:#?}");
+    assert_eq!(ghost[0]["text"], "rea = math.pi * r * r", "{ghost:#?}");
+    assert_eq!(ghost[0]["lines"], json!(["    return area"]), "{ghost:#?}");
+    assert!(
+        ghost[0]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g == "MultiModelGhost"),
+        "{ghost:#?}"
+    );
+    // Drawn: the line reads as if typed, the next line below it.
+    let rows: Vec<&str> = observed["screen_rows"]
+        .as_array()
+        .expect("the screen")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(rows[0], "    area = math.pi * r * r", "{rows:#?}");
+    assert_eq!(rows[1], "    return area", "{rows:#?}");
+    assert_eq!(observed["mode_shown"], "i");
+
+    assert_eq!(
+        observed["lines"],
+        json!([
+            "import math",
+            "",
+            "",
+            "def area(r):",
+            "    area = math.pi * r * r",
+            "    return area",
+        ])
+    );
+    assert_eq!(
+        observed["cursor"],
+        json!([6, 15]),
+        "the cursor at the end of the text"
+    );
+    assert_eq!(observed["mode_accepted"], "i", "still typing");
+    assert_eq!(observed["user_tab"], 0, "the user's own <Tab> did not run");
+
+    let asked = generate_requests(&models);
+    let first = asked.first().expect("a fill-in-the-middle request");
+    assert!(
+        first["prompt"]
+            .as_str()
+            .unwrap()
+            .ends_with("def area(r):\n    a"),
+        "{first}"
+    );
+    assert_eq!(first["suffix"], "\n", "{first}");
+    // The server recorded the acceptance the client reported (the item's command).
+    assert!(
+        observed["metrics"]
+            .as_str()
+            .unwrap_or("")
+            .contains("completion_accepted"),
+        "{observed:#}"
+    );
+    assert_no_prompt(&observed);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typing_clears_the_ghost_text_and_the_dismiss_and_accept_keys_type_themselves_without_one()
+{
+    if neovim_missing(
+        "typing_clears_the_ghost_text_and_the_dismiss_and_accept_keys_type_themselves_without_one",
+    ) {
+        return;
+    }
+    let (_models, observed) = inline("inline_typing").await;
+    let typed = observed["typed"].as_array().expect("each change typed");
+    // At each keystroke the ghost text was gone before anything else ran.
+    assert!(typed.iter().all(|t| t["ghosts"] == 0), "{typed:#?}");
+    let ar = typed
+        .iter()
+        .find(|t| t["line"] == "    ar")
+        .expect("`r` typed");
+    assert_eq!(ar["ghosts"], 0);
+    // The rest of the suggestion, from where the typing left it.
+    let after = &observed["ghost_after_typing"][0];
+    assert_eq!(after["text"], "ea = math.pi * r * r", "{observed:#}");
+    assert_eq!(observed["mode_dismissed"], "i");
+    assert_eq!(observed["line_dismissed"], "    ar", "<C-]> typed nothing");
+    let tabbed = observed["line_tab"].as_str().unwrap();
+    assert!(
+        tabbed.starts_with("    ar") && tabbed.len() > 6 && tabbed[6..].trim().is_empty(),
+        "a Tab with nothing shown indents: {tabbed:?}"
+    );
+    assert_eq!(
+        observed["user_tab"], 1,
+        "with nothing shown, <Tab> ran the mapping it had before"
+    );
+    assert_eq!(observed["ghost_normal"], json!([]), "none in Normal mode");
+    assert_no_prompt(&observed);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inline_completion_turned_off_asks_no_model_and_leaves_tab_alone() {
+    if neovim_missing("inline_completion_turned_off_asks_no_model_and_leaves_tab_alone") {
+        return;
+    }
+    let (models, observed) = inline("inline_off").await;
+    assert!(
+        observed["offered"].is_null(),
+        "not announced, so not offered: {observed:#}"
+    );
+    assert_eq!(observed["mapped"], "", "<Tab> not mapped");
+    assert_eq!(observed["ghost"], json!([]));
+    let tabbed = observed["line_tab"].as_str().unwrap();
+    assert!(
+        tabbed.starts_with("    a") && tabbed.len() > 5,
+        "{tabbed:?}"
+    );
+    assert!(
+        generate_requests(&models).is_empty(),
+        "no request reached the model"
+    );
+    assert!(models.hephaestus.requests().is_empty());
 }

@@ -7,7 +7,8 @@
 -- is bounded; a failure exits with code 1.
 --
 -- MULTI_MODEL_SCENARIO: code_actions | review | implement | plan | unconfigured |
---   review_fails | plan_with_instruction | implement_asks | log | config_error | config_fixed
+--   review_fails | plan_with_instruction | implement_asks | log | config_error | config_fixed |
+--   inline_accept | inline_typing | inline_off
 -- MULTI_MODEL_FILE: the file to open. MULTI_MODEL_CONFIG: the server's configuration.
 
 local plugin_client = require("multi_model.client")
@@ -54,6 +55,7 @@ local scenario_thread
 
 local function finish(ok, failure)
   observed.failure = (not ok) and failure or nil
+  observed.user_tab = vim.g.user_tab
   observed.version = tostring(vim.version().major) .. "." .. tostring(vim.version().minor)
   observed.columns = vim.o.columns
   observed.messages = vim.api.nvim_exec("messages", true)
@@ -291,7 +293,204 @@ function scenarios.config_fixed(bufnr)
   observed.config_diagnostics = diagnostics_of(config_buf)
 end
 
+-- Inline completion ------------------------------------------------------------------------
+
+local inline = require("multi_model.inline")
+
+local function keys(typed, remap)
+  local codes = vim.api.nvim_replace_termcodes(typed, true, false, true)
+  vim.api.nvim_feedkeys(codes, remap and "mt" or "nt", false)
+end
+
+-- The ghost text drawn in `bufnr`: each extmark of the plugin's namespace, its first line
+-- (virtual text, where and in which highlight) and its virtual lines.
+local function ghost(bufnr)
+  local list = {}
+  for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(bufnr, inline.namespace, 0, -1, { details = true })) do
+    local details = mark[4]
+    local text, groups = {}, {}
+    for _, chunk in ipairs(details.virt_text or {}) do
+      table.insert(text, chunk[1])
+      table.insert(groups, chunk[2])
+    end
+    local lines = {}
+    for _, line in ipairs(details.virt_lines or {}) do
+      local chunks = {}
+      for _, chunk in ipairs(line) do
+        table.insert(chunks, chunk[1])
+        table.insert(groups, chunk[2])
+      end
+      table.insert(lines, table.concat(chunks))
+    end
+    table.insert(list, {
+      row = mark[2],
+      col = mark[3],
+      text = table.concat(text),
+      position = details.virt_text_pos or vim.NIL,
+      lines = lines,
+      groups = groups,
+    })
+  end
+  return list
+end
+
+-- What the screen shows on the cursor's line and the two below it.
+local function screen_rows()
+  vim.cmd("redraw")
+  local first = vim.fn.screenrow()
+  local rows = {}
+  for row = first, math.min(first + 2, vim.o.lines) do
+    local cells = {}
+    for col = 1, vim.o.columns do
+      table.insert(cells, vim.fn.screenstring(row, col))
+    end
+    table.insert(rows, (table.concat(cells):gsub("%s+$", "")))
+  end
+  return rows
+end
+
+local function mode()
+  return vim.api.nvim_get_mode().mode
+end
+
+-- The server's capability as this client received it.
+local function offered(bufnr)
+  local caps = plugin_client.for_buffer(bufnr).server_capabilities or {}
+  return caps.inlineCompletionProvider or vim.NIL
+end
+
+local function metrics_text()
+  local file = io.open(vim.fn.getcwd() .. "/.agent/multi_model_metrics.json")
+  if not file then
+    return ""
+  end
+  local text = file:read("*a")
+  file:close()
+  return text
+end
+
+-- Each TextChangedI as it happens, after the plugin's own handler (defined before it): the
+-- line and how many ghost texts were still drawn.
+local function watch_typing(bufnr)
+  observed.typed = {}
+  vim.api.nvim_create_autocmd("TextChangedI", {
+    buffer = bufnr,
+    callback = function()
+      table.insert(observed.typed, { line = vim.api.nvim_get_current_line(), ghosts = #ghost(bufnr) })
+    end,
+  })
+end
+
+-- Types "a" at the end of the empty body (line 5) and waits for the ghost text.
+local function type_in_the_body(bufnr)
+  vim.api.nvim_win_set_cursor(0, { 5, 0 })
+  keys("Aa")
+  wait_for("the ghost text", function()
+    return #ghost(bufnr) > 0
+  end)
+end
+
+function scenarios.inline_accept(bufnr)
+  observed.offered = offered(bufnr)
+  type_in_the_body(bufnr)
+  observed.ghost = ghost(bufnr)
+  observed.screen_rows = screen_rows()
+  observed.mode_shown = mode()
+  local before = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+  keys("<Tab>", true)
+  wait_for("the suggestion in the buffer", function()
+    return not vim.deep_equal(before, vim.api.nvim_buf_get_lines(bufnr, 0, -1, false))
+  end)
+  observed.lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+  observed.cursor = vim.api.nvim_win_get_cursor(0)
+  observed.mode_accepted = mode()
+  wait_for("the acceptance in the metrics file", function()
+    return metrics_text():find("completion_accepted", 1, true) ~= nil
+  end)
+  observed.metrics = metrics_text()
+  keys("<Esc>")
+  wait_for("Normal mode", function()
+    return mode() == "n"
+  end)
+end
+
+function scenarios.inline_typing(bufnr)
+  watch_typing(bufnr)
+  type_in_the_body(bufnr)
+  observed.ghost = ghost(bufnr)
+  -- Typed as the suggestion goes on: it goes at once, and the rest comes back.
+  keys("r")
+  wait_for("the line typed", function()
+    return vim.api.nvim_get_current_line() == "    ar"
+  end)
+  wait_for("the rest of the suggestion", function()
+    local shown = ghost(bufnr)
+    return #shown > 0 and shown[1].col == 6
+  end)
+  observed.ghost_after_typing = ghost(bufnr)
+  keys("<C-]>", true)
+  wait_for("the ghost text to go", function()
+    return #ghost(bufnr) == 0
+  end)
+  observed.mode_dismissed = mode()
+  observed.line_dismissed = vim.api.nvim_get_current_line()
+  -- Nothing shown: the accept key types itself.
+  keys("<Tab>", true)
+  wait_for("the key to type itself", function()
+    return vim.api.nvim_get_current_line() ~= "    ar"
+  end)
+  observed.line_tab = vim.api.nvim_get_current_line()
+  keys("<Esc>")
+  wait_for("Normal mode", function()
+    return mode() == "n"
+  end)
+  observed.ghost_normal = ghost(bufnr)
+end
+
+-- Turned off in setup(): nothing is asked for, nothing drawn, and the key is not mapped.
+function scenarios.inline_off(bufnr)
+  observed.offered = offered(bufnr)
+  observed.mapped = vim.fn.maparg("<Tab>", "i")
+  vim.api.nvim_win_set_cursor(0, { 5, 0 })
+  keys("Aa")
+  wait_for("the line typed", function()
+    return vim.api.nvim_get_current_line() == "    a"
+  end)
+  -- Long past both debounces: the client's (50 ms) and the server's (150 ms).
+  local waited = false
+  vim.defer_fn(function()
+    waited = true
+  end, 1000)
+  wait_for("a second", function()
+    return waited
+  end)
+  observed.ghost = ghost(bufnr)
+  keys("<Tab>", true)
+  wait_for("the key to type itself", function()
+    return vim.api.nvim_get_current_line() ~= "    a"
+  end)
+  observed.line_tab = vim.api.nvim_get_current_line()
+  keys("<Esc>")
+  wait_for("Normal mode", function()
+    return mode() == "n"
+  end)
+end
+
 local scenario = os.getenv("MULTI_MODEL_SCENARIO")
+
+-- A mapping of the accept key made before the plugin's, as a completion plugin or Neovim
+-- 0.11's snippet `<Tab>` makes one: the key does what it did when nothing is shown.
+if scenario == "inline_accept" or scenario == "inline_typing" then
+  vim.g.user_tab = 0
+  vim.cmd([[
+    function! UserTab() abort
+      let g:user_tab += 1
+      return "\<Tab>"
+    endfunction
+    inoremap <expr> <Tab> UserTab()
+  ]])
+end
+
 scenario_thread = coroutine.create(function()
   local run = scenarios[scenario] or error("unknown scenario " .. tostring(scenario), 0)
   run(open(os.getenv("MULTI_MODEL_FILE")))

@@ -47,8 +47,16 @@ local function show_document(_, result)
   return { success = opened }
 end
 
-local function capabilities()
+local function capabilities(opts)
   local caps = vim.lsp.protocol.make_client_capabilities()
+  -- Inline completions (LSP 3.18): the server offers them only to a client that says it
+  -- shows them; 0.12+ says so by itself, which the option to turn them off takes back.
+  caps.textDocument = caps.textDocument or {}
+  if opts.inline_completion and opts.inline_completion.enabled then
+    caps.textDocument.inlineCompletion = caps.textDocument.inlineCompletion or { dynamicRegistration = false }
+  else
+    caps.textDocument.inlineCompletion = nil
+  end
   caps.window = caps.window or {}
   caps.window.workDoneProgress = true
   caps.window.showDocument = { support = true }
@@ -112,7 +120,7 @@ function M.client_config(opts, root)
     root_dir = root,
     init_options = config.init_options(opts),
     settings = config.settings(opts),
-    capabilities = capabilities(),
+    capabilities = capabilities(opts),
     handlers = handlers(),
     on_init = function(client)
       -- 0.8+ sends the settings after `initialized` by itself.
@@ -120,7 +128,13 @@ function M.client_config(opts, root)
         client.notify("workspace/didChangeConfiguration", { settings = client.config.settings })
       end
     end,
-    on_attach = opts.on_attach,
+    on_attach = function(client, bufnr)
+      -- Required here: inline.lua requires this module.
+      require("multi_model.inline").attach(client, bufnr, opts)
+      if opts.on_attach then
+        opts.on_attach(client, bufnr)
+      end
+    end,
   }
 end
 

@@ -24,8 +24,36 @@ M.defaults = {
   -- :MultiModelPlan and :MultiModelImplement without words ask for an instruction
   -- (`vim.ui.input`; an empty answer sends none); false never asks.
   ask_for_instruction = true,
+  -- Ghost text from Hephaestus while you type (`textDocument/inlineCompletion`); `false`
+  -- turns it off, as `{ enabled = false }` does. On Neovim 0.12+ it is Neovim's own
+  -- `vim.lsp.inline_completion`, before that the plugin's (see inline.lua).
+  inline_completion = {
+    enabled = true,
+    -- Insert mode: accepts the suggestion shown, else types itself; false maps nothing
+    -- (map `require("multi_model").accept()` yourself).
+    accept = "<Tab>",
+    -- Insert mode: hides the suggestion shown, else types itself; false maps nothing.
+    -- Neovim 0.12+ has no way to dismiss its own: not mapped there.
+    dismiss = "<C-]>",
+    -- Before 0.12: a pause in typing this long sends the request (the server waits for its
+    -- own `completion.debounce_ms` as well).
+    debounce_ms = 50,
+  },
   on_attach = nil,
 }
+
+-- `inline_completion = true | false` is short for `{ enabled = … }`.
+local function inline_options(value)
+  local defaults = vim.deepcopy(M.defaults.inline_completion)
+  if type(value) == "boolean" then
+    defaults.enabled = value
+    return defaults
+  end
+  if type(value) ~= "table" then
+    return defaults
+  end
+  return vim.tbl_extend("force", defaults, value)
+end
 
 function M.merge(opts)
   local merged = vim.tbl_deep_extend("force", vim.deepcopy(M.defaults), opts or {})
@@ -35,6 +63,7 @@ function M.merge(opts)
       merged[key] = opts[key]
     end
   end
+  merged.inline_completion = inline_options(opts and opts.inline_completion)
   return merged
 end
 

@@ -7,6 +7,7 @@ local client = require("multi_model.client")
 local config_file = require("multi_model.config_file")
 local commands = require("multi_model.commands")
 local config = require("multi_model.config")
+local inline = require("multi_model.inline")
 local progress = require("multi_model.progress")
 local target = require("multi_model.target")
 local ui = require("multi_model.ui")
@@ -34,6 +35,7 @@ end
 function M.setup(opts)
   options = config.merge(opts)
   progress.configure(options)
+  inline.configure(options.inline_completion)
   local group = vim.api.nvim_create_augroup("multi_model", { clear = true })
   vim.api.nvim_create_autocmd("FileType", {
     group = group,
@@ -132,6 +134,21 @@ end
 -- `:MultiModelLog`: the server's log lines and every message in full.
 function M.log()
   return ui.open_log()
+end
+
+-- Inline completion, for mappings of your own (`inline_completion.accept = false`):
+-- `accept()` inserts the suggestion shown and `dismiss()` hides it, each returning whether
+-- there was one; `inline_visible()` says whether one is shown.
+function M.accept()
+  return inline.accept()
+end
+
+function M.dismiss()
+  return inline.dismiss()
+end
+
+function M.inline_visible()
+  return inline.visible()
 end
 
 -- Running jobs, for a statusline: "multi-model: 2 jobs", or "" when idle.
