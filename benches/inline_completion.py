@@ -67,6 +67,13 @@ class FimServer:
             def log_message(self, *args):
                 pass
 
+            def setup(self):
+                super().setup()
+                # As real model servers do (Go's net/http sets it by default): without it
+                # Nagle's algorithm holds the last small write until the client's delayed
+                # ACK, some 40 ms, which would be charged to the server under test.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def do_POST(self):
                 arrived = time.perf_counter()
                 length = int(self.headers.get("Content-Length", 0))
@@ -84,12 +91,13 @@ class FimServer:
                     return
                 time.sleep(outer.delay)
                 self.chunk({"model": body["model"], "response": "value + 1", "done": False})
+                # Noted before the last bytes go: the client may answer as soon as they do.
+                with outer.lock:
+                    outer.calls.append((arrived, time.perf_counter()))
                 self.chunk({"model": body["model"], "response": "\n", "done": True,
                             "done_reason": "stop", "prompt_eval_count": 100, "eval_count": 5})
                 self.wfile.write(b"0\r\n\r\n")
                 self.wfile.flush()
-                with outer.lock:
-                    outer.calls.append((arrived, time.perf_counter()))
 
             def chunk(self, line: dict):
                 data = (json.dumps(line) + "\n").encode()
