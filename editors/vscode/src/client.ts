@@ -2,9 +2,8 @@
 // for (Python, Rust, TypeScript, JavaScript, Go).
 
 import * as vscode from 'vscode';
-import { LanguageClient, type LanguageClientOptions, type ServerOptions, type ShowDocumentResult } from 'vscode-languageclient/node';
+import { LanguageClient, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
-import { isCleanExit } from './logic/health';
 import type { JobCounter } from './logic/jobs';
 import { LANGUAGES } from './logic/manifest';
 import { isMarkdownResult } from './logic/results';
@@ -15,17 +14,6 @@ export function workspaceFolder(): string | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 }
 
-/** The client, except that a server which exits cleanly (code 0) is not logged as an error. */
-class MultiModelClient extends LanguageClient {
-  override error(message: string, data?: unknown, showNotification?: boolean | 'force'): void {
-    if (isCleanExit(message)) {
-      this.info(message);
-      return;
-    }
-    super.error(message, data, showNotification);
-  }
-}
-
 export interface ClientHooks {
   jobs: JobCounter;
   onJobsChanged: () => void;
@@ -33,7 +21,7 @@ export interface ClientHooks {
   openResultsAsPreview: () => boolean;
 }
 
-export function createClient(settings: Settings, output: vscode.OutputChannel, hooks: ClientHooks): LanguageClient {
+export function createClient(settings: Settings, output: vscode.LogOutputChannel, hooks: ClientHooks): LanguageClient {
   const { command, args } = serverCommand(settings);
   const executable = { command, args, options: { env: serverEnv(settings, process.env) } };
   const serverOptions: ServerOptions = { run: executable, debug: executable };
@@ -51,7 +39,7 @@ export function createClient(settings: Settings, output: vscode.OutputChannel, h
         next(token, params);
       },
       window: {
-        showDocument: async (params, next) => {
+        showDocument: async (params, token, next) => {
           const uri = vscode.Uri.parse(params.uri);
           if (params.external !== true && uri.scheme === 'file' && hooks.openResultsAsPreview() && isMarkdownResult(uri.fsPath)) {
             try {
@@ -63,11 +51,11 @@ export function createClient(settings: Settings, output: vscode.OutputChannel, h
             }
           }
           // The client's own handler (the one `next` calls) answers with a result, never
-          // an error, and ignores the cancellation token.
-          return (await next(params, new vscode.CancellationTokenSource().token)) as ShowDocumentResult;
+          // an error.
+          return next(params, token);
         },
       },
     },
   };
-  return new MultiModelClient('multiModel', 'Multi-Model', serverOptions, clientOptions);
+  return new LanguageClient('multiModel', 'Multi-Model', serverOptions, clientOptions);
 }

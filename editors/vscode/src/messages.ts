@@ -11,7 +11,7 @@ const REMEMBERED_FAILURES = 20;
 export class ServerMessages {
   private readonly failures: string[] = [];
 
-  constructor(private readonly output: vscode.OutputChannel) {}
+  constructor(private readonly output: vscode.LogOutputChannel) {}
 
   /** Recent failures shown, newest last: a job's closing message may repeat one. */
   recentFailures(): readonly string[] {
