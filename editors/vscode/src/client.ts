@@ -2,8 +2,15 @@
 // for (Python, Rust, TypeScript, JavaScript, Go).
 
 import * as vscode from 'vscode';
-import { LanguageClient, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  LanguageClient,
+  type ClientCapabilities,
+  type LanguageClientOptions,
+  type ServerOptions,
+  type StaticFeature,
+} from 'vscode-languageclient/node';
 
+import { withoutInlineCompletion } from './logic/inline';
 import type { JobCounter } from './logic/jobs';
 import { LANGUAGES } from './logic/manifest';
 import { isMarkdownResult } from './logic/results';
@@ -14,11 +21,33 @@ export function workspaceFolder(): string | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 }
 
+/**
+ * `multiModel.inlineCompletion.enabled` off when the client starts: the client does not
+ * announce inline completion, so the server offers none. Registered after the client's own
+ * features, it runs after vscode-languageclient's inline completion feature filled it in.
+ */
+class InlineCompletionOff implements StaticFeature {
+  getState(): { kind: 'static' } {
+    return { kind: 'static' };
+  }
+  fillClientCapabilities(capabilities: ClientCapabilities): void {
+    withoutInlineCompletion(capabilities);
+  }
+  initialize(): void {
+    // Nothing to set up: all it does is leave the capability out.
+  }
+  clear(): void {
+    // Nothing registered.
+  }
+}
+
 export interface ClientHooks {
   jobs: JobCounter;
   onJobsChanged: () => void;
   /** Read when a result arrives, so a changed setting applies at once. */
   openResultsAsPreview: () => boolean;
+  /** Read at each request, so turning inline completion off applies at once. */
+  inlineCompletion: () => boolean;
 }
 
 export function createClient(settings: Settings, output: vscode.LogOutputChannel, hooks: ClientHooks): LanguageClient {
@@ -30,6 +59,9 @@ export function createClient(settings: Settings, output: vscode.LogOutputChannel
     initializationOptions: initializationOptions(settings, workspaceFolder()),
     outputChannel: output,
     middleware: {
+      // Off: no request at all, not even one whose answer is dropped.
+      provideInlineCompletionItems: (document, position, context, token, next) =>
+        hooks.inlineCompletion() ? next(document, position, context, token) : null,
       // The notifications are the extension's own (progress.ts); this only watches
       // begin/end go by to count jobs.
       handleWorkDoneProgress: (token, params, next) => {
@@ -57,5 +89,9 @@ export function createClient(settings: Settings, output: vscode.LogOutputChannel
       },
     },
   };
-  return new LanguageClient('multiModel', 'Multi-Model', serverOptions, clientOptions);
+  const client = new LanguageClient('multiModel', 'Multi-Model', serverOptions, clientOptions);
+  if (!settings.inlineCompletion) {
+    client.registerFeature(new InlineCompletionOff());
+  }
+  return client;
 }

@@ -38,6 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         status.refresh();
       },
       openResultsAsPreview: () => settings.openResultsAsPreview,
+      inlineCompletion: () => settings.inlineCompletion,
     });
     client = started;
     started.onDidChangeState(({ newState }) => {
