@@ -1,6 +1,8 @@
-// A model on 127.0.0.1 speaking Ollama's native chat API (POST /api/chat, NDJSON lines, the
-// last one `"done": true`), as /work/shared/providers.md §4 describes it. Each mock records
-// the requests it got and whether the client closed a connection before the answer ended.
+// A model on 127.0.0.1 speaking Ollama's native API, as /work/shared/providers.md §4
+// describes it: chat (POST /api/chat) and fill in the middle (POST /api/generate with
+// `prompt` and `suffix`), each answering NDJSON lines, the last one `"done": true`. Each mock
+// records the requests it got and whether the client closed a connection before the answer
+// ended.
 import http from 'node:http';
 
 /** One NDJSON line of an Ollama chat stream. */
@@ -12,6 +14,25 @@ function line(content, done) {
   return `${JSON.stringify(value)}\n`;
 }
 
+/** One NDJSON line of an Ollama generate stream. */
+function generateLine(response, done) {
+  const value = { model: 'm:1', created_at: new Date().toISOString(), response, done };
+  if (done) {
+    Object.assign(value, { done_reason: 'stop', total_duration: 1000, prompt_eval_count: 40, eval_count: 7 });
+  }
+  return `${JSON.stringify(value)}\n`;
+}
+
+/**
+ * What a code model fills in at the cursor when the line it should write is `line`: the
+ * rest of it after what the prompt's last line (the cursor's line, before the cursor)
+ * already holds; nothing when that text is not the line's start.
+ */
+function middle(line, prompt) {
+  const typed = prompt.slice(prompt.lastIndexOf('\n') + 1).trimStart();
+  return line.startsWith(typed) ? `${line.slice(typed.length)}\n` : '';
+}
+
 export async function startMock(name) {
   const mock = {
     name,
@@ -21,6 +42,10 @@ export async function startMock(name) {
     abandoned: 0,
     /** What POST /api/chat answers: `{ text }` streamed in two pieces, or `{ hang: true }`. */
     reply: { text: '' },
+    /** The bodies of POST /api/generate requests (also in `requests`). */
+    generated: [],
+    /** The line POST /api/generate fills in: what of it the cursor's line lacks. */
+    fillLine: '',
     server: undefined,
   };
   mock.server = http.createServer((req, res) => {
@@ -32,7 +57,7 @@ export async function startMock(name) {
         res.end(JSON.stringify({ models: [{ name: 'm:1', model: 'm:1' }] }));
         return;
       }
-      if (req.method !== 'POST' || req.url !== '/api/chat') {
+      if (req.method !== 'POST' || (req.url !== '/api/chat' && req.url !== '/api/generate')) {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: `no route ${req.method} ${req.url}` }));
         return;
@@ -45,6 +70,15 @@ export async function startMock(name) {
       }
       mock.requests.push(parsed);
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      if (req.url === '/api/generate') {
+        mock.generated.push(parsed);
+        const text = middle(mock.fillLine, String(parsed.prompt ?? ''));
+        const cut = Math.floor(text.length / 2);
+        res.write(generateLine(text.slice(0, cut), false));
+        res.write(generateLine(text.slice(cut), false));
+        res.end(generateLine('', true));
+        return;
+      }
       const reply = mock.reply;
       if (reply.hang) {
         // A model that is slow to think: one piece, then nothing until the client gives up.

@@ -2,9 +2,15 @@
 // for (Python, Rust, TypeScript, JavaScript, Go).
 
 import * as vscode from 'vscode';
-import { LanguageClient, type LanguageClientOptions, type ServerOptions, type ShowDocumentResult } from 'vscode-languageclient/node';
+import {
+  LanguageClient,
+  type ClientCapabilities,
+  type LanguageClientOptions,
+  type ServerOptions,
+  type StaticFeature,
+} from 'vscode-languageclient/node';
 
-import { isCleanExit } from './logic/health';
+import { withoutInlineCompletion } from './logic/inline';
 import type { JobCounter } from './logic/jobs';
 import { LANGUAGES } from './logic/manifest';
 import { isMarkdownResult } from './logic/results';
@@ -15,14 +21,23 @@ export function workspaceFolder(): string | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 }
 
-/** The client, except that a server which exits cleanly (code 0) is not logged as an error. */
-class MultiModelClient extends LanguageClient {
-  override error(message: string, data?: unknown, showNotification?: boolean | 'force'): void {
-    if (isCleanExit(message)) {
-      this.info(message);
-      return;
-    }
-    super.error(message, data, showNotification);
+/**
+ * `multiModel.inlineCompletion.enabled` off when the client starts: the client does not
+ * announce inline completion, so the server offers none. Registered after the client's own
+ * features, it runs after vscode-languageclient's inline completion feature filled it in.
+ */
+class InlineCompletionOff implements StaticFeature {
+  getState(): { kind: 'static' } {
+    return { kind: 'static' };
+  }
+  fillClientCapabilities(capabilities: ClientCapabilities): void {
+    withoutInlineCompletion(capabilities);
+  }
+  initialize(): void {
+    // Nothing to set up: all it does is leave the capability out.
+  }
+  clear(): void {
+    // Nothing registered.
   }
 }
 
@@ -31,9 +46,11 @@ export interface ClientHooks {
   onJobsChanged: () => void;
   /** Read when a result arrives, so a changed setting applies at once. */
   openResultsAsPreview: () => boolean;
+  /** Read at each request, so turning inline completion off applies at once. */
+  inlineCompletion: () => boolean;
 }
 
-export function createClient(settings: Settings, output: vscode.OutputChannel, hooks: ClientHooks): LanguageClient {
+export function createClient(settings: Settings, output: vscode.LogOutputChannel, hooks: ClientHooks): LanguageClient {
   const { command, args } = serverCommand(settings);
   const executable = { command, args, options: { env: serverEnv(settings, process.env) } };
   const serverOptions: ServerOptions = { run: executable, debug: executable };
@@ -42,6 +59,9 @@ export function createClient(settings: Settings, output: vscode.OutputChannel, h
     initializationOptions: initializationOptions(settings, workspaceFolder()),
     outputChannel: output,
     middleware: {
+      // Off: no request at all, not even one whose answer is dropped.
+      provideInlineCompletionItems: (document, position, context, token, next) =>
+        hooks.inlineCompletion() ? next(document, position, context, token) : null,
       // The notifications are the extension's own (progress.ts); this only watches
       // begin/end go by to count jobs.
       handleWorkDoneProgress: (token, params, next) => {
@@ -51,7 +71,7 @@ export function createClient(settings: Settings, output: vscode.OutputChannel, h
         next(token, params);
       },
       window: {
-        showDocument: async (params, next) => {
+        showDocument: async (params, token, next) => {
           const uri = vscode.Uri.parse(params.uri);
           if (params.external !== true && uri.scheme === 'file' && hooks.openResultsAsPreview() && isMarkdownResult(uri.fsPath)) {
             try {
@@ -63,11 +83,15 @@ export function createClient(settings: Settings, output: vscode.OutputChannel, h
             }
           }
           // The client's own handler (the one `next` calls) answers with a result, never
-          // an error, and ignores the cancellation token.
-          return (await next(params, new vscode.CancellationTokenSource().token)) as ShowDocumentResult;
+          // an error.
+          return next(params, token);
         },
       },
     },
   };
-  return new MultiModelClient('multiModel', 'Multi-Model', serverOptions, clientOptions);
+  const client = new LanguageClient('multiModel', 'Multi-Model', serverOptions, clientOptions);
+  if (!settings.inlineCompletion) {
+    client.registerFeature(new InlineCompletionOff());
+  }
+  return client;
 }

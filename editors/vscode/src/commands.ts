@@ -19,7 +19,7 @@ const ROLE_TITLES: Readonly<Record<RoleAction, string>> = {
 
 export interface CommandContext {
   client: () => LanguageClient;
-  output: vscode.OutputChannel;
+  output: vscode.LogOutputChannel;
   /** Where the instruction history is kept across sessions. */
   state: vscode.Memento;
   askForInstruction: () => boolean;

@@ -22,7 +22,7 @@ function currentSettings(): Settings {
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  const output = vscode.window.createOutputChannel('Multi-Model');
+  const output = vscode.window.createOutputChannel('Multi-Model', { log: true });
   const jobs = new JobCounter();
   const status = new ServerStatus(jobs);
   const messages = new ServerMessages(output);
@@ -38,6 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         status.refresh();
       },
       openResultsAsPreview: () => settings.openResultsAsPreview,
+      inlineCompletion: () => settings.inlineCompletion,
     });
     client = started;
     started.onDidChangeState(({ newState }) => {

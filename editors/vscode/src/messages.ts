@@ -11,7 +11,7 @@ const REMEMBERED_FAILURES = 20;
 export class ServerMessages {
   private readonly failures: string[] = [];
 
-  constructor(private readonly output: vscode.OutputChannel) {}
+  constructor(private readonly output: vscode.LogOutputChannel) {}
 
   /** Recent failures shown, newest last: a job's closing message may repeat one. */
   recentFailures(): readonly string[] {
@@ -31,10 +31,14 @@ export class ServerMessages {
 
   private show(type: number, text: string): void {
     const shown = shownMessage(type, text);
-    const stamp = new Date().toLocaleTimeString();
-    this.output.appendLine(`[${shown.severity} - ${stamp}] ${shown.headline}`);
-    for (const line of shown.details) {
-      this.output.appendLine(`    ${line}`);
+    // The log channel stamps each entry with its time and level.
+    const entry = [shown.headline, ...shown.details.map((line) => `    ${line}`)].join('\n');
+    if (shown.severity === 'error') {
+      this.output.error(entry);
+    } else if (shown.severity === 'warning') {
+      this.output.warn(entry);
+    } else {
+      this.output.info(entry);
     }
     const headline = shown.details.length > 0 ? `${shown.headline} (more in the log)` : shown.headline;
     if (shown.severity === 'info') {

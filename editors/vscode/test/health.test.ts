@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { isCleanExit, statusView, stoppedState } from '../src/logic/health';
+import { statusView, stoppedState } from '../src/logic/health';
 
 describe('status bar', () => {
   it('shows the number of running jobs and names them; a click cancels them', () => {
@@ -32,13 +32,5 @@ describe('status bar', () => {
   it('calls a stop the extension did not ask for a crash', () => {
     assert.equal(stoppedState(true), 'stopped');
     assert.equal(stoppedState(false), 'crashed');
-  });
-});
-
-describe('server exit', () => {
-  it('is clean only with code 0', () => {
-    assert.equal(isCleanExit('Server process exited with code 0.'), true);
-    assert.equal(isCleanExit('Server process exited with code 1.'), false);
-    assert.equal(isCleanExit('Server process exited with signal SIGKILL.'), false);
   });
 });

@@ -73,6 +73,18 @@ describe('settings', () => {
     );
   });
 
+  it('offer inline completions unless turned off', () => {
+    assert.equal(settingsFrom({}).inlineCompletion, true);
+    assert.equal(settingsFrom({ 'inlineCompletion.enabled': false }).inlineCompletion, false);
+  });
+
+  it('restart the server when inline completion is turned on, not when it is turned off', () => {
+    const on = settingsFrom({ 'inlineCompletion.enabled': true });
+    const off = settingsFrom({ 'inlineCompletion.enabled': false });
+    assert.equal(needsRestart(off, on), true);
+    assert.equal(needsRestart(on, off), false);
+  });
+
   it('ask for an instruction and open results as preview unless turned off', () => {
     assert.equal(settingsFrom({}).askForInstruction, true);
     assert.equal(settingsFrom({}).openResultsAsPreview, true);

@@ -35,8 +35,3 @@ export function statusView(state: ServerState, titles: readonly string[]): Statu
 export function stoppedState(stopRequested: boolean): ServerState {
   return stopRequested ? 'stopped' : 'crashed';
 }
-
-/** vscode-languageclient logs every exit as an error, a clean one (code 0) included. */
-export function isCleanExit(message: string): boolean {
-  return /^Server process exited with code 0\.?$/.test(message.trim());
-}

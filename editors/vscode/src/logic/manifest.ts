@@ -23,6 +23,7 @@ export const SETTING_KEYS = [
   'logLevel',
   'askForInstruction',
   'openResultsAsPreview',
+  'inlineCompletion.enabled',
   ...ROLES.map((role) => `models.${role}`),
 ];
 

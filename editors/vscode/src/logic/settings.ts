@@ -18,6 +18,8 @@ export interface Settings {
   askForInstruction: boolean;
   /** The server's Markdown results open as a preview rather than as text. */
   openResultsAsPreview: boolean;
+  /** Ghost text from the server (`textDocument/inlineCompletion`) while typing. */
+  inlineCompletion: boolean;
 }
 
 /** Reads settings through `get` (a `WorkspaceConfiguration` for section `multiModel`). */
@@ -45,6 +47,7 @@ export function readSettings(get: (key: string) => unknown): Settings {
     models,
     askForInstruction: flag('askForInstruction'),
     openResultsAsPreview: flag('openResultsAsPreview'),
+    inlineCompletion: flag('inlineCompletion.enabled'),
   };
 }
 
@@ -98,7 +101,15 @@ export function serverEnv(settings: Settings, base: NodeJS.ProcessEnv): NodeJS.P
   return { ...base, MULTI_MODEL_LOG: settings.logLevel };
 }
 
-/** The server reads its path and environment only when it starts. */
+/**
+ * The server reads its path and environment only when it starts; it offers inline
+ * completions only to a client that announced them at the start, so turning them on
+ * restarts it too. (Turning them off needs no restart: the client stops asking at once.)
+ */
 export function needsRestart(before: Settings, after: Settings): boolean {
-  return before.serverPath !== after.serverPath || before.logLevel !== after.logLevel;
+  return (
+    before.serverPath !== after.serverPath ||
+    before.logLevel !== after.logLevel ||
+    (!before.inlineCompletion && after.inlineCompletion)
+  );
 }
