@@ -240,23 +240,27 @@ impl<'t> Analyser<'_, 't> {
         let mut val = Val::default();
         let mut text = Some(String::new());
         let mut interpolated = false;
-        let raw = named_children(node)
-            .first()
-            .is_some_and(|start| module.text(*start).to_ascii_lowercase().contains('r'));
-        for part in named_children(node) {
+        let parts = named_children(node);
+        let raw = parts.first().is_some_and(|start| {
+            module
+                .text(*start)
+                .bytes()
+                .any(|b| b.eq_ignore_ascii_case(&b'r'))
+        });
+        for part in parts {
             match part.kind_of() {
                 "string_content" => {
                     if let Some(t) = text.as_mut() {
                         if raw {
                             t.push_str(module.text(part));
                         } else {
-                            t.push_str(&unescape_all(module.text(part)));
+                            unescape_into(t, module.text(part));
                         }
                     }
                 }
                 "escape_sequence" => {
                     if let Some(t) = text.as_mut() {
-                        t.push_str(&unescape(module.text(part)));
+                        t.push_str(unescape(module.text(part)));
                     }
                 }
                 "interpolation" => {
@@ -592,14 +596,14 @@ fn parse_int(text: &str) -> Option<i64> {
     }
 }
 
-fn unescape(sequence: &str) -> String {
+fn unescape(sequence: &str) -> &str {
     match sequence {
-        "\\n" => "\n".into(),
-        "\\t" => "\t".into(),
-        "\\r" => "\r".into(),
-        "\\0" => "\0".into(),
-        s if s.len() == 2 && s.starts_with('\\') => s[1..].to_string(),
-        s => s.to_string(),
+        "\\n" => "\n",
+        "\\t" => "\t",
+        "\\r" => "\r",
+        "\\0" => "\0",
+        s if s.len() == 2 && s.starts_with('\\') => &s[1..],
+        s => s,
     }
 }
 
@@ -711,6 +715,16 @@ pub(super) fn pattern_matches(
 
 fn unescape_all(text: &str) -> String {
     let mut out = String::new();
+    unescape_into(&mut out, text);
+    out
+}
+
+/// Appends `text` with its backslash escapes resolved.
+fn unescape_into(out: &mut String, text: &str) {
+    if !text.contains('\\') {
+        out.push_str(text);
+        return;
+    }
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
         if c == '\\' {
@@ -724,7 +738,6 @@ fn unescape_all(text: &str) -> String {
             out.push(c);
         }
     }
-    out
 }
 
 /// A condition that checks a value's content (`'../' in name`, `name.startswith(...)`,

@@ -9,12 +9,13 @@
 //! `MAX_EXPR_DEPTH` deep; deeper code is not followed (`Flow::capped` says so) and the
 //! rules fall back to what the syntax alone says.
 
-use std::collections::HashMap;
+// Seeded per process, so names chosen to collide cannot slow a review down.
+use foldhash::{HashMap, HashMapExt};
 
 use tree_sitter::Node;
 
 use super::semantic::Module;
-use super::syntax::{FIELDS, KindOf, identifiers, named_children};
+use super::syntax::{FIELDS, KindOf, first_identifiers, named_children};
 use super::value::{Const, Val};
 
 /// Deepest nesting of statements followed.
@@ -591,9 +592,8 @@ impl<'t> Analyser<'_, 't> {
         }
         match target.kind_of() {
             "identifier" | "attribute" => {
-                let from = identifiers(source)
+                let from = first_identifiers(source, 8)
                     .into_iter()
-                    .take(8)
                     .map(|n| module.text(n))
                     .collect();
                 env.insert(module.text(target), Slot { val, items, from });

@@ -177,7 +177,12 @@ fn places(tree: &Tree) -> Vec<(Kind, Node<'_>)> {
         if let Some(kind) = kind {
             found.push((kind, node));
         }
-        stack.extend(syntax::children(node).into_iter().rev());
+        let count = node.child_count();
+        if count as usize <= syntax::INDEXED_CHILDREN {
+            stack.extend((0..count).rev().filter_map(|i| node.child(i)));
+        } else {
+            stack.extend(syntax::children(node).into_iter().rev());
+        }
     }
     found
 }

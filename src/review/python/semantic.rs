@@ -2,7 +2,7 @@
 //! `xml.etree.ElementTree.fromstring`), its functions (the scopes of names, and helpers a
 //! call in the same file can be summarised through), and the text behind a node.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use tree_sitter::Node;
 

@@ -117,7 +117,7 @@ impl<'t> Arguments<'t> {
 
 /// Children of a node with at most this many are taken by index: a child by index walks
 /// the children before it, yet a cursor's step costs several such walks on short lists.
-const INDEXED_CHILDREN: usize = 12;
+pub(super) const INDEXED_CHILDREN: usize = 12;
 
 pub(super) fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
     let count = node.named_child_count();
@@ -173,10 +173,18 @@ impl<'t> KindOf<'t> for Node<'t> {
 
 /// The names an expression reads (not attribute names or keyword names).
 pub(super) fn identifiers(node: Node<'_>) -> Vec<Node<'_>> {
+    first_identifiers(node, MAX_NODES)
+}
+
+/// The first `limit` names an expression reads, in the order `identifiers` gives them.
+pub(super) fn first_identifiers(node: Node<'_>, limit: usize) -> Vec<Node<'_>> {
     let mut found = Vec::new();
     let mut stack = vec![node];
     let mut seen = 0;
     while let Some(n) = stack.pop() {
+        if found.len() == limit {
+            break;
+        }
         seen += 1;
         if MAX_NODES < seen {
             break;
