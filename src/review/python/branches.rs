@@ -5,7 +5,7 @@ use tree_sitter::Node;
 
 use super::flow::{Analyser, Env, Items, join_env};
 use super::semantic::Module;
-use super::syntax::{FIELDS, identifiers, named_children};
+use super::syntax::{FIELDS, KindOf, identifiers, named_children};
 use super::value::{Val, kind};
 
 impl<'t> Analyser<'_, 't> {
@@ -16,7 +16,7 @@ impl<'t> Analyser<'_, 't> {
             branches.push((node.child_by_field_id(FIELDS.condition), body));
         }
         for clause in named_children(node) {
-            match clause.kind() {
+            match clause.kind_of() {
                 "elif_clause" => {
                     if let Some(body) = clause.child_by_field_id(FIELDS.consequence) {
                         branches.push((clause.child_by_field_id(FIELDS.condition), body));
@@ -121,7 +121,7 @@ impl<'t> Analyser<'_, 't> {
 
     pub(super) fn loop_statement(&mut self, env: &mut Env<'t>, node: Node<'t>, depth: usize) {
         let mut inside = env.clone();
-        if node.kind() == "for_statement" {
+        if node.kind_of() == "for_statement" {
             if let (Some(left), Some(right)) = (
                 node.child_by_field_id(FIELDS.left),
                 node.child_by_field_id(FIELDS.right),
@@ -174,16 +174,16 @@ impl<'t> Analyser<'_, 't> {
         // A handler may start anywhere in the body: from what held before or after it.
         let handler_start = join_env(&before, &body_env);
         for clause in named_children(node) {
-            match clause.kind() {
+            match clause.kind_of() {
                 "except_clause" | "except_group_clause" => {
                     let mut handler = handler_start.clone();
                     let mut leaves = false;
                     for part in named_children(clause) {
-                        if part.kind() == "block" {
+                        if part.kind_of() == "block" {
                             leaves = self.block(&mut handler, part, depth + 1);
-                        } else if part.kind() == "as_pattern" {
+                        } else if part.kind_of() == "as_pattern" {
                             for alias in named_children(part) {
-                                if alias.kind() == "as_pattern_target" {
+                                if alias.kind_of() == "as_pattern_target" {
                                     for name in named_children(alias) {
                                         self.assign(
                                             &mut handler,
@@ -222,7 +222,7 @@ impl<'t> Analyser<'_, 't> {
         };
         if let Some(finally) = finally {
             for part in named_children(finally) {
-                if part.kind() == "block" {
+                if part.kind_of() == "block" {
                     self.block(&mut joined, part, depth + 1);
                 }
             }
@@ -235,7 +235,7 @@ impl<'t> Analyser<'_, 't> {
         let Some(value) = item.child_by_field_id(FIELDS.value) else {
             return;
         };
-        if value.kind() == "as_pattern" {
+        if value.kind_of() == "as_pattern" {
             let children = named_children(value);
             let Some(expression) = children.first().copied() else {
                 return;
@@ -268,7 +268,7 @@ impl<'t> Analyser<'_, 't> {
         let mut decided = false;
         let mut exhaustive = false;
         for case in named_children(body) {
-            if case.kind() != "case_clause" {
+            if case.kind_of() != "case_clause" {
                 continue;
             }
             let Some(consequence) = case.child_by_field_id(FIELDS.consequence) else {
@@ -278,11 +278,13 @@ impl<'t> Analyser<'_, 't> {
                 self.mark_dead(consequence);
                 continue;
             }
-            let guarded = named_children(case).iter().any(|c| c.kind() == "if_clause");
+            let guarded = named_children(case)
+                .iter()
+                .any(|c| c.kind_of() == "if_clause");
             let mut matches = Some(false);
             for pattern in named_children(case)
                 .into_iter()
-                .filter(|c| c.kind() == "case_pattern")
+                .filter(|c| c.kind_of() == "case_pattern")
             {
                 matches = match (
                     matches,
@@ -327,5 +329,5 @@ impl<'t> Analyser<'_, 't> {
 fn wildcard(module: &Module<'_>, case: Node<'_>) -> bool {
     named_children(case)
         .iter()
-        .any(|p| p.kind() == "case_pattern" && module.text(*p).trim() == "_")
+        .any(|p| p.kind_of() == "case_pattern" && module.text(*p).trim() == "_")
 }

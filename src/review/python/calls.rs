@@ -4,7 +4,7 @@
 use tree_sitter::Node;
 
 use super::flow::{Analyser, Env, Items, const_key};
-use super::syntax::{FIELDS, named_children};
+use super::syntax::{FIELDS, KindOf, named_children};
 use super::value::{Const, Val, kind};
 use super::words;
 
@@ -14,7 +14,7 @@ impl<'t> Analyser<'_, 't> {
         let Some(callee) = node.child_by_field_id(FIELDS.function) else {
             return Val::unknown();
         };
-        let (receiver, method) = match callee.kind() {
+        let (receiver, method) = match callee.kind_of() {
             "attribute" => (
                 callee.child_by_field_id(FIELDS.object),
                 callee
@@ -32,7 +32,7 @@ impl<'t> Analyser<'_, 't> {
         let mut keywords: Vec<(&'t str, Val)> = Vec::new();
         if let Some(arguments) = node.child_by_field_id(FIELDS.arguments) {
             for argument in named_children(arguments) {
-                match argument.kind() {
+                match argument.kind_of() {
                     "keyword_argument" => {
                         let name = argument
                             .child_by_field_id(FIELDS.name)
@@ -118,7 +118,7 @@ impl<'t> Analyser<'_, 't> {
         }
 
         // Helpers of this file.
-        let helper = match callee.kind() {
+        let helper = match callee.kind_of() {
             "identifier" if !env.contains_key(method) => module.functions.get(method).copied(),
             "attribute" if receiver_name == Some("self") => module.functions.get(method).copied(),
             _ => None,

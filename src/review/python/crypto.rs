@@ -3,7 +3,7 @@
 
 use tree_sitter::Node;
 
-use super::syntax::{FIELDS, is_false, string_value};
+use super::syntax::{FIELDS, KindOf, is_false, string_value};
 use super::value::Const;
 use super::words::{
     RANDOM_FUNCTIONS, SECRET_CONTEXT, WEAK_CIPHER_ALGORITHMS, WEAK_CIPHER_MODULES, WEAK_HASHES,
@@ -125,7 +125,7 @@ pub(super) fn check_call<'t>(ctx: &Ctx<'_, 't>, call: &Call<'t>, hits: &mut Vec<
 
 /// `AES.MODE_ECB` passed or assigned.
 fn check_mode<'t>(ctx: &Ctx<'_, 't>, node: Node<'t>, hits: &mut Vec<Hit<'t>>) {
-    let name = match node.kind() {
+    let name = match node.kind_of() {
         "attribute" => node
             .child_by_field_id(FIELDS.attribute)
             .map(|a| ctx.text(a)),
@@ -150,14 +150,14 @@ pub(super) fn check_assignment<'t>(ctx: &Ctx<'_, 't>, node: Node<'t>, hits: &mut
     ) else {
         return;
     };
-    if node.kind() == "assignment" {
+    if node.kind_of() == "assignment" {
         check_mode(ctx, right, hits);
     }
     let val = ctx.val(right);
     if !val.random {
         return;
     }
-    let target = match left.kind() {
+    let target = match left.kind_of() {
         "subscript" => left
             .child_by_field_id(FIELDS.value)
             .map(|o| ctx.text(o))
@@ -169,7 +169,7 @@ pub(super) fn check_assignment<'t>(ctx: &Ctx<'_, 't>, node: Node<'t>, hits: &mut
             .collect::<Vec<_>>(),
         _ => vec![ctx.text(left)],
     };
-    let direct = right.kind() == "call"
+    let direct = right.kind_of() == "call"
         && right
             .child_by_field_id(FIELDS.function)
             .and_then(|f| ctx.module.qualified(f))
@@ -195,7 +195,7 @@ fn in_secret_context(ctx: &Ctx<'_, '_>, call: Node<'_>) -> bool {
         let Some(parent) = node.parent() else {
             return false;
         };
-        let name = match parent.kind() {
+        let name = match parent.kind_of() {
             "assignment" => parent.child_by_field_id(FIELDS.left).map(|l| ctx.text(l)),
             "keyword_argument" => parent.child_by_field_id(FIELDS.name).map(|n| ctx.text(n)),
             "pair" => parent.child_by_field_id(FIELDS.key).map(|k| ctx.text(k)),

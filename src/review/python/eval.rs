@@ -6,7 +6,7 @@ use tree_sitter::Node;
 
 use super::flow::{Analyser, Env, Items, MAX_EXPR_DEPTH, const_key};
 use super::semantic::Module;
-use super::syntax::{FIELDS, is_all_caps, named_children};
+use super::syntax::{FIELDS, KindOf, children, is_all_caps, named_children};
 use super::value::{Const, Val, kind};
 use super::words;
 
@@ -47,7 +47,7 @@ impl<'t> Analyser<'_, 't> {
     fn eval_inner(&mut self, env: &mut Env<'t>, node: Node<'t>, depth: usize) -> Val {
         let module = self.module;
         let next = depth + 1;
-        match node.kind() {
+        match node.kind_of() {
             "string" => self.string(env, node, next),
             "concatenated_string" => {
                 let mut val = Val::default();
@@ -78,7 +78,7 @@ impl<'t> Analyser<'_, 't> {
             "call" => self.call(env, node, next),
             "parenthesized_expression" | "await" => named_children(node)
                 .into_iter()
-                .filter(|c| c.kind() != "comment")
+                .filter(|c| c.kind_of() != "comment")
                 .map(|c| self.eval(env, c, next))
                 .last()
                 .unwrap_or_default(),
@@ -98,7 +98,7 @@ impl<'t> Analyser<'_, 't> {
                 let mut val = l.combine(&r);
                 val.konst = fold_binary(&l.konst, operator, &r.konst);
                 let stringy = |v: &Val, n: Node<'_>| {
-                    v.text || matches!(v.konst, Some(Const::Str(_))) || n.kind() == "string"
+                    v.text || matches!(v.konst, Some(Const::Str(_))) || n.kind_of() == "string"
                 };
                 val.text = match operator {
                     "+" => stringy(&l, left) || stringy(&r, right),
@@ -192,7 +192,7 @@ impl<'t> Analyser<'_, 't> {
             "list" | "tuple" | "set" | "expression_list" => {
                 let items: Vec<Val> = named_children(node)
                     .into_iter()
-                    .filter(|c| c.kind() != "comment")
+                    .filter(|c| c.kind_of() != "comment")
                     .map(|c| self.eval(env, c, next))
                     .collect();
                 Items::List(items).all()
@@ -240,30 +240,34 @@ impl<'t> Analyser<'_, 't> {
         let mut val = Val::default();
         let mut text = Some(String::new());
         let mut interpolated = false;
-        let raw = named_children(node)
-            .first()
-            .is_some_and(|start| module.text(*start).to_ascii_lowercase().contains('r'));
-        for part in named_children(node) {
-            match part.kind() {
+        let parts = named_children(node);
+        let raw = parts.first().is_some_and(|start| {
+            module
+                .text(*start)
+                .bytes()
+                .any(|b| b.eq_ignore_ascii_case(&b'r'))
+        });
+        for part in parts {
+            match part.kind_of() {
                 "string_content" => {
                     if let Some(t) = text.as_mut() {
                         if raw {
                             t.push_str(module.text(part));
                         } else {
-                            t.push_str(&unescape_all(module.text(part)));
+                            unescape_into(t, module.text(part));
                         }
                     }
                 }
                 "escape_sequence" => {
                     if let Some(t) = text.as_mut() {
-                        t.push_str(&unescape(module.text(part)));
+                        t.push_str(unescape(module.text(part)));
                     }
                 }
                 "interpolation" => {
                     interpolated = true;
                     text = None;
                     for expression in named_children(part) {
-                        if !matches!(expression.kind(), "format_specifier" | "type_conversion") {
+                        if !matches!(expression.kind_of(), "format_specifier" | "type_conversion") {
                             val = val.combine(&self.eval(env, expression, depth));
                         }
                     }
@@ -341,7 +345,7 @@ impl<'t> Analyser<'_, 't> {
         // `request.args`, `obj.name`: the object's data, no longer a literal.
         let mut val = object_val;
         val.konst = None;
-        if val.is_constant() && !object.kind().starts_with("string") {
+        if val.is_constant() && !object.kind_of().starts_with("string") {
             val.free = kind::ALL;
         }
         val
@@ -365,7 +369,7 @@ impl<'t> Analyser<'_, 't> {
             .iter()
             .map(|s| self.eval(env, *s, depth))
             .collect();
-        let slice = subscripts.first().is_some_and(|s| s.kind() == "slice");
+        let slice = subscripts.first().is_some_and(|s| s.kind_of() == "slice");
         if let Some(items) = env.get(module.text(object)).and_then(|s| s.items.as_ref()) {
             let key = keys.first().and_then(|k| k.konst.as_ref());
             let found = match (items, key) {
@@ -415,13 +419,12 @@ impl<'t> Analyser<'_, 't> {
 
     fn comparison(&mut self, env: &mut Env<'t>, node: Node<'t>, depth: usize) -> Val {
         let module = self.module;
-        let mut cursor = node.walk();
-        let children: Vec<Node<'t>> = node.children(&mut cursor).collect();
+        let parts = children(node);
         let mut operands: Vec<Val> = Vec::new();
         let mut operators: Vec<&str> = Vec::new();
-        for child in children {
+        for child in parts {
             if child.is_named() {
-                if child.kind() != "comment" {
+                if child.kind_of() != "comment" {
                     operands.push(self.eval(env, child, depth));
                 }
             } else {
@@ -453,7 +456,7 @@ impl<'t> Analyser<'_, 't> {
         let mut inner = env.clone();
         let mut body = None;
         for child in named_children(node) {
-            match child.kind() {
+            match child.kind_of() {
                 "for_in_clause" => {
                     if let (Some(left), Some(right)) = (
                         child.child_by_field_id(FIELDS.left),
@@ -489,11 +492,10 @@ impl<'t> Analyser<'_, 't> {
         depth: usize,
     ) -> Vec<Option<i64>> {
         // `a[1:-1]`: start and stop, `None` where left out or not constant.
-        let mut cursor = slice.walk();
         let mut bounds = vec![None, None];
         let mut index = 0;
-        for child in slice.children(&mut cursor) {
-            if child.kind() == ":" {
+        for child in children(slice) {
+            if child.kind_of() == ":" {
                 index += 1;
                 if 1 < index {
                     break;
@@ -515,11 +517,11 @@ impl<'t> Analyser<'_, 't> {
     /// can follow.
     pub fn items_of(&mut self, env: &Env<'t>, node: Node<'t>) -> Option<Items> {
         let module = self.module;
-        match node.kind() {
+        match node.kind_of() {
             "list" | "tuple" => Some(Items::List(
                 named_children(node)
                     .into_iter()
-                    .filter(|c| c.kind() != "comment")
+                    .filter(|c| c.kind_of() != "comment")
                     .map(|c| self.flow.value(c).cloned().unwrap_or_else(Val::unknown))
                     .collect(),
             )),
@@ -594,14 +596,14 @@ fn parse_int(text: &str) -> Option<i64> {
     }
 }
 
-fn unescape(sequence: &str) -> String {
+fn unescape(sequence: &str) -> &str {
     match sequence {
-        "\\n" => "\n".into(),
-        "\\t" => "\t".into(),
-        "\\r" => "\r".into(),
-        "\\0" => "\0".into(),
-        s if s.len() == 2 && s.starts_with('\\') => s[1..].to_string(),
-        s => s.to_string(),
+        "\\n" => "\n",
+        "\\t" => "\t",
+        "\\r" => "\r",
+        "\\0" => "\0",
+        s if s.len() == 2 && s.starts_with('\\') => &s[1..],
+        s => s,
     }
 }
 
@@ -682,7 +684,7 @@ pub(super) fn pattern_matches(
     let mut stack = vec![pattern];
     let mut alternatives: Vec<Node<'_>> = Vec::new();
     while let Some(n) = stack.pop() {
-        match n.kind() {
+        match n.kind_of() {
             "case_pattern" | "union_pattern" if alternatives.len() < 64 => {
                 stack.extend(named_children(n))
             }
@@ -692,7 +694,7 @@ pub(super) fn pattern_matches(
     let subject = subject?;
     let mut answer = Some(false);
     for alternative in alternatives {
-        let this = match alternative.kind() {
+        let this = match alternative.kind_of() {
             "string" => super::syntax::string_value(module, alternative)
                 .map(|s| *subject == Const::Str(unescape_all(&s))),
             "integer" => parse_int(module.text(alternative)).map(|i| *subject == Const::Int(i)),
@@ -713,6 +715,16 @@ pub(super) fn pattern_matches(
 
 fn unescape_all(text: &str) -> String {
     let mut out = String::new();
+    unescape_into(&mut out, text);
+    out
+}
+
+/// Appends `text` with its backslash escapes resolved.
+fn unescape_into(out: &mut String, text: &str) {
+    if !text.contains('\\') {
+        out.push_str(text);
+        return;
+    }
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
         if c == '\\' {
@@ -726,7 +738,6 @@ fn unescape_all(text: &str) -> String {
             out.push(c);
         }
     }
-    out
 }
 
 /// A condition that checks a value's content (`'../' in name`, `name.startswith(...)`,
@@ -740,12 +751,11 @@ pub(super) fn is_content_check(module: &Module<'_>, condition: Node<'_>) -> bool
         if super::syntax::MAX_NODES < seen {
             return false;
         }
-        match n.kind() {
+        match n.kind_of() {
             "comparison_operator" => {
                 let text = module.text(n);
                 let membership_or_equality = {
-                    let mut cursor = n.walk();
-                    n.children(&mut cursor).any(|c| {
+                    children(n).into_iter().any(|c| {
                         !c.is_named() && matches!(module.text(c), "in" | "not in" | "==" | "!=")
                     })
                 };
@@ -753,9 +763,9 @@ pub(super) fn is_content_check(module: &Module<'_>, condition: Node<'_>) -> bool
                 let is_none = text.contains(" is ");
                 // `index == -1`, `count != 0`: a number is compared, not the text checked.
                 let against_number = named_children(n).iter().any(|o| {
-                    o.kind() == "integer"
-                        || (o.kind() == "unary_operator"
-                            && named_children(*o).iter().any(|c| c.kind() == "integer"))
+                    o.kind_of() == "integer"
+                        || (o.kind_of() == "unary_operator"
+                            && named_children(*o).iter().any(|c| c.kind_of() == "integer"))
                 });
                 if membership_or_equality && !counts_length && !is_none && !against_number {
                     return true;

@@ -9,12 +9,13 @@
 //! `MAX_EXPR_DEPTH` deep; deeper code is not followed (`Flow::capped` says so) and the
 //! rules fall back to what the syntax alone says.
 
-use std::collections::HashMap;
+// Seeded per process, so names chosen to collide cannot slow a review down.
+use foldhash::{HashMap, HashMapExt};
 
 use tree_sitter::Node;
 
 use super::semantic::Module;
-use super::syntax::{FIELDS, identifiers, named_children};
+use super::syntax::{FIELDS, KindOf, first_identifiers, named_children};
 use super::value::{Const, Val};
 
 /// Deepest nesting of statements followed.
@@ -227,19 +228,19 @@ pub(super) fn analyse<'t>(module: &Module<'t>, root: Node<'t>) -> Flow<'t> {
 /// `@view_config`, ...), a view taking a `request`, or an AWS Lambda handler.
 fn entry_of(module: &Module<'_>, function: Node<'_>) -> Entry {
     if let Some(parent) = function.parent()
-        && parent.kind() == "decorated_definition"
+        && parent.kind_of() == "decorated_definition"
     {
         for decorator in named_children(parent) {
-            if decorator.kind() != "decorator" {
+            if decorator.kind_of() != "decorator" {
                 continue;
             }
             let Some(mut expression) = named_children(decorator)
                 .into_iter()
-                .find(|c| c.kind() != "comment")
+                .find(|c| c.kind_of() != "comment")
             else {
                 continue;
             };
-            if expression.kind() == "call"
+            if expression.kind_of() == "call"
                 && let Some(function) = expression.child_by_field_id(FIELDS.function)
             {
                 expression = function;
@@ -275,7 +276,7 @@ fn entry_of(module: &Module<'_>, function: Node<'_>) -> Entry {
 fn fixed_routes(module: &Module<'_>, function: Node<'_>) -> bool {
     let Some(parent) = function
         .parent()
-        .filter(|p| p.kind() == "decorated_definition")
+        .filter(|p| p.kind_of() == "decorated_definition")
     else {
         return false;
     };
@@ -283,7 +284,7 @@ fn fixed_routes(module: &Module<'_>, function: Node<'_>) -> bool {
     for decorator in named_children(parent) {
         let Some(call) = named_children(decorator)
             .into_iter()
-            .find(|c| c.kind() == "call")
+            .find(|c| c.kind_of() == "call")
         else {
             continue;
         };
@@ -315,11 +316,11 @@ fn parameters(function: Node<'_>) -> Vec<Node<'_>> {
 }
 
 fn parameter_name<'t>(module: &Module<'t>, parameter: Node<'t>) -> Option<&'t str> {
-    match parameter.kind() {
+    match parameter.kind_of() {
         "identifier" => Some(module.text(parameter)),
         "typed_parameter" => named_children(parameter)
             .into_iter()
-            .find(|c| c.kind() == "identifier")
+            .find(|c| c.kind_of() == "identifier")
             .map(|c| module.text(c)),
         "default_parameter" | "typed_default_parameter" => parameter
             .child_by_field_id(FIELDS.name)
@@ -425,8 +426,7 @@ impl<'t> Analyser<'_, 't> {
             self.capped(MAX_BLOCK_DEPTH);
             return false;
         }
-        let mut cursor = block.walk();
-        let statements: Vec<Node<'t>> = block.named_children(&mut cursor).collect();
+        let statements = named_children(block);
         for (index, statement) in statements.iter().enumerate() {
             if self.statement(env, *statement, depth) {
                 // What follows a statement that always leaves never runs.
@@ -443,7 +443,7 @@ impl<'t> Analyser<'_, 't> {
 
     /// Runs one statement; true when it always leaves the block.
     fn statement(&mut self, env: &mut Env<'t>, node: Node<'t>, depth: usize) -> bool {
-        match node.kind() {
+        match node.kind_of() {
             "expression_statement" => {
                 for child in named_children(node) {
                     self.expression_statement(env, child, 0);
@@ -483,7 +483,7 @@ impl<'t> Analyser<'_, 't> {
             "try_statement" => self.try_statement(env, node, depth),
             "with_statement" => {
                 for child in named_children(node) {
-                    if child.kind() == "with_clause" {
+                    if child.kind_of() == "with_clause" {
                         for item in named_children(child) {
                             self.with_item(env, item);
                         }
@@ -501,7 +501,7 @@ impl<'t> Analyser<'_, 't> {
             }
             "decorated_definition" => {
                 for child in named_children(node) {
-                    if child.kind() == "decorator" {
+                    if child.kind_of() == "decorator" {
                         for expression in named_children(child) {
                             self.eval(env, expression, 0);
                         }
@@ -522,7 +522,7 @@ impl<'t> Analyser<'_, 't> {
             | "comment" => false,
             _ => {
                 for child in named_children(node) {
-                    if child.kind() == "block" {
+                    if child.kind_of() == "block" {
                         self.block(env, child, depth + 1);
                     } else {
                         self.eval(env, child, 0);
@@ -534,7 +534,7 @@ impl<'t> Analyser<'_, 't> {
     }
 
     fn expression_statement(&mut self, env: &mut Env<'t>, node: Node<'t>, chain: usize) {
-        match node.kind() {
+        match node.kind_of() {
             "assignment" | "augmented_assignment" if chain < MAX_EXPR_DEPTH => {
                 let Some(right) = node.child_by_field_id(FIELDS.right) else {
                     return;
@@ -543,7 +543,7 @@ impl<'t> Analyser<'_, 't> {
                     return;
                 };
                 // `a = b = value`: the inner assignment first.
-                let val = if right.kind() == "assignment" {
+                let val = if right.kind_of() == "assignment" {
                     self.expression_statement(env, right, chain + 1);
                     right
                         .child_by_field_id(FIELDS.left)
@@ -553,7 +553,7 @@ impl<'t> Analyser<'_, 't> {
                     self.eval(env, right, 0)
                 };
                 let items = self.items_of(env, right);
-                if node.kind() == "augmented_assignment" {
+                if node.kind_of() == "augmented_assignment" {
                     let before = self.eval(env, left, 0);
                     let mut val = before.combine(&val);
                     val.konst = super::eval::fold_binary(
@@ -564,7 +564,7 @@ impl<'t> Analyser<'_, 't> {
                         &self.eval(env, right, 0).konst,
                     );
                     if val.taint | val.free != 0 || before.text {
-                        val.text |= before.text || right.kind() == "string";
+                        val.text |= before.text || right.kind_of() == "string";
                     }
                     self.assign(env, left, val, None, right);
                 } else {
@@ -590,11 +590,10 @@ impl<'t> Analyser<'_, 't> {
         if self.record {
             self.record_value(target, &val);
         }
-        match target.kind() {
+        match target.kind_of() {
             "identifier" | "attribute" => {
-                let from = identifiers(source)
+                let from = first_identifiers(source, 8)
                     .into_iter()
-                    .take(8)
                     .map(|n| module.text(n))
                     .collect();
                 env.insert(module.text(target), Slot { val, items, from });

@@ -2,9 +2,10 @@
 //! strings (CWE-89), LDAP filters (CWE-90) and XPath queries (CWE-643) built from request
 //! data.
 
+use super::syntax::{KindOf, is_true};
 use super::value::kind;
 use super::words::{EVAL, SHELL_ALWAYS, SQL_METHODS, SUBPROCESS};
-use super::{Call, Ctx, Hit, hit, hit_with, rules, sure_if, syntax::is_true};
+use super::{Call, Ctx, Hit, hit, hit_with, rules, sure_if};
 
 /// Methods that run an LDAP search, with the index of their filter argument.
 const LDAP_SEARCHES: &[(&str, usize)] = &[
@@ -65,7 +66,7 @@ pub(super) fn check_call<'t>(ctx: &Ctx<'_, 't>, call: &Call<'t>, hits: &mut Vec<
     }
 
     // SQL built from strings.
-    let sql_call = (call.callee.kind() == "attribute" && SQL_METHODS.contains(&call.method))
+    let sql_call = (call.callee.kind_of() == "attribute" && SQL_METHODS.contains(&call.method))
         || matches!(name, "sqlalchemy.text" | "sqlalchemy.sql.text")
         || call.method == "extra";
     let query = args
@@ -85,7 +86,7 @@ pub(super) fn check_call<'t>(ctx: &Ctx<'_, 't>, call: &Call<'t>, hits: &mut Vec<
 
     // LDAP filters.
     if let Some((_, index)) = LDAP_SEARCHES.iter().find(|(m, _)| *m == call.method)
-        && call.callee.kind() == "attribute"
+        && call.callee.kind_of() == "attribute"
         && (name.to_ascii_lowercase().contains("ldap") || ctx.module.imports_ldap())
         && let Some(filter) = args
             .positional(*index)
@@ -98,7 +99,7 @@ pub(super) fn check_call<'t>(ctx: &Ctx<'_, 't>, call: &Call<'t>, hits: &mut Vec<
 
     // XPath queries.
     let xpath = match (name, call.method) {
-        (_, "xpath") if call.callee.kind() == "attribute" => args.positional(0),
+        (_, "xpath") if call.callee.kind_of() == "attribute" => args.positional(0),
         (n, _) if n.ends_with("etree.XPath") || n.ends_with("etree.ETXPath") => args.positional(0),
         ("elementpath.select" | "elementpath.iter_select", _) => args.positional(1),
         _ => None,

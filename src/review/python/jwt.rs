@@ -1,7 +1,7 @@
 //! JSON Web Tokens accepted without checking their signature (CWE-347): `verify=False`,
 //! `options={"verify_signature": False}`, or the `none` algorithm allowed.
 
-use super::syntax::{FIELDS, is_false, named_children, string_value};
+use super::syntax::{FIELDS, KindOf, is_false, named_children, string_value};
 use super::{Call, Ctx, Hit, hit_with, rules};
 
 pub(super) fn check_call<'t>(ctx: &Ctx<'_, 't>, call: &Call<'t>, hits: &mut Vec<Hit<'t>>) {
@@ -18,7 +18,7 @@ pub(super) fn check_call<'t>(ctx: &Ctx<'_, 't>, call: &Call<'t>, hits: &mut Vec<
         why = Some("verify=False accepts a token whatever its signature");
     }
     if let Some(options) = args.keyword("options")
-        && options.kind() == "dictionary"
+        && options.kind_of() == "dictionary"
         && named_children(options).iter().any(|pair| {
             pair.child_by_field_id(FIELDS.key)
                 .and_then(|k| string_value(ctx.module, k))

@@ -38,7 +38,7 @@ use super::rules;
 use crate::finding::Confidence;
 use flow::Flow;
 use semantic::Module;
-use syntax::{Arguments, FIELDS};
+use syntax::{Arguments, FIELDS, KindOf};
 use value::Val;
 
 /// What a capture of the security query is.
@@ -92,7 +92,7 @@ impl<'t> Ctx<'_, 't> {
         if let Some(val) = self.flow.value(node) {
             return val.clone();
         }
-        match node.kind() {
+        match node.kind_of() {
             "string" if !syntax::has_interpolation(node) => Val::literal(None),
             "integer" | "float" | "true" | "false" | "none" => Val::literal(None),
             _ => Val::unknown(),
@@ -114,7 +114,7 @@ struct Call<'t> {
 impl<'t> Call<'t> {
     /// The receiver of a method call.
     pub fn receiver(&self) -> Option<Node<'t>> {
-        (self.callee.kind() == "attribute")
+        (self.callee.kind_of() == "attribute")
             .then(|| self.callee.child_by_field_id(FIELDS.object))
             .flatten()
     }
@@ -146,22 +146,21 @@ pub(super) fn sure_if(tainted: bool, hit: Hit<'_>) -> Hit<'_> {
     }
 }
 
-/// The node kinds the rules look at, in document order. A walk with a tree cursor, not a
-/// query: a query cursor's work grows with the square of the nesting depth, and a file of
+/// The node kinds the rules look at, in document order. A walk with an explicit stack, not
+/// a query: a query cursor's work grows with the square of the nesting depth, and a file of
 /// 100,000 nested calls would take minutes.
 fn places(tree: &Tree) -> Vec<(Kind, Node<'_>)> {
     let mut found = Vec::new();
-    let mut cursor = tree.walk();
-    loop {
-        let node = cursor.node();
-        let kind = match node.kind() {
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        let kind = match node.kind_of() {
             "function_definition" => Some(Kind::Scope),
             "import_statement" | "import_from_statement" => Some(Kind::Import),
             "assignment" | "augmented_assignment" => Some(Kind::Assignment),
             "call" => Some(Kind::Call),
             "pair" => node
                 .child_by_field_id(FIELDS.key)
-                .filter(|k| k.kind() == "string")
+                .filter(|k| k.kind_of() == "string")
                 .map(|_| Kind::Pair),
             "default_parameter" | "typed_default_parameter" => Some(Kind::Parameter),
             "assert_statement" => Some(Kind::Assert),
@@ -169,7 +168,7 @@ fn places(tree: &Tree) -> Vec<(Kind, Node<'_>)> {
             "decorator" => Some(Kind::Decorator),
             "expression_statement"
                 if node.named_child_count() == 1
-                    && node.named_child(0).is_some_and(|c| c.kind() == "string") =>
+                    && node.named_child(0).is_some_and(|c| c.kind_of() == "string") =>
             {
                 Some(Kind::Docstring)
             }
@@ -178,18 +177,14 @@ fn places(tree: &Tree) -> Vec<(Kind, Node<'_>)> {
         if let Some(kind) = kind {
             found.push((kind, node));
         }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return found;
-            }
+        let count = node.child_count();
+        if count as usize <= syntax::INDEXED_CHILDREN {
+            stack.extend((0..count).rev().filter_map(|i| node.child(i)));
+        } else {
+            stack.extend(syntax::children(node).into_iter().rev());
         }
     }
+    found
 }
 
 /// Finds the places worth a look, runs the value flow over the file, and every rule
@@ -276,8 +271,8 @@ fn split_call<'t>(module: &Module<'t>, node: Node<'t>) -> Option<Call<'t>> {
     let callee = node.child_by_field_id(FIELDS.function)?;
     let arguments = node
         .child_by_field_id(FIELDS.arguments)
-        .filter(|a| a.kind() == "argument_list")?;
-    let method = match callee.kind() {
+        .filter(|a| a.kind_of() == "argument_list")?;
+    let method = match callee.kind_of() {
         "attribute" => callee
             .child_by_field_id(FIELDS.attribute)
             .map(|a| module.text(a))

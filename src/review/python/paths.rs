@@ -1,6 +1,7 @@
 //! Files: paths from request data (CWE-22), temporary names another process can take
 //! (CWE-377), and permissions that let everyone write or run (CWE-276).
 
+use super::syntax::KindOf;
 use super::value::{Const, kind};
 use super::words::{FILE_SINKS, TEMPFILE};
 use super::{Call, Ctx, Hit, hit, hit_with, rules};
@@ -43,7 +44,7 @@ pub(super) fn check_call<'t>(ctx: &Ctx<'_, 't>, call: &Call<'t>, hits: &mut Vec<
             .or(args.keyword("file"))
             .or(args.keyword("path_or_file"))
             .or(args.keyword("path"))
-    } else if call.callee.kind() == "attribute"
+    } else if call.callee.kind_of() == "attribute"
         && PATH_METHODS.contains(&call.method)
         && call
             .receiver()

@@ -4,7 +4,7 @@
 use tree_sitter::Node;
 
 use super::syntax::{
-    FIELDS, attribute_names, identifiers, is_secret_name, named_children, string_literal,
+    FIELDS, KindOf, attribute_names, identifiers, is_secret_name, named_children, string_literal,
     string_value, words,
 };
 use super::words::{PLACEHOLDER, SECURITY_WORDS};
@@ -21,7 +21,7 @@ pub(super) fn check_call<'t>(ctx: &Ctx<'_, 't>, call: &Call<'t>, hits: &mut Vec<
 
 /// A credential assigned to a name that says so.
 pub(super) fn check_assignment<'t>(ctx: &Ctx<'_, 't>, node: Node<'t>, hits: &mut Vec<Hit<'t>>) {
-    if node.kind() != "assignment" {
+    if node.kind_of() != "assignment" {
         return;
     }
     let (Some(left), Some(right)) = (
@@ -30,7 +30,7 @@ pub(super) fn check_assignment<'t>(ctx: &Ctx<'_, 't>, node: Node<'t>, hits: &mut
     ) else {
         return;
     };
-    let target = match left.kind() {
+    let target = match left.kind_of() {
         "identifier" => Some(ctx.text(left)),
         "attribute" => left
             .child_by_field_id(FIELDS.attribute)

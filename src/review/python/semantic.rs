@@ -2,11 +2,11 @@
 //! `xml.etree.ElementTree.fromstring`), its functions (the scopes of names, and helpers a
 //! call in the same file can be summarised through), and the text behind a node.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use tree_sitter::Node;
 
-use super::syntax::FIELDS;
+use super::syntax::{FIELDS, KindOf};
 
 /// Longest dotted name followed (`a.b.c...`): deeper chains are not module paths.
 const MAX_DOTS: usize = 32;
@@ -76,13 +76,13 @@ impl<'t> Module<'t> {
         let mut cursor = node.walk();
         let module = node
             .child_by_field_id(FIELDS.module_name)
-            .filter(|m| m.kind() == "dotted_name")
+            .filter(|m| m.kind_of() == "dotted_name")
             .map(|m| self.text(m));
         let names: Vec<Node<'t>> = node
             .children_by_field_id(FIELDS.name_id, &mut cursor)
             .collect();
         for name in names {
-            let (full, local) = match name.kind() {
+            let (full, local) = match name.kind_of() {
                 "aliased_import" => {
                     let (Some(full), Some(alias)) = (
                         name.child_by_field_id(FIELDS.name),
@@ -162,7 +162,7 @@ impl<'t> Module<'t> {
         let mut parts: Vec<&'t str> = Vec::new();
         let mut current = node;
         loop {
-            match current.kind() {
+            match current.kind_of() {
                 "identifier" => {
                     let name = self.text(current);
                     let mut qualified = self

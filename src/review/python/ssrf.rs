@@ -2,6 +2,7 @@
 //! data (`requests`, `httpx`, sessions and clients, `urllib`, boto3-style clients are not
 //! URLs and are not matched).
 
+use super::syntax::KindOf;
 use super::value::kind;
 use super::words::{HTTP_VERBS, URL_OPENERS};
 use super::{Call, Ctx, Hit, hit, rules};
@@ -12,7 +13,7 @@ pub(super) fn check_call<'t>(ctx: &Ctx<'_, 't>, call: &Call<'t>, hits: &mut Vec<
     let (module, function) = name.rsplit_once('.').unwrap_or(("", name));
     let library_call = matches!(module, "requests" | "httpx" | "urllib3" | "aiohttp")
         && (HTTP_VERBS.contains(&function) || function == "request");
-    let session_call = call.callee.kind() == "attribute"
+    let session_call = call.callee.kind_of() == "attribute"
         && HTTP_VERBS.contains(&call.method)
         && call.receiver().is_some_and(|o| {
             let object = ctx.text(o).to_ascii_lowercase();

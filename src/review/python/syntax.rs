@@ -86,7 +86,7 @@ impl<'t> Arguments<'t> {
             spread_keywords: false,
         };
         for child in named_children(arguments) {
-            match child.kind() {
+            match child.kind_of() {
                 "keyword_argument" => {
                     if let (Some(name), Some(value)) = (
                         child.child_by_field_id(FIELDS.name),
@@ -115,22 +115,81 @@ impl<'t> Arguments<'t> {
     }
 }
 
+/// Children of a node with at most this many are taken by index: a child by index walks
+/// the children before it, yet a cursor's step costs several such walks on short lists.
+pub(super) const INDEXED_CHILDREN: usize = 12;
+
 pub(super) fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
+    let count = node.named_child_count();
+    if count <= INDEXED_CHILDREN {
+        return (0..count as u32)
+            .filter_map(|i| node.named_child(i))
+            .collect();
+    }
     let mut cursor = node.walk();
     node.named_children(&mut cursor).collect()
 }
 
+/// Every child, named or not, in order.
+pub(super) fn children(node: Node<'_>) -> Vec<Node<'_>> {
+    let count = node.child_count();
+    if count as usize <= INDEXED_CHILDREN {
+        return (0..count).filter_map(|i| node.child(i)).collect();
+    }
+    let mut cursor = node.walk();
+    node.children(&mut cursor).collect()
+}
+
+/// The kind names of the Python grammar by kind id, read once: `Node::kind` measures and
+/// checks the grammar's C string on every call.
+static KIND_NAMES: LazyLock<Vec<Box<str>>> = LazyLock::new(|| {
+    let grammar: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    (0..grammar.node_kind_count())
+        .map(|id| {
+            u16::try_from(id)
+                .ok()
+                .and_then(|id| grammar.node_kind_for_id(id))
+                .unwrap_or("")
+                .into()
+        })
+        .collect()
+});
+
+/// `Node::kind` for the nodes of a Python tree, from a table.
+pub(super) trait KindOf<'t> {
+    /// The node's kind, as `Node::kind` names it.
+    fn kind_of(&self) -> &'t str;
+}
+
+impl<'t> KindOf<'t> for Node<'t> {
+    fn kind_of(&self) -> &'t str {
+        match KIND_NAMES.get(usize::from(self.kind_id())) {
+            Some(name) => name,
+            // Error nodes have ids outside the grammar's table.
+            None => self.kind(),
+        }
+    }
+}
+
 /// The names an expression reads (not attribute names or keyword names).
 pub(super) fn identifiers(node: Node<'_>) -> Vec<Node<'_>> {
+    first_identifiers(node, MAX_NODES)
+}
+
+/// The first `limit` names an expression reads, in the order `identifiers` gives them.
+pub(super) fn first_identifiers(node: Node<'_>, limit: usize) -> Vec<Node<'_>> {
     let mut found = Vec::new();
     let mut stack = vec![node];
     let mut seen = 0;
     while let Some(n) = stack.pop() {
+        if found.len() == limit {
+            break;
+        }
         seen += 1;
         if MAX_NODES < seen {
             break;
         }
-        match n.kind() {
+        match n.kind_of() {
             "identifier" => found.push(n),
             "attribute" => stack.extend(n.child_by_field_id(FIELDS.object)),
             "keyword_argument" => stack.extend(n.child_by_field_id(FIELDS.value)),
@@ -148,7 +207,7 @@ pub(super) fn attribute_names<'t>(module: &Module<'t>, node: Node<'t>) -> Vec<&'
         if found.len() > MAX_NODES {
             break;
         }
-        if n.kind() == "attribute"
+        if n.kind_of() == "attribute"
             && let Some(a) = n.child_by_field_id(FIELDS.attribute)
         {
             found.push(module.text(a));
@@ -159,17 +218,17 @@ pub(super) fn attribute_names<'t>(module: &Module<'t>, node: Node<'t>) -> Vec<&'
 }
 
 pub(super) fn has_interpolation(node: Node<'_>) -> bool {
-    let mut cursor = node.walk();
-    node.children(&mut cursor)
-        .any(|c| c.kind() == "interpolation")
+    children(node)
+        .into_iter()
+        .any(|c| c.kind_of() == "interpolation")
 }
 
 pub(super) fn is_true(node: Node<'_>) -> bool {
-    node.kind() == "true"
+    node.kind_of() == "true"
 }
 
 pub(super) fn is_false(node: Node<'_>) -> bool {
-    node.kind() == "false"
+    node.kind_of() == "false"
 }
 
 pub(super) fn is_all_caps(name: &str) -> bool {
@@ -181,13 +240,13 @@ pub(super) fn is_all_caps(name: &str) -> bool {
 
 /// The value of a plain string literal (no interpolation), escapes left as written.
 pub(super) fn string_value(module: &Module<'_>, node: Node<'_>) -> Option<String> {
-    if node.kind() != "string" || has_interpolation(node) {
+    if node.kind_of() != "string" || has_interpolation(node) {
         return None;
     }
-    let mut cursor = node.walk();
     Some(
-        node.children(&mut cursor)
-            .filter(|c| matches!(c.kind(), "string_content" | "escape_sequence"))
+        children(node)
+            .into_iter()
+            .filter(|c| matches!(c.kind_of(), "string_content" | "escape_sequence"))
             .map(|c| module.text(c))
             .collect(),
     )
@@ -195,16 +254,15 @@ pub(super) fn string_value(module: &Module<'_>, node: Node<'_>) -> Option<String
 
 /// The text of a string literal that holds no escapes (a dictionary key, a setting name).
 pub(super) fn string_literal<'t>(module: &Module<'t>, node: Node<'t>) -> Option<&'t str> {
-    if node.kind() != "string" || has_interpolation(node) {
+    if node.kind_of() != "string" || has_interpolation(node) {
         return None;
     }
-    let mut cursor = node.walk();
-    let contents: Vec<Node<'t>> = node
-        .children(&mut cursor)
-        .filter(|c| matches!(c.kind(), "string_content" | "escape_sequence"))
+    let contents: Vec<Node<'t>> = children(node)
+        .into_iter()
+        .filter(|c| matches!(c.kind_of(), "string_content" | "escape_sequence"))
         .collect();
     match contents.as_slice() {
-        [only] if only.kind() == "string_content" => Some(module.text(*only)),
+        [only] if only.kind_of() == "string_content" => Some(module.text(*only)),
         _ => None,
     }
 }

@@ -4,7 +4,7 @@
 
 use tree_sitter::Node;
 
-use super::syntax::{FIELDS, is_false, string_value};
+use super::syntax::{FIELDS, KindOf, is_false, string_value};
 use super::words::{HTTP_CONSTRUCTORS, HTTP_LIBRARIES, HTTP_VERBS};
 use super::{Call, Ctx, Hit, hit, hit_with, rules};
 
@@ -113,7 +113,7 @@ fn is_remote_http(url: &str) -> bool {
 }
 
 fn check_cert_none<'t>(ctx: &Ctx<'_, 't>, node: Node<'t>, hits: &mut Vec<Hit<'t>>) {
-    let name = match node.kind() {
+    let name = match node.kind_of() {
         "attribute" => node
             .child_by_field_id(FIELDS.attribute)
             .map(|a| ctx.text(a)),
@@ -130,7 +130,7 @@ fn check_cert_none<'t>(ctx: &Ctx<'_, 't>, node: Node<'t>, hits: &mut Vec<Hit<'t>
 }
 
 pub(super) fn check_assignment<'t>(ctx: &Ctx<'_, 't>, node: Node<'t>, hits: &mut Vec<Hit<'t>>) {
-    if node.kind() != "assignment" {
+    if node.kind_of() != "assignment" {
         return;
     }
     let (Some(left), Some(right)) = (
@@ -140,7 +140,7 @@ pub(super) fn check_assignment<'t>(ctx: &Ctx<'_, 't>, node: Node<'t>, hits: &mut
         return;
     };
     check_cert_none(ctx, right, hits);
-    let target = match left.kind() {
+    let target = match left.kind_of() {
         "attribute" => left
             .child_by_field_id(FIELDS.attribute)
             .map(|a| ctx.text(a)),

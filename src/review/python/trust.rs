@@ -3,7 +3,7 @@
 
 use tree_sitter::Node;
 
-use super::syntax::FIELDS;
+use super::syntax::{FIELDS, KindOf};
 use super::{Call, Ctx, Hit, hit, rules};
 
 /// Whether an expression is the web framework's session.
@@ -23,7 +23,7 @@ pub(super) fn check_assignment<'t>(ctx: &Ctx<'_, 't>, node: Node<'t>, hits: &mut
     ) else {
         return;
     };
-    if left.kind() != "subscript" {
+    if left.kind_of() != "subscript" {
         return;
     }
     let (Some(object), Some(key)) = (

@@ -4,7 +4,9 @@
 
 use tree_sitter::Node;
 
-use super::syntax::{FIELDS, is_false, is_true, named_children, string_literal, string_value};
+use super::syntax::{
+    FIELDS, KindOf, is_false, is_true, named_children, string_literal, string_value,
+};
 use super::words::{BIND_KEYWORDS, SERVER_METHODS};
 use super::{Call, Ctx, Hit, hit, hit_with, rules};
 
@@ -39,7 +41,7 @@ pub(super) fn check_call<'t>(ctx: &Ctx<'_, 't>, call: &Call<'t>, hits: &mut Vec<
     // `host=os.getenv("HOST", "0.0.0.0")` binds all interfaces by default.
     let defaults_to_all = |n: Node<'t>| {
         all_interfaces(n)
-            || (n.kind() == "call"
+            || (n.kind_of() == "call"
                 && n.child_by_field_id(FIELDS.arguments)
                     .is_some_and(|a| named_children(a).into_iter().any(all_interfaces)))
     };
@@ -50,7 +52,7 @@ pub(super) fn check_call<'t>(ctx: &Ctx<'_, 't>, call: &Call<'t>, hits: &mut Vec<
         || (method == "bind"
             && args.positional(0).is_some_and(|address| {
                 all_interfaces(address)
-                    || (address.kind() == "tuple"
+                    || (address.kind_of() == "tuple"
                         && named_children(address)
                             .first()
                             .is_some_and(|h| all_interfaces(*h)))
@@ -61,7 +63,7 @@ pub(super) fn check_call<'t>(ctx: &Ctx<'_, 't>, call: &Call<'t>, hits: &mut Vec<
     }
 
     // Cookies set without their flags.
-    if method == "set_cookie" && call.callee.kind() == "attribute" {
+    if method == "set_cookie" && call.callee.kind_of() == "attribute" {
         if args.keyword("secure").is_some_and(is_false) {
             hits.push(hit_with(
                 rules::COOKIE_SECURE,
@@ -90,11 +92,11 @@ pub(super) fn check_call<'t>(ctx: &Ctx<'_, 't>, call: &Call<'t>, hits: &mut Vec<
 pub(super) fn check_decorator<'t>(ctx: &Ctx<'_, 't>, node: Node<'t>, hits: &mut Vec<Hit<'t>>) {
     let Some(mut expression) = named_children(node)
         .into_iter()
-        .find(|c| c.kind() != "comment")
+        .find(|c| c.kind_of() != "comment")
     else {
         return;
     };
-    if expression.kind() == "call"
+    if expression.kind_of() == "call"
         && let Some(function) = expression.child_by_field_id(FIELDS.function)
     {
         expression = function;
@@ -107,7 +109,7 @@ pub(super) fn check_decorator<'t>(ctx: &Ctx<'_, 't>, node: Node<'t>, hits: &mut 
 }
 
 pub(super) fn check_assignment<'t>(ctx: &Ctx<'_, 't>, node: Node<'t>, hits: &mut Vec<Hit<'t>>) {
-    if node.kind() != "assignment" {
+    if node.kind_of() != "assignment" {
         return;
     }
     let (Some(left), Some(right)) = (
@@ -116,7 +118,7 @@ pub(super) fn check_assignment<'t>(ctx: &Ctx<'_, 't>, node: Node<'t>, hits: &mut
     ) else {
         return;
     };
-    let target = match left.kind() {
+    let target = match left.kind_of() {
         "identifier" => Some(ctx.text(left)),
         "attribute" => left
             .child_by_field_id(FIELDS.attribute)
@@ -132,7 +134,7 @@ pub(super) fn check_assignment<'t>(ctx: &Ctx<'_, 't>, node: Node<'t>, hits: &mut
 
     let at_module_level = ctx.module.function_of(node).is_none();
     let debug_on = is_true(right)
-        && match left.kind() {
+        && match left.kind_of() {
             "identifier" => target == "DEBUG" && at_module_level,
             "attribute" => target == "debug",
             _ => target == "DEBUG",
@@ -141,7 +143,7 @@ pub(super) fn check_assignment<'t>(ctx: &Ctx<'_, 't>, node: Node<'t>, hits: &mut
         hits.push(hit(rules::DEBUG, node));
     }
     if target == "ALLOWED_HOSTS"
-        && matches!(right.kind(), "list" | "tuple")
+        && matches!(right.kind_of(), "list" | "tuple")
         && named_children(right)
             .iter()
             .any(|h| string_value(ctx.module, *h).as_deref() == Some("*"))

@@ -5,7 +5,7 @@
 
 use tree_sitter::Node;
 
-use super::syntax::{is_false, named_children};
+use super::syntax::{KindOf, is_false, named_children};
 use super::value::{Val, kind};
 use super::words::MARK_SAFE;
 use super::{Call, Ctx, Hit, hit, hit_with, rules, sure_if};
@@ -87,13 +87,13 @@ pub(super) fn check_call<'t>(ctx: &Ctx<'_, 't>, call: &Call<'t>, hits: &mut Vec<
 
 /// The body of a response argument: `(body, status, headers)` tuples give their first.
 fn body_of(ctx: &Ctx<'_, '_>, node: Node<'_>) -> Val {
-    let inner = match node.kind() {
+    let inner = match node.kind_of() {
         "tuple" | "parenthesized_expression" => named_children(node).first().copied(),
         _ => None,
     };
     match inner {
-        Some(first) if node.kind() == "tuple" => ctx.val(first),
-        Some(first) if first.kind() == "tuple" => body_of(ctx, first),
+        Some(first) if node.kind_of() == "tuple" => ctx.val(first),
+        Some(first) if first.kind_of() == "tuple" => body_of(ctx, first),
         _ => ctx.val(node),
     }
 }
