@@ -36,6 +36,7 @@ fn completion_context(c: &mut Criterion) {
     let cursor = Cursor {
         text: &text,
         offset,
+        line: text[..offset].matches('\n').count(),
         parsed: Some(&parsed),
         language: Some(python),
         label: "service.py",

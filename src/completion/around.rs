@@ -11,9 +11,10 @@ use crate::syntax::{ContextOptions, Language, Parsed, context_in};
 /// is redacted whole, so that a secret cut by the cursor is still recognised.
 const CURSOR_MARK: char = '\u{E000}';
 
-/// Lines redacted beyond each end of the window, so that a secret the window cuts (a key
-/// block that starts above it) is recognised and replaced all the same.
-const REDACTION_MARGIN: usize = 64;
+/// Lines redacted beyond each end of the window, so that a secret the window cuts is
+/// recognised and replaced all the same; a key block the window cuts is redacted whole
+/// (`key_block_start`, `key_block_end`). Redaction costs by the byte, on every request.
+const REDACTION_MARGIN: usize = 8;
 
 /// Lines above the cursor whose names count as "used near the cursor".
 const NEARBY_LINES: usize = 4;
@@ -24,6 +25,9 @@ pub struct Cursor<'a> {
     pub text: &'a str,
     /// The cursor, a byte offset into `text` on a character boundary.
     pub offset: usize,
+    /// The cursor's 0-based line (the editor knows it; counting it in a long file would
+    /// cost more than the rest of the prompt).
+    pub line: usize,
     /// The document's parse of `text`, when it has a grammar and a fresh tree.
     pub parsed: Option<&'a Parsed>,
     pub language: Option<&'static Language>,
@@ -68,8 +72,9 @@ pub fn around(
             cursor.text[offset..end].to_string(),
         ),
     };
-    let first_line = line_of(cursor.text, start);
-    let last_line = line_of(cursor.text, end.saturating_sub(1).max(start));
+    let cursor_line = cursor.line as u32 + 1;
+    let first_line = cursor_line - newlines(&cursor.text[start..offset]);
+    let last_line = cursor_line + newlines(&cursor.text[offset..end.saturating_sub(1).max(offset)]);
     let mut budget = Budget::new(tokens.saturating_sub(estimate(&prefix) + estimate(&suffix)));
     if let Some(parsed) = cursor.parsed {
         let nearby = nearby_start(cursor.text, offset);
@@ -147,8 +152,12 @@ fn window_bounds(text: &str, offset: usize, before: usize, after: usize) -> (usi
 /// The window redacted with a margin of lines around it, split again at the cursor. A
 /// cursor inside a secret (the mark swallowed) leaves the two sides redacted apart.
 fn redacted_window(text: &str, start: usize, offset: usize, end: usize) -> (String, String) {
-    let margin_start = lines_back(text, start, REDACTION_MARGIN);
-    let margin_end = lines_forward(text, end, REDACTION_MARGIN);
+    let margin_start = key_block_start(text, lines_back(text, start, REDACTION_MARGIN), end);
+    let margin_end = key_block_end(
+        text,
+        margin_start,
+        lines_forward(text, end, REDACTION_MARGIN),
+    );
     let above = &text[margin_start..start];
     let below = &text[end..margin_end];
     let marked = format!(
@@ -170,6 +179,46 @@ fn redacted_window(text: &str, start: usize, offset: usize, end: usize) -> (Stri
             crate::redact::redact(&text[start..offset]).text,
             crate::redact::redact(&text[offset..end]).text,
         ),
+    }
+}
+
+/// Lines searched above the margin for the start of a key block the window is in.
+const KEY_BLOCK_LINES: usize = 400;
+
+/// `from`, or the start of the key block that the text from `from` to `to` is inside (its
+/// END line, or key-like lines, with the BEGIN line further up): the redaction rule for
+/// key blocks needs the whole block.
+fn key_block_start(text: &str, from: usize, to: usize) -> usize {
+    let region = &text[from..to];
+    let first = region.split('\n').next().unwrap_or("").trim();
+    let key_like = first.len() >= 40
+        && first
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+    let ends_block = region.contains("-----END ");
+    if !(key_like || ends_block) {
+        return from;
+    }
+    let floor = lines_back(text, from, KEY_BLOCK_LINES);
+    match text[floor..from].rfind("-----BEGIN ") {
+        Some(at) => text[..floor + at].rfind('\n').map_or(0, |i| i + 1),
+        None => from,
+    }
+}
+
+/// `to`, or the end of the key block that begins between `from` and `to` and ends below.
+fn key_block_end(text: &str, from: usize, to: usize) -> usize {
+    let region = &text[from..to];
+    let Some(begin) = region.rfind("-----BEGIN ") else {
+        return to;
+    };
+    if region[begin..].contains("-----END ") {
+        return to;
+    }
+    let ceiling = lines_forward(text, to, KEY_BLOCK_LINES);
+    match text[to..ceiling].find("-----END ") {
+        Some(at) => lines_forward(text, to + at, 1),
+        None => to,
     }
 }
 
@@ -211,9 +260,8 @@ fn nearby_start(text: &str, offset: usize) -> usize {
     lines_back(text, line_start, NEARBY_LINES)
 }
 
-/// The 1-based line of byte `at`.
-fn line_of(text: &str, at: usize) -> u32 {
-    text[..at.min(text.len())].matches('\n').count() as u32 + 1
+fn newlines(text: &str) -> u32 {
+    text.bytes().filter(|&b| b == b'\n').count() as u32
 }
 
 fn floor_boundary(text: &str, offset: usize) -> usize {
@@ -232,6 +280,7 @@ mod tests {
         let cursor = Cursor {
             text,
             offset,
+            line: text.bytes().take(offset).filter(|&b| b == b'\n').count(),
             parsed: None,
             language: None,
             label: "a.txt",
@@ -287,6 +336,25 @@ mod tests {
             !around.prefix.contains("MIIEpAIBAAKCAQEA"),
             "{}",
             around.prefix
+        );
+    }
+
+    #[test]
+    fn a_key_block_that_ends_below_the_window_is_still_redacted() {
+        let mut text = String::from("value = 1\n-----BEGIN RSA PRIVATE KEY-----\n");
+        for _ in 0..40 {
+            text.push_str("MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM2xaFWwmYpVYnn9gmQ3kTx2Tn1Jk\n");
+        }
+        text.push_str("-----END RSA PRIVATE KEY-----\n");
+        let around = plain(&text, 0, 200);
+        assert!(
+            !around.suffix.contains("END"),
+            "the window ends inside the block"
+        );
+        assert!(
+            !around.suffix.contains("MIIEpAIBAAKCAQEA"),
+            "{}",
+            around.suffix
         );
     }
 

@@ -42,6 +42,26 @@ impl Place {
     }
 }
 
+impl Place {
+    /// What is left of `text`, suggested here, once `prefix` is this place plus a start of
+    /// `text`. Tried by the length typed: most lengths fail at their first byte, so a miss
+    /// costs little more than a pass over the suggestion.
+    fn rest_of(&self, text: &str, prefix: &str) -> Option<String> {
+        let max = text.len().min(prefix.len());
+        (0..=max)
+            .filter(|&typed| text.is_char_boundary(typed))
+            .find(|&typed| {
+                let (before, at_end) = prefix.split_at(prefix.len() - typed);
+                prefix.is_char_boundary(prefix.len() - typed)
+                    && at_end == &text[..typed]
+                    && before.ends_with(self.prefix_tail.as_str())
+                    && (!self.whole || before.len() == self.prefix_tail.len())
+            })
+            .map(|typed| text[typed..].to_string())
+            .filter(|rest| !rest.trim().is_empty())
+    }
+}
+
 /// The most recent suggestions, newest first.
 #[derive(Debug)]
 pub struct Cache {
@@ -70,11 +90,11 @@ impl Cache {
     /// The suggestion for this place: one made here, or one made a little earlier whose
     /// start the user has typed since (then the rest of it).
     pub fn get(&self, prefix: &str, suffix: &str) -> Option<String> {
-        self.entries.iter().find_map(|(place, text)| {
-            let typed = place.typed_since(prefix, suffix, text.len())?;
-            let rest = text.strip_prefix(typed)?;
-            (!rest.trim().is_empty()).then(|| rest.to_string())
-        })
+        let suffix_head = head(suffix, SUFFIX_KEY);
+        self.entries
+            .iter()
+            .filter(|(place, _)| place.suffix_head == suffix_head)
+            .find_map(|(place, text)| place.rest_of(text, prefix))
     }
 }
 

@@ -118,6 +118,7 @@ pub async fn inline_completion(
         return None;
     }
     let (cursor, _) = to_char(&document.rope, position, session.encoding());
+    let version = document.version;
     let (prefix_key, suffix_key) = key_text(&document.rope, cursor);
     let item = |text: String, job: &str| Some(response(session, text, position, job));
 
@@ -157,20 +158,42 @@ pub async fn inline_completion(
 
     let ticket = completions.debounce.ticket(&uri);
     let delay = Duration::from_millis(config.completion.debounce_ms);
-    // The tree is brought up to date while the debounce waits.
-    let parsing = {
+    // The prompt is made while the debounce waits (the parse after an edit, the window's
+    // redaction): when typing pauses, only the model is left to wait for.
+    let redact = {
+        let agent = config.completion.agent(&config.agents.hephaestus);
+        crate::redact::required(agent, &config.privacy)
+    };
+    let preparing = {
         let session = session.clone();
         let uri = uri.clone();
-        crate::background::blocking("the parse for a completion", move || {
-            session.documents.parsed(&uri)
-        })
+        let config = config.clone();
+        // Spawned now, not when first awaited: it must run while the debounce waits.
+        tokio::spawn(crate::background::blocking(
+            "the prompt for a completion",
+            move || {
+                // A request superseded while it queued makes nothing.
+                if !session.completions.debounce.is_latest(&uri, ticket) {
+                    return None;
+                }
+                Some(prompt(
+                    &session,
+                    &uri,
+                    &document,
+                    cursor,
+                    position.line,
+                    &config,
+                    redact,
+                ))
+            },
+        ))
     };
     if !completions.debounce.settled(&uri, ticket, delay).await {
         return None;
     }
-    let parsed = parsing.await.ok().flatten();
+    let shown = preparing.await.ok()?.ok().flatten()?;
     let now = session.documents.snapshot(&uri)?;
-    if now.version != document.version {
+    if now.version != version {
         // A newer request is on its way for the new text.
         return None;
     }
@@ -181,6 +204,10 @@ pub async fn inline_completion(
     }
     let config = session.config();
     let agent = config.completion.agent(&config.agents.hephaestus).clone();
+    if crate::redact::required(&agent, &config.privacy) && !redact {
+        // The configuration changed meanwhile to an agent that needs redaction.
+        return None;
+    }
     let key = match agent.availability(&ProcessEnv) {
         Availability::Available { key } => key,
         Availability::Unavailable { reason } => {
@@ -194,34 +221,6 @@ pub async fn inline_completion(
             tell_once(session, format!("inline completion is off: {err}"));
             return None;
         }
-    };
-    let text = document.rope.to_string();
-    let offset = document.rope.char_to_byte(cursor);
-    let label = crate::lsp::indexing::relative(session, &uri).unwrap_or_else(|| uri.to_string());
-    let rel = crate::lsp::indexing::relative(session, &uri);
-    let parsed = parsed
-        .filter(|(_, _, version)| *version == document.version)
-        .map(|(parsed, _, _)| parsed);
-    let path = uri.to_file_path();
-    let language = crate::syntax::language_for(path.as_deref(), Some(&document.language_id));
-    let redact = crate::redact::required(&agent, &config.privacy);
-    let read = crate::gather::model_reader(&config, |rel: &str| {
-        crate::lsp::indexing::read(session, rel)
-    });
-    let shown = {
-        let cursor = Cursor {
-            text: &text,
-            offset,
-            parsed: parsed.as_ref(),
-            language,
-            label: &label,
-            rel: rel.as_deref(),
-        };
-        let tokens = config.completion.context_tokens;
-        session
-            .index
-            .read(|index| around(&cursor, tokens, redact, Some(index), &read))
-            .unwrap_or_else(|| around(&cursor, tokens, redact, None, &read))
     };
     tracing::debug!(took = ?started.elapsed(), "inline completion prompt ready");
 
@@ -283,6 +282,44 @@ pub async fn inline_completion(
         running.place == Place::new(&prefix_key, &suffix_key)
     });
     item(text?, &job)
+}
+
+/// What the model is shown at `cursor` (a char index) of `document`: with the tree when a
+/// fresh one is at hand for this version, with the index's definitions when it is built.
+fn prompt(
+    session: &Arc<Session>,
+    uri: &Uri,
+    document: &super::documents::Document,
+    cursor: usize,
+    line: u32,
+    config: &Config,
+    redact: bool,
+) -> crate::completion::Around {
+    let parsed = session
+        .documents
+        .parsed(uri)
+        .filter(|(_, _, version)| *version == document.version)
+        .map(|(parsed, _, _)| parsed);
+    let text = document.rope.to_string();
+    let rel = crate::lsp::indexing::relative(session, uri);
+    let label = rel.clone().unwrap_or_else(|| uri.to_string());
+    let path = uri.to_file_path();
+    let cursor = Cursor {
+        text: &text,
+        offset: document.rope.char_to_byte(cursor),
+        line: line as usize,
+        parsed: parsed.as_ref(),
+        language: crate::syntax::language_for(path.as_deref(), Some(&document.language_id)),
+        label: &label,
+        rel: rel.as_deref(),
+    };
+    let read =
+        crate::gather::model_reader(config, |rel: &str| crate::lsp::indexing::read(session, rel));
+    let tokens = config.completion.context_tokens;
+    session
+        .index
+        .read(|index| around(&cursor, tokens, redact, Some(index), &read))
+        .unwrap_or_else(|| around(&cursor, tokens, redact, None, &read))
 }
 
 /// Records that the user accepted a suggestion (the item's command).

@@ -22,10 +22,20 @@ impl Debouncer {
 
     /// Waits `delay`, then whether `ticket` is still the latest (and so the one to run).
     pub async fn settled(&self, uri: &Uri, ticket: u64, delay: Duration) -> bool {
-        tokio::time::sleep(delay).await;
+        // The timer wheel ticks in milliseconds: a zero delay would still wait for a tick.
+        match delay.is_zero() {
+            true => tokio::task::yield_now().await,
+            false => tokio::time::sleep(delay).await,
+        }
         self.latest
             .remove_if(uri, |_, latest| *latest == ticket)
             .is_some()
+    }
+
+    /// Whether no later ticket than `ticket` was taken for `uri` (work for an older one may
+    /// stop). A settled ticket is removed, and is still the latest.
+    pub fn is_latest(&self, uri: &Uri, ticket: u64) -> bool {
+        self.latest.get(uri).is_none_or(|latest| *latest == ticket)
     }
 
     pub fn forget(&self, uri: &Uri) {

@@ -347,9 +347,11 @@ async fn a_new_keystroke_ends_the_model_call_of_the_request_before_it() {
 async fn a_request_the_editor_cancels_closes_its_model_stream() {
     let editor = editor(OLLAMA, "").await;
     let started = json!({"model": "m", "response": "slow", "done": false});
-    editor
-        .mock
-        .on("POST", GENERATE, Reply::ndjson(&format!("{started}\n")).stall());
+    editor.mock.on(
+        "POST",
+        GENERATE,
+        Reply::ndjson(&format!("{started}\n")).stall(),
+    );
     let uri = editor.client.uri("geometry.py");
     editor.client.open(&uri, AREA).await;
     let pending = editor
@@ -367,10 +369,19 @@ async fn a_request_the_editor_cancels_closes_its_model_stream() {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    editor.client.notify("$/cancelRequest", json!({"id": id})).await;
-    assert!(editor.mock.client_hung_up(WAIT).await, "the stream is closed");
+    editor
+        .client
+        .notify("$/cancelRequest", json!({"id": id}))
+        .await;
+    assert!(
+        editor.mock.client_hung_up(WAIT).await,
+        "the stream is closed"
+    );
     let answer = pending.answer().await;
-    assert_eq!(answer["error"]["code"], -32800, "RequestCancelled: {answer}");
+    assert_eq!(
+        answer["error"]["code"], -32800,
+        "RequestCancelled: {answer}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
