@@ -33,6 +33,9 @@ pub struct SelectionContext {
     pub tokens_left: usize,
 }
 
+/// Fewer tokens left than this hold no piece: its label alone costs about as much.
+const MIN_PIECE_TOKENS: usize = 16;
+
 /// A definition longer than this is shown by its signature only.
 const MAX_DEFINITION_LINES: usize = 60;
 
@@ -155,6 +158,11 @@ pub fn context_in(
         let mut defined = false;
         for definition in outline.named(name) {
             defined = true;
+            // A full budget takes no piece: a name defined a hundred times in a long file
+            // (a method of every class) would cost its hundred pieces for nothing.
+            if budget.left() < MIN_PIECE_TOKENS {
+                break;
+            }
             let inside = |outer: &Scope| {
                 let outer = outer.byte_range();
                 outer.start <= definition.bytes.start && definition.bytes.end <= outer.end
