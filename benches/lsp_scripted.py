@@ -47,9 +47,9 @@ GOALS = {
     "code_action_p99_us": 1000.0,
     "edits_per_s": 20_000.0,
     "idle_rss_mb": 15.0,
-    # With 200 files open the server holds their ropes, the 16 most recently read syntax
-    # trees (a tree costs 20-50x its text), the workspace index and the offline findings;
-    # the allocator keeps what parsing freed. (Ropes alone stayed under 3x the text.)
+    # With 200 files open the server holds their ropes, the syntax trees of edited ones
+    # (a tree costs 20-50x its text), the workspace index and the offline findings.
+    # (Ropes alone stayed under 3x the text.)
     "open_rss_mb": 100.0,
 }
 
