@@ -1,4 +1,4 @@
-//! One file's part of the index: its definitions, each a ranking document, and its usages.
+//! One file's part of the index: its definitions, each a ranking document.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -13,8 +13,6 @@ const NAME_WEIGHT: f32 = 3.0;
 const DOC_WEIGHT: f32 = 2.0;
 /// Body lines looked at per definition: a class's first methods describe it well enough.
 const MAX_BODY_LINES: usize = 200;
-/// Lines remembered per name used in a file.
-const MAX_USAGES_PER_NAME: usize = 16;
 
 /// A definition, as the index keeps it.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,8 +33,6 @@ pub struct Symbol {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FileEntry {
     pub symbols: Vec<Symbol>,
-    /// Identifier → the 0-based lines it appears on (the first few), definitions included.
-    pub usages: HashMap<String, Vec<u32>>,
     /// `digest` of the text indexed: an opened file whose buffer is the disk's text is not
     /// parsed and indexed again.
     pub digest: u64,
@@ -54,8 +50,7 @@ pub fn digest<'a>(pieces: impl IntoIterator<Item = &'a str>) -> u64 {
 }
 
 impl FileEntry {
-    /// Indexes `text`, outlined by `parsed` (files without a grammar have no definitions,
-    /// only usages).
+    /// Indexes `text`, outlined by `parsed` (files without a grammar have no definitions).
     pub fn new(text: &str, parsed: Option<&Parsed>) -> FileEntry {
         let lines: Vec<&str> = text.lines().collect();
         let symbols = parsed
@@ -99,26 +94,7 @@ impl FileEntry {
             .unwrap_or_default();
         FileEntry {
             symbols,
-            usages: usages(text),
             digest: digest([text]),
         }
     }
-}
-
-/// Every identifier and the first lines it is on: a lexical scan, the same for every
-/// language, and fast enough to redo on each save.
-fn usages(text: &str) -> HashMap<String, Vec<u32>> {
-    let mut found: HashMap<String, Vec<u32>> = HashMap::new();
-    for (row, line) in text.lines().enumerate() {
-        for word in line.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
-            if word.is_empty() || word.starts_with(|c: char| c.is_ascii_digit()) {
-                continue;
-            }
-            let rows = found.entry(word.to_string()).or_default();
-            if rows.len() < MAX_USAGES_PER_NAME && rows.last() != Some(&(row as u32)) {
-                rows.push(row as u32);
-            }
-        }
-    }
-    found
 }

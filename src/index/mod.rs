@@ -1,4 +1,4 @@
-//! The Librarian's workspace index: definitions and usages per file, ranked with BM25 for
+//! The Librarian's workspace index: the definitions of each file, ranked with BM25 for
 //! "find examples of X" and matched by name for `workspace/symbol`.
 //!
 //! Built in the background when the server starts (all cores, one read per file), then

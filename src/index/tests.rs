@@ -70,15 +70,6 @@ fn methods_keep_their_class() {
 }
 
 #[test]
-fn usages_are_recorded_per_file_by_line() {
-    let index = index(&[("app/orders.py", ORDERS)]);
-    assert_eq!(
-        index.file("app/orders.py").unwrap().usages["fetch_user"],
-        [5]
-    );
-}
-
-#[test]
 fn symbol_search_ranks_exact_then_prefix_then_substring_then_letters() {
     let index = index(&[
         ("a.py", "def user():\n    pass\n"),

@@ -25,6 +25,8 @@ pub struct Document {
     pub syntax: Option<SyntaxTree>,
     /// When its tree was last read (a tick of `Documents::ticks`).
     last_read: u64,
+    /// Changed since it was opened: only then is its tree kept between reads.
+    edited: bool,
     /// Why the text is not text (binary junk, megabyte lines): then it is not parsed.
     not_text: Option<NotText>,
     /// `not_text` is out of date: the text changed since it was found.
@@ -81,8 +83,12 @@ pub struct Documents {
     ticks: std::sync::atomic::AtomicU64,
 }
 
-/// How many documents keep their syntax tree: a tree costs 20 to 50 times its text, so the
-/// least recently read ones let theirs go (and parse again, whole, if read again).
+/// How many edited documents keep their syntax tree: a tree costs 20 to 50 times its text,
+/// so the least recently read ones let theirs go (and parse again, whole, if read again).
+/// A document not edited since it was opened keeps none: a kept tree pays off in
+/// incremental reparses after edits, and without them the next read (a save, a job)
+/// parses the same whole text anyway — while 200 opened files or one 10,000-line file would
+/// hold tens of megabytes of trees nobody reads.
 const MAX_TREES: usize = 16;
 
 impl Documents {
@@ -96,6 +102,7 @@ impl Documents {
             marks: Vec::new(),
             syntax: language.map(SyntaxTree::new),
             last_read: 0,
+            edited: false,
             not_text: not_text(text),
             kind_stale: false,
             told: false,
@@ -160,6 +167,7 @@ impl Documents {
             rope.insert(replaced.start, &change.text);
         }
         document.version = version;
+        document.edited = true;
         document.kind_stale = true;
         document.generation = self.tick();
         Ok(clamped)
@@ -172,8 +180,8 @@ impl Documents {
 
     /// The document's parse, brought up to date (incrementally) if it was edited since the
     /// last call, with the text it is the parse of and that text's version. `None` if the
-    /// document is not open or has no grammar. The reparse happens under the entry's lock:
-    /// it is short (a few milliseconds after an edit) and never spans an `.await`.
+    /// document is not open or has no grammar. The reparse happens outside the map's lock
+    /// (`read_syntax`) and never spans an `.await`.
     pub fn parsed(&self, uri: &Uri) -> Option<(Parsed, Rope, i32)> {
         let (parsed, rope, version) = self.read_syntax(uri, |syntax, rope| syntax.parsed(rope))?;
         Some((parsed, rope, version))
@@ -206,7 +214,7 @@ impl Documents {
     /// not text. A tree that needs parsing is parsed on a copy outside the map's lock (a
     /// whole parse takes tens of milliseconds; holding a shard's lock that long stalls
     /// edits and requests for every document in the shard) and put back only if the text
-    /// is still the one it was parsed from.
+    /// is still the one it was parsed from — and the document was edited (`MAX_TREES`).
     fn read_syntax<T>(
         &self,
         uri: &Uri,
@@ -234,6 +242,7 @@ impl Documents {
         let value = read(&mut syntax, &rope);
         if let Some(mut document) = self.map.get_mut(uri)
             && document.generation == generation
+            && document.edited
         {
             document.syntax = Some(syntax);
         }
@@ -465,8 +474,9 @@ mod tests {
     fn the_parse_follows_incremental_edits() {
         let docs = Documents::default();
         docs.open(uri(), "def f():\n    pass\n", 1, "python".into());
-        docs.parsed(&uri()).unwrap();
+        // Edited, the document keeps its tree: the next parse is incremental.
         edit(&docs, 2, (0, 4, 0, 5), "renamed");
+        docs.parsed(&uri()).unwrap();
         edit(&docs, 3, (2, 0, 2, 0), "class C:\n    pass\n");
         let (parsed, rope, version) = docs.parsed(&uri()).unwrap();
         let names: Vec<_> = parsed
@@ -490,8 +500,20 @@ mod tests {
     fn only_the_most_recently_read_documents_keep_their_trees() {
         let docs = Documents::default();
         let uri = |i: usize| -> Uri { format!("file:///w/m{i}.py").parse().unwrap() };
+        let change = |text: &str| TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text: text.into(),
+        };
         for i in 0..MAX_TREES + 3 {
             docs.open(uri(i), "def f():\n    pass\n", 1, "python".into());
+            docs.change(
+                &uri(i),
+                2,
+                vec![change("def g():\n    pass\n")],
+                Encoding::Utf16,
+            )
+            .unwrap();
             docs.parsed(&uri(i)).unwrap();
         }
         let held = |i: usize| {
@@ -504,6 +526,37 @@ mod tests {
         assert!((3..MAX_TREES + 3).all(held));
         // A released tree is parsed again when read.
         assert_eq!(docs.parsed(&uri(0)).unwrap().0.outline.definitions.len(), 1);
+    }
+
+    #[test]
+    fn a_document_not_edited_keeps_no_tree_and_its_next_read_gives_the_same_context() {
+        let docs = Documents::default();
+        let text = "def helper(x):\n    return x * 2\n\n\ndef main():\n    return helper(1)\n";
+        docs.open(uri(), text, 1, "python".into());
+        let held = || {
+            docs.snapshot(&uri())
+                .unwrap()
+                .syntax
+                .is_some_and(|s| s.is_held())
+        };
+        let context = || {
+            let (parsed, rope, _) = docs.parsed(&uri()).unwrap();
+            let text = rope.to_string();
+            let call = text.find("helper(1)").unwrap();
+            let options = crate::syntax::ContextOptions { max_tokens: 1000 };
+            crate::syntax::context_in(&parsed, "a.py", &text, call..call + 9, options)
+        };
+        let first = context();
+        assert!(!held(), "an opened document's tree was kept");
+        assert!(!first.pieces.is_empty());
+        assert_eq!(context(), first, "parsed again, the context is the same");
+
+        edit(&docs, 2, (0, 0, 0, 0), "# edited\n");
+        docs.parsed(&uri()).unwrap();
+        assert!(
+            held(),
+            "an edited document keeps its tree for the next reparse"
+        );
     }
 
     #[test]

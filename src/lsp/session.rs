@@ -341,18 +341,32 @@ impl Session {
         }
     }
 
-    /// The range a role works on for a selection: the selection itself, or for a cursor
-    /// (an empty range; Helix's one-character selection) the enclosing definition from the
-    /// kept parse, by indentation for files without a grammar — for code actions and
-    /// commands alike, so a role never gets an empty selection.
-    pub fn target_range(&self, uri: &Uri, document: &Document, range: Range) -> Range {
+    /// Whether `range` is a cursor: empty, or (Helix) one character — a role then works on
+    /// what encloses it, never on an empty selection.
+    pub fn is_cursor(&self, document: &Document, range: Range) -> bool {
+        let (chars, _) = to_char_range(&document.rope, range, self.encoding());
+        chars.is_empty() || (self.caps().cursor_is_a_character && chars.len() == 1)
+    }
+
+    /// `range` clamped onto the document, as a code action carries it: no parse is waited
+    /// for to answer one; the command resolves a cursor when it runs (`target_range`).
+    pub fn clamped_range(&self, document: &Document, range: Range) -> Range {
         let encoding = self.encoding();
         let (chars, _) = to_char_range(&document.rope, range, encoding);
-        let cursor = chars.is_empty() || (self.caps().cursor_is_a_character && chars.len() == 1);
-        if !cursor {
+        super::position::to_range(&document.rope, chars, encoding)
+    }
+
+    /// The range a role works on for a selection: the selection itself, or for a cursor
+    /// the enclosing definition from the document's parse (brought up to date: a whole
+    /// parse of a large file takes tens of milliseconds, so call it off the async threads),
+    /// by indentation for files without a grammar — so a role never gets an empty selection.
+    pub fn target_range(&self, uri: &Uri, document: &Document, range: Range) -> Range {
+        let encoding = self.encoding();
+        if !self.is_cursor(document, range) {
             // Positions past the text are clamped, as everywhere else.
-            return super::position::to_range(&document.rope, chars, encoding);
+            return self.clamped_range(document, range);
         }
+        let (chars, _) = to_char_range(&document.rope, range, encoding);
         let tree = self
             .documents
             .tree(uri)

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use crate::support::editor::{
-    ended, full_caps, keyless_agent, range, run_with_task, symbols, symbols_until,
+    ended, full_caps, keyless_agent, range, run_action, run_with_task, symbols, symbols_until,
 };
 use crate::support::lsp::LspClient;
 use crate::support::mock::MockServer;
@@ -465,6 +465,8 @@ async fn a_model_chosen_in_initialization_options_serves_its_role() {
 #[tokio::test(flavor = "multi_thread")]
 async fn helixs_one_character_cursor_gets_actions_on_the_enclosing_function() {
     let w = world_as("helix", &[], Librarian::Model, json!({})).await;
+    let empty = json!({"summary": "Looked.", "findings": []});
+    w.oracle.on("POST", CHAT, answer(&empty.to_string()));
     let uri = w.client.uri("app/users.py");
     w.client.open(&uri, USERS).await;
     // Helix's cursor (a one-character selection) on the `t` of `time.sleep(attempt)`.
@@ -476,16 +478,17 @@ async fn helixs_one_character_cursor_gets_actions_on_the_enclosing_function() {
         .await
         .unwrap();
 
-    let last = USERS.lines().nth(7).unwrap().len() as u32;
     let actions = actions.as_array().unwrap();
     assert_eq!(actions.len(), 4, "{actions:#?}");
     for action in actions {
-        assert_eq!(
-            action["command"]["arguments"][0]["range"],
-            range(3, 0, 7, last),
-            "{action}"
-        );
+        assert_eq!(action["command"]["arguments"][0]["range"], on, "{action}");
     }
+    // Run, the review works on the whole function around the cursor.
+    let token = run_action(&w.client, &actions[2]).await;
+    ended(&w.client, &token).await;
+    let prompt = prompt(&w.oracle);
+    assert!(prompt.contains("app/users.py:4-8"), "{prompt}");
+    assert!(prompt.contains(USERS.lines().nth(3).unwrap()), "{prompt}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

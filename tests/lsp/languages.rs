@@ -1,5 +1,5 @@
-//! TypeScript, JavaScript and Go in the language server, end to end: a code action at a
-//! cursor covers the whole enclosing function (method chains and tab indentation
+//! TypeScript, JavaScript and Go in the language server, end to end: a code action run at
+//! a cursor covers the whole enclosing function (method chains and tab indentation
 //! included), `workspace/symbol` finds their definitions, and a review of them is given
 //! the definitions of the names they use from other files. Each role's model is an Ollama
 //! mock on 127.0.0.1; waits are bounded guards, never measurements.
@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::json;
 use tempfile::TempDir;
 
-use crate::support::editor::{ended, full_caps, range, run, symbols};
+use crate::support::editor::{ended, full_caps, range, run, run_action, symbols};
 use crate::support::lsp::LspClient;
 use crate::support::mock::MockServer;
 use crate::support::workspace::{answer, config_yaml, ollama_agent, prompt};
@@ -111,7 +111,8 @@ async fn world(files: &[(&str, &str)]) -> World {
 }
 
 /// With `text` open as `rel` in `language_id`, every code action at the cursor
-/// (`line`, `column`) targets lines `first` through `last`, whole.
+/// (`line`, `column`) carries it, and the review run from one works on lines `first`
+/// through `last`, whole.
 async fn check_code_action(
     rel: &str,
     language_id: &str,
@@ -120,6 +121,8 @@ async fn check_code_action(
     (first, last): (u32, u32),
 ) {
     let w = world(&[]).await;
+    let empty = json!({"summary": "Looked.", "findings": []});
+    w.models.on("POST", CHAT, answer(&empty.to_string()));
     let uri = w.client.uri(rel);
     w.client.open_as(&uri, language_id, text).await;
     let at = range(line, column, line, column);
@@ -131,11 +134,9 @@ async fn check_code_action(
         .unwrap();
     let actions = actions.as_array().unwrap();
     assert_eq!(actions.len(), 4, "{actions:#?}");
-    let end = text.lines().nth(last as usize).unwrap().len() as u32;
     for action in actions {
         assert_eq!(
-            action["command"]["arguments"][0]["range"],
-            range(first, 0, last, end),
+            action["command"]["arguments"][0]["range"], at,
             "{rel}: {action}"
         );
     }
@@ -143,6 +144,19 @@ async fn check_code_action(
         w.models.requests().is_empty(),
         "a code action asked a model"
     );
+
+    let review = &actions[2];
+    assert_eq!(review["command"]["command"], "multi-model.review");
+    let token = run_action(&w.client, review).await;
+    ended(&w.client, &token).await;
+    let prompt = prompt(&w.models);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        prompt.contains(&format!("{rel}:{}-{}", first + 1, last + 1)),
+        "{rel}: {prompt}"
+    );
+    assert!(prompt.contains(lines[first as usize]), "{rel}: {prompt}");
+    assert!(prompt.contains(lines[last as usize]), "{rel}: {prompt}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -66,6 +66,16 @@ pub async fn run_with_task(
     answer["job"].as_str().expect("a job token").to_string()
 }
 
+/// Runs the command of `action` (one of a `textDocument/codeAction` answer) as an editor
+/// does when it is picked, its arguments as sent; returns the job token.
+pub async fn run_action(client: &LspClient, action: &Value) -> String {
+    let command = &action["command"];
+    let params = json!({"command": command["command"], "arguments": command["arguments"]});
+    let answer = client.request("workspace/executeCommand", params).await;
+    let answer = answer.unwrap_or_else(|e| panic!("{action} refused: {e}"));
+    answer["job"].as_str().expect("a job token").to_string()
+}
+
 pub fn is_progress(m: &Value, token: &str, kind: &str) -> bool {
     m["method"] == "$/progress"
         && m["params"]["token"] == token

@@ -1,5 +1,6 @@
 //! `textDocument/codeAction`: the four roles, and a fix and an explanation per finding.
-//! Listed instantly; never a model call.
+//! Listed instantly, never waiting for a parse nor calling a model: a cursor goes into the
+//! command's arguments as it is, and the command resolves it when it runs.
 
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ pub fn code_action(
             uri.as_str()
         )));
     };
-    let range = session.target_range(&uri, &document, params.range);
+    let range = session.clamped_range(&document, params.range);
     let actions = commands::code_actions(
         &uri,
         range,

@@ -57,14 +57,45 @@ pub async fn execute_command(
             )));
         };
         let mut target = target;
+        if target.version != document.version
+            && target.diagnostic.is_none()
+            && session.is_cursor(&document, target.range)
+        {
+            // A cursor is resolved to what encloses it in the text it was placed in; that
+            // text is gone, and a guess in the new one could replace the wrong lines.
+            let message = format!(
+                "{name}: the document changed since this action was offered (version {}, now {}): nothing was run — run it again on the code as it is now",
+                target.version, document.version
+            );
+            session
+                .client
+                .show_message(MessageType::WARNING, message.clone())
+                .await;
+            return Err(Error::invalid_params(message));
+        }
         if target.version == document.version {
-            target.range = match (command, &target.diagnostic) {
-                // A fix rewrites the statements the finding lies in, not only its columns.
-                (RoleCommand::Fix, _) => session.fix_range(&target.uri, &document, target.range),
-                // An explanation is about its diagnostic's range, as given.
-                (_, Some(_)) => target.range,
-                (_, None) => session.target_range(&target.uri, &document, target.range),
+            // Resolving may wait for a parse: on the blocking pool, not the async threads.
+            let resolved = {
+                let (session, target) = (session.clone(), target.clone());
+                crate::background::blocking("finding the code to work on", move || {
+                    match (command, &target.diagnostic) {
+                        // A fix rewrites the statements the finding lies in, not only its
+                        // columns.
+                        (RoleCommand::Fix, _) => {
+                            session.fix_range(&target.uri, &document, target.range)
+                        }
+                        // An explanation is about its diagnostic's range, as given.
+                        (_, Some(_)) => target.range,
+                        (_, None) => session.target_range(&target.uri, &document, target.range),
+                    }
+                })
+                .await
             };
+            target.range = resolved.map_err(|failed| Error {
+                code: tower_lsp_server::jsonrpc::ErrorCode::InternalError,
+                message: failed.to_string().into(),
+                data: None,
+            })?;
         }
         let kind = JobKind::Role {
             command,

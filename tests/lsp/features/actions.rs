@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use super::{APP, CHAT, finding, published, review, world};
-use crate::support::editor::{ended, full_caps, range, run};
+use crate::support::editor::{ended, full_caps, range, run, run_action};
 use crate::support::lsp::{LspClient, WAIT};
 
 // --- initialize ----------------------------------------------------------------------------
@@ -106,9 +106,12 @@ async fn code_actions_on_a_selection_are_the_four_roles_and_ask_no_model() {
     }
 }
 
+/// A code action at a cursor is answered without waiting for a parse: it carries the
+/// cursor, and the command run from it works on the enclosing function.
 #[tokio::test(flavor = "multi_thread")]
-async fn code_actions_at_a_cursor_cover_the_enclosing_function() {
+async fn code_actions_at_a_cursor_carry_it_and_their_command_covers_the_enclosing_function() {
     let w = world(full_caps()).await;
+    w.oracle.on("POST", CHAT, review(json!([])));
     let uri = w.client.uri("src/app.py");
     w.client.open(&uri, APP).await;
     // The cursor inside `digest`, on `import hashlib`.
@@ -121,12 +124,16 @@ async fn code_actions_at_a_cursor_cover_the_enclosing_function() {
     let actions = actions.as_array().unwrap();
     assert_eq!(actions.len(), 4);
     for action in actions {
-        assert_eq!(
-            action["command"]["arguments"][0]["range"],
-            range(8, 0, 10, 53),
-            "{action}"
-        );
+        let target = &action["command"]["arguments"][0];
+        assert_eq!(target["range"], range(9, 6, 9, 6), "{action}");
+        assert_eq!(target["version"], 1, "{action}");
     }
+
+    let token = run_action(&w.client, &actions[2]).await;
+    ended(&w.client, &token).await;
+    let prompt = crate::support::workspace::prompt(&w.oracle);
+    assert!(prompt.contains("src/app.py:9-11"), "{prompt}");
+    assert!(prompt.contains("def digest(password):"), "{prompt}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

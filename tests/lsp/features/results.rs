@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::{ADD, APP, CHAT, barrier, plan, requested, with_method, world, world_as};
-use crate::support::editor::{ended, full_caps, is_progress, range, run};
+use crate::support::editor::{ended, full_caps, is_progress, range, run, run_action};
 use crate::support::lsp::{LspClient, WAIT};
 use crate::support::workspace::answer;
 
@@ -144,6 +144,105 @@ async fn implement_at_a_bare_cursor_works_on_the_enclosing_definition() {
         w.client.text(&uri),
         "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return a + b\n"
     );
+}
+
+/// The code action's command, run on a cursor in a file whose parse may still be under
+/// way (the action never waits for it), resolves the cursor when it runs: the code
+/// replaces the whole definition, never part of a line.
+#[tokio::test(flavor = "multi_thread")]
+async fn implement_from_a_code_action_at_a_cursor_in_a_large_file_replaces_the_whole_definition() {
+    let w = world(full_caps()).await;
+    let code = "```python\ndef add(a, b):\n    return a + b\n```";
+    w.hephaestus.on("POST", CHAT, answer(code));
+    let filler: String = (0..5000)
+        .map(|i| format!("def f{i}(x):\n    return x + {i}\n\n\n"))
+        .collect();
+    let def_line = filler.lines().count() as u32;
+    let uri = w.client.uri("src/big.py");
+    w.client.open(&uri, &format!("{filler}{ADD}")).await;
+
+    let actions = code_actions_at(&w.client, &uri, range(def_line + 2, 4, def_line + 2, 4)).await;
+    let token = run_action(&w.client, &actions[1]).await;
+    ended(&w.client, &token).await;
+
+    let edits = text_edits_for(&w.client, &uri);
+    assert_eq!(edits.len(), 1, "{edits:#?}");
+    assert_eq!(
+        edits[0]["edits"][0]["range"]["start"],
+        json!({"line": def_line, "character": 0})
+    );
+    assert_eq!(
+        w.client.text(&uri),
+        format!("{filler}def add(a, b):\n    return a + b\n")
+    );
+}
+
+/// Without a parse (no grammar, or over the parse limit) the cursor resolves by
+/// indentation, still to whole lines.
+#[tokio::test(flavor = "multi_thread")]
+async fn implement_at_a_cursor_in_a_file_without_a_parse_replaces_the_indented_block() {
+    let w = world(full_caps()).await;
+    w.hephaestus
+        .on("POST", CHAT, answer("```\ndef tail():\n    return 2\n```"));
+    let uri = w.client.uri("notes/tail.txt");
+    w.client
+        .open_as(&uri, "plaintext", "x = 1\ndef tail():\n    return 1\n")
+        .await;
+
+    let actions = code_actions_at(&w.client, &uri, range(2, 4, 2, 4)).await;
+    let token = run_action(&w.client, &actions[1]).await;
+    ended(&w.client, &token).await;
+
+    let edits = text_edits_for(&w.client, &uri);
+    assert_eq!(edits.len(), 1, "{edits:#?}");
+    assert_eq!(
+        edits[0]["edits"][0]["range"]["start"],
+        json!({"line": 1, "character": 0})
+    );
+    assert_eq!(w.client.text(&uri), "x = 1\ndef tail():\n    return 2\n");
+}
+
+/// A cursor's action run after the document changed is refused: the cursor was placed in
+/// a text that is gone, and resolving it in the new one could replace the wrong lines.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_code_action_at_a_cursor_run_after_the_document_changed_runs_nothing() {
+    let w = world(full_caps()).await;
+    let uri = w.client.uri("src/add.py");
+    w.client.open(&uri, ADD).await;
+    let actions = code_actions_at(&w.client, &uri, range(2, 4, 2, 4)).await;
+    w.client
+        .change(
+            &uri,
+            2,
+            json!([{"range": range(0, 0, 0, 0), "text": "import os\n"}]),
+        )
+        .await;
+
+    let command = &actions[1]["command"];
+    let params = json!({"command": command["command"], "arguments": command["arguments"]});
+    let err = w
+        .client
+        .request("workspace/executeCommand", params)
+        .await
+        .unwrap_err();
+    assert!(
+        err["message"].as_str().unwrap().contains("changed since"),
+        "{err}"
+    );
+    assert!(w.hephaestus.requests().is_empty(), "a model was asked");
+    assert_eq!(w.client.text(&uri), format!("import os\n{ADD}"));
+}
+
+/// The actions a code action request at `on` answers (no diagnostics), at least one.
+async fn code_actions_at(client: &LspClient, uri: &str, on: Value) -> Vec<Value> {
+    let params = json!({"textDocument": {"uri": uri}, "range": on, "context": {"diagnostics": []}});
+    let actions = client
+        .request("textDocument/codeAction", params)
+        .await
+        .unwrap();
+    let actions = actions.as_array().cloned().unwrap_or_default();
+    assert!(!actions.is_empty(), "no code action");
+    actions
 }
 
 /// Nothing typed: the instruction comment above the code is the task, and the job's end
