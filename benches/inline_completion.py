@@ -9,6 +9,8 @@ server's own cost, measured from outside. Prints, per run and as medians of `--r
   1. own_p50_ms / own_p99_ms — the server's own time per request on the 10,000-line file
      (debounce 0): request round trip minus the model's time as the test server saw it
      (request in -> last byte out), over requests at distinct places (no cache hits);
+     floor_p50_ms / floor_p99_ms — beside it, a request for an unknown method: this
+     client, the framing and the dispatch, which every request pays;
   2. cancel_ms — a new keystroke's request sent -> the older call's connection closed, as
      the test server sees the hang-up (it polls the socket every 0.2 ms);
   3. cache_hit_p50_ms / cache_hit_p99_ms — the same place asked again: round trip;
@@ -206,6 +208,13 @@ def one_run(binary: Path, places: int) -> dict:
                 id_, _ = ask(server, uri, line, character)
                 server.wait_response(id_)
                 cache.append(time.perf_counter() - sent)
+            floor = []
+            for _ in range(len(spots)):
+                sent = time.perf_counter()
+                server.request("bench/unknownMethod", {})
+                floor.append(time.perf_counter() - sent)
+            result["floor_p50_ms"] = percentile(floor, 50) * 1000
+            result["floor_p99_ms"] = percentile(floor, 99) * 1000
             result["own_p50_ms"] = percentile(own, 50) * 1000
             result["own_p99_ms"] = percentile(own, 99) * 1000
             result["cache_hit_p50_ms"] = percentile(cache, 50) * 1000
