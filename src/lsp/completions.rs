@@ -295,6 +295,7 @@ fn prompt(
     config: &Config,
     redact: bool,
 ) -> crate::completion::Around {
+    session.documents.keep_tree(uri);
     let parsed = session
         .documents
         .parsed(uri)

@@ -25,7 +25,8 @@ pub struct Document {
     pub syntax: Option<SyntaxTree>,
     /// When its tree was last read (a tick of `Documents::ticks`).
     last_read: u64,
-    /// Changed since it was opened: only then is its tree kept between reads.
+    /// Changed since it was opened, or its tree wanted again soon (`keep_tree`): only then
+    /// is its tree kept between reads.
     edited: bool,
     /// Why the text is not text (binary junk, megabyte lines): then it is not parsed.
     not_text: Option<NotText>,
@@ -176,6 +177,14 @@ impl Documents {
     /// A copy of the document as it is now.
     pub fn snapshot(&self, uri: &Uri) -> Option<Document> {
         self.map.get(uri).map(|d| d.clone())
+    }
+
+    /// The document's tree is wanted again soon (inline completion asks at every pause in
+    /// typing): it is kept as an edited document's is, not parsed whole at each read.
+    pub fn keep_tree(&self, uri: &Uri) {
+        if let Some(mut document) = self.map.get_mut(uri) {
+            document.edited = true;
+        }
     }
 
     /// The document's parse, brought up to date (incrementally) if it was edited since the
@@ -556,6 +565,23 @@ mod tests {
         assert!(
             held(),
             "an edited document keeps its tree for the next reparse"
+        );
+    }
+
+    #[test]
+    fn a_document_whose_tree_is_wanted_again_keeps_it_unedited() {
+        let docs = Documents::default();
+        docs.open(uri(), "def f():\n    return 1\n", 1, "python".into());
+        docs.keep_tree(&uri());
+        docs.parsed(&uri()).unwrap();
+        let held = docs
+            .snapshot(&uri())
+            .unwrap()
+            .syntax
+            .is_some_and(|s| s.is_held());
+        assert!(
+            held,
+            "inline completion reads it at every pause: it is kept"
         );
     }
 
