@@ -188,9 +188,11 @@ pub async fn inline_completion(
             },
         ))
     };
+    let pause = Instant::now();
     if !completions.debounce.settled(&uri, ticket, delay).await {
         return None;
     }
+    let paused = pause.elapsed();
     let shown = preparing.await.ok()?.ok().flatten()?;
     let now = session.documents.snapshot(&uri)?;
     if now.version != version {
@@ -222,10 +224,10 @@ pub async fn inline_completion(
             return None;
         }
     };
-    tracing::debug!(took = ?started.elapsed(), "inline completion prompt ready");
 
     let (send, outcome) = watch::channel(None);
     let so_far = Arc::new(std::sync::Mutex::new(String::new()));
+    let model_us = Arc::new(AtomicU64::new(0));
     let waiters = Arc::new(AtomicUsize::new(1));
     let recorder = session.recorder();
     let completion_config = config.completion.clone();
@@ -238,12 +240,15 @@ pub async fn inline_completion(
         let session = session.clone();
         let job = job.clone();
         let so_far = so_far.clone();
+        let model_us = model_us.clone();
         tokio::spawn(async move {
             let mut attempt = Attempt::new(&agent, job, recorder);
             let tell = |text: &str| {
                 *so_far.lock().unwrap_or_else(|p| p.into_inner()) = text.to_string();
             };
+            let asked = Instant::now();
             let result = suggest(&client, &agent, &completion_config, &shown, tell).await;
+            model_us.store(asked.elapsed().as_micros() as u64, Ordering::Relaxed);
             let outcome = match result {
                 Ok(suggested) => {
                     attempt.finish(suggested.usage, None);
@@ -278,6 +283,15 @@ pub async fn inline_completion(
     );
     let text = wait(outcome).await;
     drop(guard);
+    // What the server itself spent: all but the pause for typing and the model's call
+    // (from sending it to its last byte). `benches/inline_completion.py` reads this line.
+    let model = Duration::from_micros(model_us.load(Ordering::Relaxed));
+    tracing::debug!(
+        own_us = started.elapsed().saturating_sub(paused + model).as_micros() as u64,
+        paused_us = paused.as_micros() as u64,
+        model_us = model.as_micros() as u64,
+        "inline completion answered"
+    );
     completions.running.remove_if(&uri, |_, running| {
         running.place == Place::new(&prefix_key, &suffix_key)
     });
