@@ -64,7 +64,8 @@ pub fn around(
 ) -> Around {
     let offset = floor_boundary(cursor.text, cursor.offset);
     let window = tokens * 4 / 5;
-    let (start, end) = window_bounds(cursor.text, offset, window * 3 / 4, window / 4);
+    let (start, end, window_tokens) =
+        window_bounds(cursor.text, offset, window * 3 / 4, window / 4);
     let (prefix, suffix) = match redact {
         true => redacted_window(cursor.text, start, offset, end),
         false => (
@@ -75,7 +76,8 @@ pub fn around(
     let cursor_line = cursor.line as u32 + 1;
     let first_line = cursor_line - newlines(&cursor.text[start..offset]);
     let last_line = cursor_line + newlines(&cursor.text[offset..end.saturating_sub(1).max(offset)]);
-    let mut budget = Budget::new(tokens.saturating_sub(estimate(&prefix) + estimate(&suffix)));
+    // The window's cost as cut; redaction's markers are about as long as what they hide.
+    let mut budget = Budget::new(tokens.saturating_sub(window_tokens));
     if let Some(parsed) = cursor.parsed {
         let nearby = nearby_start(cursor.text, offset);
         let syntax = context_in(
@@ -118,8 +120,8 @@ fn line_comment(language: &Language) -> &'static str {
 }
 
 /// The window's bytes: whole lines before the cursor while they fit `before` tokens (the
-/// cursor's own line always), whole lines after it while they fit `after`.
-fn window_bounds(text: &str, offset: usize, before: usize, after: usize) -> (usize, usize) {
+/// cursor's own line always), whole lines after it while they fit `after`; and its tokens.
+fn window_bounds(text: &str, offset: usize, before: usize, after: usize) -> (usize, usize, usize) {
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let mut start = line_start;
     let mut spent = estimate(&text[line_start..offset]);
@@ -135,6 +137,7 @@ fn window_bounds(text: &str, offset: usize, before: usize, after: usize) -> (usi
     let line_end = text[offset..]
         .find('\n')
         .map_or(text.len(), |i| offset + i + 1);
+    let spent_before = spent;
     let mut end = line_end;
     let mut spent = estimate(&text[offset..line_end]);
     while end < text.len() {
@@ -146,7 +149,7 @@ fn window_bounds(text: &str, offset: usize, before: usize, after: usize) -> (usi
         spent += cost;
         end = below;
     }
-    (start, end)
+    (start, end, spent_before + spent)
 }
 
 /// The window redacted with a margin of lines around it, split again at the cursor. A
