@@ -113,10 +113,6 @@ pub async fn inline_completion(
     if !config.completion.enabled_for(&document.language_id) || !may_send(&config, &uri) {
         return None;
     }
-    // Binary junk and megabyte lines are no code to complete.
-    if session.documents.not_text(&uri).is_some() {
-        return None;
-    }
     let (cursor, _) = to_char(&document.rope, position, session.encoding());
     let version = document.version;
     let (prefix_key, suffix_key) = key_text(&document.rope, cursor);
@@ -154,6 +150,11 @@ pub async fn inline_completion(
     }
     if let Some((_, running)) = completions.running.remove(&uri) {
         running.abort.abort();
+    }
+    // Binary junk and megabyte lines are no code to complete. Checked after the older call
+    // is ended: after an edit it is a pass over the whole text.
+    if session.documents.not_text(&uri).is_some() {
+        return None;
     }
 
     let ticket = completions.debounce.ticket(&uri);
