@@ -31,7 +31,8 @@ pub const ACCEPTED: &str = "multi-model.completionAccepted";
 
 /// Suggestions kept by place.
 const CACHE_ENTRIES: usize = 64;
-/// Bytes of text before and after the cursor that identify a place for the cache.
+/// Bytes of text read either side of the cursor for the cache and the running call (they
+/// compare the ends nearest the cursor, and what was typed since).
 const KEY_BYTES: usize = 2048;
 /// The most typed bytes a running model call may be kept for.
 const MAX_TYPED_AHEAD: usize = 256;
