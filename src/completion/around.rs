@@ -11,6 +11,10 @@ use crate::syntax::{ContextOptions, Language, Parsed, context_in};
 /// is redacted whole, so that a secret cut by the cursor is still recognised.
 const CURSOR_MARK: char = '\u{E000}';
 
+/// Most bytes of the cursor's own line taken per token of the budget on its side: a line
+/// of minified code is cut around the cursor, not sent whole.
+const BYTES_PER_TOKEN: usize = 4;
+
 /// Lines redacted beyond each end of the window, so that a secret the window cuts is
 /// recognised and replaced all the same; a key block the window cuts is redacted whole
 /// (`key_block_start`, `key_block_end`). Redaction costs by the byte, on every request.
@@ -123,6 +127,10 @@ fn line_comment(language: &Language) -> &'static str {
 /// cursor's own line always), whole lines after it while they fit `after`; and its tokens.
 fn window_bounds(text: &str, offset: usize, before: usize, after: usize) -> (usize, usize, usize) {
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = line_start.max(ceil_boundary(
+        text,
+        offset.saturating_sub(before * BYTES_PER_TOKEN),
+    ));
     let mut start = line_start;
     let mut spent = estimate(&text[line_start..offset]);
     while start > 0 {
@@ -136,7 +144,8 @@ fn window_bounds(text: &str, offset: usize, before: usize, after: usize) -> (usi
     }
     let line_end = text[offset..]
         .find('\n')
-        .map_or(text.len(), |i| offset + i + 1);
+        .map_or(text.len(), |i| offset + i + 1)
+        .min(floor_boundary(text, offset + after * BYTES_PER_TOKEN).max(offset));
     let spent_before = spent;
     let mut end = line_end;
     let mut spent = estimate(&text[offset..line_end]);
@@ -155,12 +164,23 @@ fn window_bounds(text: &str, offset: usize, before: usize, after: usize) -> (usi
 /// The window redacted with a margin of lines around it, split again at the cursor. A
 /// cursor inside a secret (the mark swallowed) leaves the two sides redacted apart.
 fn redacted_window(text: &str, start: usize, offset: usize, end: usize) -> (String, String) {
-    let margin_start = key_block_start(text, lines_back(text, start, REDACTION_MARGIN), end);
-    let margin_end = key_block_end(
-        text,
-        margin_start,
-        lines_forward(text, end, REDACTION_MARGIN),
-    );
+    let at_line_start = |at: usize| at == 0 || text.as_bytes()[at - 1] == b'\n';
+    let (margin_start, margin_end) =
+        match at_line_start(start) && (end == text.len() || at_line_start(end)) {
+            // A window cut inside a huge line has no margin: the lines' count would not say
+            // where it starts.
+            false => (start, end),
+            true => {
+                let margin_start =
+                    key_block_start(text, lines_back(text, start, REDACTION_MARGIN), end);
+                let margin_end = key_block_end(
+                    text,
+                    margin_start,
+                    lines_forward(text, end, REDACTION_MARGIN),
+                );
+                (margin_start, margin_end)
+            }
+        };
     let above = &text[margin_start..start];
     let below = &text[end..margin_end];
     let marked = format!(
@@ -169,11 +189,15 @@ fn redacted_window(text: &str, start: usize, offset: usize, end: usize) -> (Stri
         &text[offset..end]
     );
     let redacted = crate::redact::redact(&marked).text;
-    let skip_lines = above.matches('\n').count();
-    let keep_lines = text[start..end].matches('\n').count();
-    let window = nth_line_start(&redacted, skip_lines);
-    let window = &redacted[window..];
-    let window = &window[..nth_line_start(window, keep_lines).min(window.len())];
+    // Redaction keeps line breaks: the window is the lines between the margins' lines.
+    let window = &redacted[nth_line_start(&redacted, above.matches('\n').count())..];
+    let window = match below.is_empty() {
+        true => window,
+        false => {
+            let lines = text[start..end].matches('\n').count();
+            &window[..nth_line_start(window, lines).min(window.len())]
+        }
+    };
     match window.split_once(CURSOR_MARK) {
         Some((prefix, suffix)) if !suffix.contains(CURSOR_MARK) => {
             (prefix.to_string(), suffix.to_string())
@@ -265,6 +289,14 @@ fn nearby_start(text: &str, offset: usize) -> usize {
 
 fn newlines(text: &str) -> u32 {
     text.bytes().filter(|&b| b == b'\n').count() as u32
+}
+
+fn ceil_boundary(text: &str, offset: usize) -> usize {
+    let mut at = offset.min(text.len());
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
 }
 
 fn floor_boundary(text: &str, offset: usize) -> usize {
@@ -359,6 +391,32 @@ mod tests {
             "{}",
             around.suffix
         );
+    }
+
+    #[test]
+    fn the_last_line_of_a_file_without_a_final_line_break_is_in_the_suffix() {
+        let text = "a = 1\nb = 2";
+        let around = plain(text, 4, 1000);
+        assert_eq!(around.prefix, "a = ");
+        assert_eq!(around.suffix, "1\nb = 2");
+    }
+
+    #[test]
+    fn a_huge_line_is_cut_around_the_cursor() {
+        let text = format!("x = [{}]\n", "1, ".repeat(100_000));
+        let at = text.len() / 2;
+        let around = plain(&text, at, 1000);
+        assert!(
+            around.prefix.len() <= 800 * 3 / 4 * BYTES_PER_TOKEN,
+            "{}",
+            around.prefix.len()
+        );
+        assert!(
+            around.suffix.len() <= 800 / 4 * BYTES_PER_TOKEN + 1,
+            "{}",
+            around.suffix.len()
+        );
+        assert!(text[..at].ends_with(&around.prefix));
     }
 
     #[test]
