@@ -69,6 +69,13 @@ pub struct Cache {
     capacity: usize,
 }
 
+impl Default for Cache {
+    /// Room for the suggestions of a few minutes' typing.
+    fn default() -> Cache {
+        Cache::new(64)
+    }
+}
+
 impl Cache {
     pub fn new(capacity: usize) -> Cache {
         Cache {

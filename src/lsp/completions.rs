@@ -29,8 +29,6 @@ use crate::role::{Role, TaskType};
 /// The command an accepted item runs: the server records the acceptance.
 pub const ACCEPTED: &str = "multi-model.completionAccepted";
 
-/// Suggestions kept by place.
-const CACHE_ENTRIES: usize = 64;
 /// Bytes of text read either side of the cursor for the cache and the running call (they
 /// compare the ends nearest the cursor, and what was typed since).
 const KEY_BYTES: usize = 2048;
@@ -57,7 +55,7 @@ struct Running {
 #[derive(Default)]
 pub struct Completions {
     debounce: Debouncer,
-    cache: std::sync::Mutex<Option<Cache>>,
+    cache: std::sync::Mutex<Cache>,
     running: DashMap<Uri, Running>,
     next_id: AtomicU64,
     /// Whether the user was told why completions are off (no key, a broken YAML).
@@ -82,14 +80,12 @@ impl Drop for Waiting {
 impl Completions {
     fn cached(&self, prefix: &str, suffix: &str) -> Option<String> {
         let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache.as_ref()?.get(prefix, suffix)
+        cache.get(prefix, suffix)
     }
 
     fn remember(&self, prefix: &str, suffix: &str, text: &str) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache
-            .get_or_insert_with(|| Cache::new(CACHE_ENTRIES))
-            .put(prefix, suffix, text);
+        cache.put(prefix, suffix, text);
     }
 
     /// Forgets a closed document's running call.
@@ -294,9 +290,10 @@ pub async fn inline_completion(
         model_us = model.as_micros() as u64,
         "inline completion answered"
     );
-    completions.running.remove_if(&uri, |_, running| {
-        running.place == Place::new(&prefix_key, &suffix_key)
-    });
+    // Unless a newer call has taken its place.
+    completions
+        .running
+        .remove_if(&uri, |_, running| running.job == job);
     item(text?, &job)
 }
 

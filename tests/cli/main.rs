@@ -9,6 +9,8 @@ mod support {
     // The mock's whole API serves the provider tests (tests/library); these use part of it.
     #[allow(dead_code)]
     pub mod mock;
+    // Its `/api/generate` replies serve the language server's inline-completion tests.
+    #[allow(dead_code)]
     pub mod workspace;
 }
 

@@ -10,10 +10,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::support::lsp::{LspClient, WAIT};
+use crate::support::lsp::{LspClient, Pending, WAIT};
 use crate::support::mock::{MockServer, Reply};
-
-const GENERATE: &str = "/api/generate";
+use crate::support::workspace::{GENERATE, generate_line, generated};
 
 const AREA: &str = "import math\n\n\ndef area(r):\n    \n";
 
@@ -53,22 +52,6 @@ fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
-/// Ollama's `/api/generate` stream of `text`, in two pieces.
-fn generated(text: &str) -> Reply {
-    let half = text
-        .char_indices()
-        .nth(text.chars().count() / 2)
-        .map_or(0, |(i, _)| i);
-    let line = |piece: &str| json!({"model": "m", "response": piece, "done": false}).to_string();
-    let end = json!({"model": "m", "response": "", "done": true, "done_reason": "stop",
-                     "prompt_eval_count": 40, "eval_count": 7});
-    Reply::ndjson(&format!(
-        "{}\n{}\n{end}\n",
-        line(&text[..half]),
-        line(&text[half..])
-    ))
-}
-
 async fn complete(
     client: &LspClient,
     uri: &str,
@@ -82,6 +65,52 @@ async fn complete(
                    "context": {"triggerKind": 2}}),
         )
         .await
+}
+
+/// Sends an inline-completion request without waiting for its answer.
+async fn ask(client: &LspClient, uri: &str, line: u32, character: u32, trigger: u32) -> Pending {
+    client
+        .send_request(
+            "textDocument/inlineCompletion",
+            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character},
+                   "context": {"triggerKind": trigger}}),
+        )
+        .await
+}
+
+/// Types `text` at `line:character`, as version `version`.
+async fn type_at(
+    client: &LspClient,
+    uri: &str,
+    version: i64,
+    line: u32,
+    character: u32,
+    text: &str,
+) {
+    let at = json!({"line": line, "character": character});
+    client
+        .change(
+            uri,
+            version,
+            json!([{"range": {"start": at, "end": at}, "text": text}]),
+        )
+        .await;
+}
+
+/// Waits (bounded) until the model has been asked.
+async fn asked(mock: &MockServer) {
+    for _ in 0..(WAIT.as_millis() / 10) {
+        if !generate_requests(mock).is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the model was never asked");
+}
+
+/// A generation that starts and never ends.
+fn stalling() -> Reply {
+    Reply::ndjson(&format!("{}\n", generate_line("slow"))).stall()
 }
 
 fn texts(answer: &Value) -> Vec<String> {
@@ -277,15 +306,7 @@ async fn the_same_place_again_costs_no_model_call_and_typing_ahead_offers_the_re
     assert_eq!(texts(&first), ["return math.pi * r * r"]);
     let again = complete(&editor.client, &uri, 4, 4).await.unwrap();
     assert_eq!(texts(&again), ["return math.pi * r * r"]);
-    editor
-        .client
-        .change(
-            &uri,
-            2,
-            json!([{"range": {"start": {"line": 4, "character": 4}, "end": {"line": 4, "character": 4}},
-                     "text": "return m"}]),
-        )
-        .await;
+    type_at(&editor.client, &uri, 2, 4, 4, "return m").await;
     let ahead = complete(&editor.client, &uri, 4, 12).await.unwrap();
     assert_eq!(texts(&ahead), ["ath.pi * r * r"]);
     assert_eq!(
@@ -298,38 +319,13 @@ async fn the_same_place_again_costs_no_model_call_and_typing_ahead_offers_the_re
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_keystroke_ends_the_model_call_of_the_request_before_it() {
     let editor = editor(OLLAMA, "").await;
-    let started = json!({"model": "m", "response": "slow", "done": false});
-    editor.mock.on(
-        "POST",
-        GENERATE,
-        Reply::ndjson(&format!("{started}\n")).stall(),
-    );
+    editor.mock.on("POST", GENERATE, stalling());
     editor.mock.on("POST", GENERATE, generated("return 1\n"));
     let uri = editor.client.uri("geometry.py");
     editor.client.open(&uri, AREA).await;
-    let first = editor
-        .client
-        .send_request(
-            "textDocument/inlineCompletion",
-            json!({"textDocument": {"uri": &uri}, "position": {"line": 4, "character": 4},
-                   "context": {"triggerKind": 2}}),
-        )
-        .await;
-    for _ in 0..(WAIT.as_millis() / 10) {
-        if !generate_requests(&editor.mock).is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    editor
-        .client
-        .change(
-            &uri,
-            2,
-            json!([{"range": {"start": {"line": 4, "character": 4}, "end": {"line": 4, "character": 4}},
-                     "text": "x = "}]),
-        )
-        .await;
+    let first = ask(&editor.client, &uri, 4, 4, 2).await;
+    asked(&editor.mock).await;
+    type_at(&editor.client, &uri, 2, 4, 4, "x = ").await;
     let second = complete(&editor.client, &uri, 4, 8).await.unwrap();
     assert!(
         editor.mock.client_hung_up(WAIT).await,
@@ -346,29 +342,12 @@ async fn a_new_keystroke_ends_the_model_call_of_the_request_before_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_request_the_editor_cancels_closes_its_model_stream() {
     let editor = editor(OLLAMA, "").await;
-    let started = json!({"model": "m", "response": "slow", "done": false});
-    editor.mock.on(
-        "POST",
-        GENERATE,
-        Reply::ndjson(&format!("{started}\n")).stall(),
-    );
+    editor.mock.on("POST", GENERATE, stalling());
     let uri = editor.client.uri("geometry.py");
     editor.client.open(&uri, AREA).await;
-    let pending = editor
-        .client
-        .send_request(
-            "textDocument/inlineCompletion",
-            json!({"textDocument": {"uri": &uri}, "position": {"line": 4, "character": 4},
-                   "context": {"triggerKind": 1}}),
-        )
-        .await;
+    let pending = ask(&editor.client, &uri, 4, 4, 1).await;
     let id = editor.client.last_request_id();
-    for _ in 0..(WAIT.as_millis() / 10) {
-        if !generate_requests(&editor.mock).is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    asked(&editor.mock).await;
     editor
         .client
         .notify("$/cancelRequest", json!({"id": id}))
@@ -387,7 +366,6 @@ async fn a_request_the_editor_cancels_closes_its_model_stream() {
 #[tokio::test(flavor = "multi_thread")]
 async fn typing_what_is_being_generated_keeps_the_call_and_offers_the_rest() {
     let editor = editor(OLLAMA, "").await;
-    let line = |piece: &str| json!({"model": "m", "response": piece, "done": false}).to_string();
     let end =
         json!({"model": "m", "response": "", "done": true, "done_reason": "stop"}).to_string();
     editor.mock.on(
@@ -395,37 +373,17 @@ async fn typing_what_is_being_generated_keeps_the_call_and_offers_the_rest() {
         GENERATE,
         Reply::ndjson("").in_pieces(
             &[
-                &format!("{}\n", line("return")),
-                &format!("{}\n{end}\n", line(" math.tau * r")),
+                &format!("{}\n", generate_line("return")),
+                &format!("{}\n{end}\n", generate_line(" math.tau * r")),
             ],
             Duration::from_millis(300),
         ),
     );
     let uri = editor.client.uri("geometry.py");
     editor.client.open(&uri, AREA).await;
-    let first = editor
-        .client
-        .send_request(
-            "textDocument/inlineCompletion",
-            json!({"textDocument": {"uri": &uri}, "position": {"line": 4, "character": 4},
-                   "context": {"triggerKind": 2}}),
-        )
-        .await;
-    for _ in 0..(WAIT.as_millis() / 10) {
-        if !generate_requests(&editor.mock).is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    editor
-        .client
-        .change(
-            &uri,
-            2,
-            json!([{"range": {"start": {"line": 4, "character": 4}, "end": {"line": 4, "character": 4}},
-                     "text": "ret"}]),
-        )
-        .await;
+    let first = ask(&editor.client, &uri, 4, 4, 2).await;
+    asked(&editor.mock).await;
+    type_at(&editor.client, &uri, 2, 4, 4, "ret").await;
     let second = complete(&editor.client, &uri, 4, 7).await.unwrap();
     assert_eq!(texts(&second), ["urn math.tau * r"]);
     assert_eq!(
@@ -448,25 +406,8 @@ async fn a_burst_of_keystrokes_costs_one_model_call() {
     let mut pending = Vec::new();
     for (i, ch) in "value = area".chars().enumerate() {
         let at = 4 + i as u32;
-        editor
-            .client
-            .change(
-                &uri,
-                2 + i as i64,
-                json!([{"range": {"start": {"line": 4, "character": at}, "end": {"line": 4, "character": at}},
-                         "text": ch.to_string()}]),
-            )
-            .await;
-        pending.push(
-            editor
-                .client
-                .send_request(
-                    "textDocument/inlineCompletion",
-                    json!({"textDocument": {"uri": &uri}, "position": {"line": 4, "character": at + 1},
-                           "context": {"triggerKind": 2}}),
-                )
-                .await,
-        );
+        type_at(&editor.client, &uri, 2 + i as i64, 4, at, &ch.to_string()).await;
+        pending.push(ask(&editor.client, &uri, 4, at + 1, 2).await);
     }
     let mut answers = Vec::new();
     for request in pending {

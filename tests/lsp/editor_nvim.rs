@@ -17,7 +17,7 @@ use tokio::process::Command;
 
 use crate::support::editor::keyless_agent;
 use crate::support::mock::{MockServer, Reply};
-use crate::support::workspace::{answer, config_yaml, ollama_agent, prompt};
+use crate::support::workspace::{GENERATE, answer, config_yaml, generated, ollama_agent, prompt};
 
 /// Whether Neovim is missing, in which case the test is skipped — said on stderr past the
 /// test harness's capture, so that a plain `cargo test` shows what it did not run.
@@ -658,24 +658,6 @@ const AREA: &str = "import math\n\n\ndef area(r):\n    \n";
 
 /// What the model fills in after `    a`: two lines, the second indented like the first.
 const FILLED: &str = "rea = math.pi * r * r\n    return area\n";
-
-const GENERATE: &str = "/api/generate";
-
-/// Ollama's `/api/generate` stream of `text`, in two pieces, then its end.
-fn generated(text: &str) -> Reply {
-    let half = text
-        .char_indices()
-        .nth(text.chars().count() / 2)
-        .map_or(0, |(i, _)| i);
-    let line = |piece: &str| json!({"model": "m", "response": piece, "done": false}).to_string();
-    let end = json!({"model": "m", "response": "", "done": true, "done_reason": "stop",
-                     "prompt_eval_count": 40, "eval_count": 7});
-    Reply::ndjson(&format!(
-        "{}\n{}\n{end}\n",
-        line(&text[..half]),
-        line(&text[half..])
-    ))
-}
 
 /// The bodies of the fill-in-the-middle requests Hephaestus's mock received.
 fn generate_requests(models: &Models) -> Vec<Value> {

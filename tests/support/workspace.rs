@@ -80,6 +80,29 @@ pub fn answer(text: &str) -> Reply {
     ))
 }
 
+/// Ollama's fill-in-the-middle endpoint.
+pub const GENERATE: &str = "/api/generate";
+
+/// One line of an `/api/generate` stream, not the last.
+pub fn generate_line(piece: &str) -> String {
+    json!({"model": "m", "response": piece, "done": false}).to_string()
+}
+
+/// Ollama's `/api/generate` stream of `text`, in two pieces, then its end.
+pub fn generated(text: &str) -> Reply {
+    let half = text
+        .char_indices()
+        .nth(text.chars().count() / 2)
+        .map_or(0, |(i, _)| i);
+    let end = json!({"model": "m", "response": "", "done": true, "done_reason": "stop",
+                     "prompt_eval_count": 40, "eval_count": 7});
+    Reply::ndjson(&format!(
+        "{}\n{}\n{end}\n",
+        generate_line(&text[..half]),
+        generate_line(&text[half..])
+    ))
+}
+
 /// Everything an Ollama mock's only request told the model: each message's content, joined.
 pub fn prompt(mock: &MockServer) -> String {
     let request = mock.only_request();
